@@ -1,0 +1,66 @@
+//! The HTML shell and the root component with its routes.
+
+use crate::{
+    documents::provide_documents,
+    errors::NotFound,
+    home::HomePage,
+    i18n::I18nProvider,
+    layout::{SiteFooter, SiteHeader},
+    site::provide_site,
+};
+use leptos::prelude::*;
+use leptos_meta::{Link, MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+/// The document around the app. `<html lang>` is filled in by the i18n provider.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/charter.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <I18nProvider>
+            <Layout />
+        </I18nProvider>
+    }
+}
+
+/// Pages are rendered whole before they are sent (`SsrMode::Async`): the status code can follow
+/// the data, and the page is complete without JavaScript.
+#[component]
+fn Layout() -> impl IntoView {
+    provide_site();
+    provide_documents();
+    view! {
+        <Router>
+            <SiteHeader />
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <SiteFooter />
+        </Router>
+    }
+}

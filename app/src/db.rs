@@ -1,0 +1,370 @@
+//! The query layer's foundation: one handle over SQLite (embedded default) or PostgreSQL
+//! (multi-instance backend), chosen by the URL scheme.
+//!
+//! Queries are written once, with `$1`-style placeholders that both backends understand, and run
+//! through sqlx's `Any` driver. Nothing outside this module and the slices' `ssr` query modules
+//! knows which backend is in use.
+
+use sqlx::{
+    AnyPool, Executor,
+    any::{AnyConnectOptions, AnyPoolOptions},
+    migrate::Migrator,
+    postgres::PgConnectOptions,
+    sqlite::SqliteConnectOptions,
+};
+use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// How long a request waits for a connection before it fails instead of hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long SQLite waits on a lock held by another connection before reporting "busy".
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// A database URL whose scheme names a supported backend and whose options parse.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DatabaseUrlError {
+    #[error("must start with `sqlite:` (e.g. sqlite:data/charter.db) or `postgres://`")]
+    UnknownScheme,
+    #[error("is not a valid {backend} URL: {reason}")]
+    Invalid { backend: Backend, reason: String },
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = DatabaseUrlError;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        let url = url.trim();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(DatabaseUrlError::UnknownScheme);
+        };
+        let invalid = |e: sqlx::Error| DatabaseUrlError::Invalid {
+            backend,
+            reason: e.to_string(),
+        };
+        match backend {
+            Backend::Sqlite => SqliteConnectOptions::from_str(url).map(drop),
+            Backend::Postgres => PgConnectOptions::from_str(url).map(drop),
+        }
+        .map_err(invalid)?;
+        Ok(Self {
+            url: url.to_owned(),
+            backend,
+        })
+    }
+}
+
+impl TryFrom<String> for DatabaseUrl {
+    type Error = DatabaseUrlError;
+
+    fn try_from(url: String) -> Result<Self, Self::Error> {
+        url.parse()
+    }
+}
+
+impl DatabaseUrl {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    fn is_sqlite_memory(&self) -> bool {
+        self.backend == Backend::Sqlite && self.url.contains(":memory:")
+    }
+
+    /// The file a SQLite URL points at, if it is a file.
+    fn sqlite_file(&self) -> Option<PathBuf> {
+        if self.backend != Backend::Sqlite || self.is_sqlite_memory() {
+            return None;
+        }
+        SqliteConnectOptions::from_str(&self.url)
+            .ok()
+            .map(|options| options.get_filename().to_path_buf())
+    }
+
+    /// The URL handed to the driver: a SQLite file is created when missing unless the URL
+    /// asks for another mode.
+    fn driver_url(&self) -> String {
+        if self.backend == Backend::Sqlite && !self.is_sqlite_memory() && !self.url.contains("mode=")
+        {
+            let separator = if self.url.contains('?') { '&' } else { '?' };
+            format!("{}{separator}mode=rwc", self.url)
+        } else {
+            self.url.clone()
+        }
+    }
+}
+
+/// Passwords stay out of logs and error messages.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DatabaseUrl").field(&self.redacted()).finish()
+    }
+}
+
+impl DatabaseUrl {
+    fn redacted(&self) -> String {
+        let Some((scheme, rest)) = self.url.split_once("://") else {
+            return self.url.clone();
+        };
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
+                None => self.url.clone(),
+            },
+            None => self.url.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("could not create the directory {path} for the SQLite database: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not connect to the {backend} database: {source}")]
+    Connect {
+        backend: Backend,
+        source: sqlx::Error,
+    },
+    #[error("could not apply the {backend} migrations: {source}")]
+    Migrate {
+        backend: Backend,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error(transparent)]
+    Query(#[from] sqlx::Error),
+}
+
+/// The process's one database handle. Cloning is cheap: both pools are reference-counted.
+///
+/// SQLite gets a single writer connection: several writers are no faster (SQLite serialises
+/// them anyway) and make tail latency much worse. Readers may be many. On PostgreSQL both roles
+/// share one pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    backend: Backend,
+    reader: AnyPool,
+    writer: AnyPool,
+}
+
+impl Db {
+    #[tracing::instrument(name = "db.connect", skip_all, fields(backend = %url.backend()))]
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = url.backend();
+        if let Some(parent) = url.sqlite_file().as_deref().and_then(|f| f.parent()) {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+        }
+        let options = AnyConnectOptions::from_str(&url.driver_url())
+            .map_err(|source| DbError::Connect { backend, source })?;
+        let connect = |max_connections: u32| {
+            pool_options(backend, max_connections).connect_with(options.clone())
+        };
+        let db = match backend {
+            Backend::Sqlite if url.is_sqlite_memory() => {
+                // Every connection to `:memory:` is a database of its own: keep exactly one.
+                let pool = connect(1)
+                    .await
+                    .map_err(|source| DbError::Connect { backend, source })?;
+                Self {
+                    backend,
+                    reader: pool.clone(),
+                    writer: pool,
+                }
+            }
+            Backend::Sqlite => {
+                let writer = connect(1)
+                    .await
+                    .map_err(|source| DbError::Connect { backend, source })?;
+                // WAL lets readers proceed while the writer commits. It is a property of the
+                // file, set once through the writer before any reader opens it.
+                writer.execute("PRAGMA journal_mode = WAL").await?;
+                let reader = connect(8)
+                    .await
+                    .map_err(|source| DbError::Connect { backend, source })?;
+                Self {
+                    backend,
+                    reader,
+                    writer,
+                }
+            }
+            Backend::Postgres => {
+                let pool = connect(32)
+                    .await
+                    .map_err(|source| DbError::Connect { backend, source })?;
+                Self {
+                    backend,
+                    reader: pool.clone(),
+                    writer: pool,
+                }
+            }
+        };
+        tracing::info!(backend = %backend, "database connected");
+        Ok(db)
+    }
+
+    /// Applies the embedded migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.writer)
+            .await
+            .map_err(|source| DbError::Migrate {
+                backend: self.backend,
+                source,
+            })
+    }
+
+    /// Answers whether the database serves queries right now.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for queries that only read.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// The pool for statements that write; on SQLite it holds the single writer connection.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// Closes both pools, waiting for checked-out connections to come back.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+/// The current time as stored in the database: UTC milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+    let options = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT);
+    match backend {
+        Backend::Sqlite => options.after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // Durable commits (synchronous = FULL), enforced foreign keys and a bounded
+                // wait on locks, on every connection: these are per-connection settings.
+                conn.execute(
+                    format!(
+                        "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
+                         PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                    )
+                    .as_str(),
+                )
+                .await?;
+                Ok(())
+            })
+        }),
+        Backend::Postgres => options,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_both_backends() {
+        let sqlite: DatabaseUrl = "sqlite:data/charter.db".parse().unwrap();
+        assert_eq!(sqlite.backend(), Backend::Sqlite);
+        let pg: DatabaseUrl = "postgres://postgres@127.0.0.1:5432/charter".parse().unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+        let pg: DatabaseUrl = "postgresql://localhost/charter".parse().unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn refuses_unknown_schemes() {
+        for url in ["mysql://localhost/x", "data/charter.db", ""] {
+            assert_eq!(
+                url.parse::<DatabaseUrl>(),
+                Err(DatabaseUrlError::UnknownScheme),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_malformed_options() {
+        let err = "sqlite:x.db?mode=sideways".parse::<DatabaseUrl>().unwrap_err();
+        assert!(matches!(err, DatabaseUrlError::Invalid { backend: Backend::Sqlite, .. }));
+        let err = "postgres://h:notaport/db".parse::<DatabaseUrl>().unwrap_err();
+        assert!(matches!(err, DatabaseUrlError::Invalid { backend: Backend::Postgres, .. }));
+    }
+
+    #[test]
+    fn creates_sqlite_files_unless_told_otherwise() {
+        let url: DatabaseUrl = "sqlite:data/charter.db".parse().unwrap();
+        assert_eq!(url.driver_url(), "sqlite:data/charter.db?mode=rwc");
+        let url: DatabaseUrl = "sqlite:data/charter.db?mode=ro".parse().unwrap();
+        assert_eq!(url.driver_url(), "sqlite:data/charter.db?mode=ro");
+        assert_eq!(
+            url.sqlite_file().as_deref(),
+            Some(std::path::Path::new("data/charter.db"))
+        );
+    }
+
+    #[test]
+    fn debug_hides_passwords() {
+        let url: DatabaseUrl = "postgres://charter:s3cret@db:5432/charter".parse().unwrap();
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("charter:***@db:5432/charter"), "{shown}");
+    }
+}

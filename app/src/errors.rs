@@ -1,0 +1,125 @@
+//! The UI's error type, the page that shows it, and the 404 page.
+//!
+//! Server functions return `AppError`, whose messages are safe to show: the cause of an internal
+//! error is logged on the server and never sent. During server rendering the error page sets the
+//! HTTP status, so a missing page answers 404 and a failure 500, not 200.
+
+use leptos::prelude::*;
+use leptos_fluent::move_tr;
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("internal error")]
+    Internal,
+    /// The request never reached the function (network, encoding) or its arguments were bad.
+    #[error("request failed: {0}")]
+    Request(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::NotFound => 404,
+            AppError::Internal => 500,
+            AppError::Request(_) => 400,
+        }
+    }
+
+    /// Sets this error's status on the response being built, so a server function's caller
+    /// gets 400 or 404 rather than a generic 500.
+    pub fn answered(self) -> Self {
+        set_status(self.status());
+        self
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        AppError::Request(error.to_string())
+    }
+}
+
+impl From<ServerFnError> for AppError {
+    fn from(error: ServerFnError) -> Self {
+        AppError::Request(error.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database query failed");
+        AppError::Internal
+    }
+}
+
+/// Sets the response status while the page is rendered on the server.
+fn set_status(_status: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(_status),
+    ) {
+        response.set_status(status);
+    }
+}
+
+/// Shows the first error of an `ErrorBoundary` as a page and sets the matching status.
+#[component]
+pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let error = move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|(_, error)| {
+                error
+                    .downcast_ref::<AppError>()
+                    .cloned()
+                    .unwrap_or(AppError::Internal)
+            })
+            .next()
+            .unwrap_or(AppError::Internal)
+    };
+    set_status(error().status());
+    move || match error() {
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::Internal => view! {
+            <section class="error-page">
+                <h1>{move_tr!("error-internal-title")}</h1>
+                <p>{move_tr!("error-internal-body")}</p>
+                <p><a href="/">{move_tr!("error-back-home")}</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::Request(_) => view! {
+            <section class="error-page">
+                <h1>{move_tr!("error-request-title")}</h1>
+                <p>{move_tr!("error-request-body")}</p>
+                <p><a href="/">{move_tr!("error-back-home")}</a></p>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+/// The page for every path that matches no route; answers 404.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_status(404);
+    view! {
+        <section class="error-page">
+            <h1>{move_tr!("not-found-title")}</h1>
+            <p>{move_tr!("not-found-body")}</p>
+            <p><a href="/">{move_tr!("error-back-home")}</a></p>
+        </section>
+    }
+}

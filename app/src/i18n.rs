@@ -1,0 +1,271 @@
+//! Languages: the supported locales, the Fluent translations compiled into both binaries, the
+//! provider that picks the visitor's locale, and the server function behind the language switch.
+//!
+//! The locale comes from an explicit choice (the `charter-lang` cookie), then from the
+//! `Accept-Language` header, then falls back to English. The server decides; the browser adopts
+//! the server's decision (the `<html lang>` it rendered) so hydration never disagrees.
+
+use crate::errors::AppError;
+use leptos::prelude::*;
+use leptos_fluent::{I18n, leptos_fluent, tr};
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+
+/// The cookie that remembers a visitor's explicit language choice. It is set only when the
+/// visitor picks a language, never by default.
+pub const LANGUAGE_COOKIE: &str = "charter-lang";
+
+/// A locale Charter has complete translations for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Locale {
+    #[default]
+    En,
+    De,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::De];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::De => "de",
+        }
+    }
+
+    /// The locale the page is being rendered in.
+    pub fn current() -> Locale {
+        use_context::<I18n>()
+            .and_then(|i18n| i18n.language.get().id.parse().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported language `{0}`; supported are: en, de")]
+pub struct UnsupportedLocale(pub String);
+
+impl FromStr for Locale {
+    type Err = UnsupportedLocale;
+
+    fn from_str(tag: &str) -> Result<Self, Self::Err> {
+        Locale::ALL
+            .into_iter()
+            .find(|locale| locale.as_str().eq_ignore_ascii_case(tag.trim()))
+            .ok_or_else(|| UnsupportedLocale(tag.to_owned()))
+    }
+}
+
+impl TryFrom<String> for Locale {
+    type Error = UnsupportedLocale;
+
+    fn try_from(tag: String) -> Result<Self, Self::Error> {
+        tag.parse()
+    }
+}
+
+impl From<Locale> for String {
+    fn from(locale: Locale) -> Self {
+        locale.as_str().to_owned()
+    }
+}
+
+/// Provides the `I18n` context to everything inside it and keeps `<html lang>` in step.
+#[component]
+pub fn I18nProvider(children: Children) -> impl IntoView {
+    leptos_fluent! {
+        children: {
+            adopt_server_language();
+            children()
+        },
+        locales: "../locales",
+        default_language: "en",
+        sync_html_tag_lang: true,
+        cookie_name: "charter-lang",
+        initial_language_from_cookie: true,
+        initial_language_from_accept_language_header: true,
+    }
+}
+
+/// In the browser, take the language the server rendered the page in, so that a visitor whose
+/// locale came from `Accept-Language` hydrates in that same locale.
+fn adopt_server_language() {
+    #[cfg(feature = "hydrate")]
+    {
+        let i18n = expect_context::<I18n>();
+        let rendered = document()
+            .document_element()
+            .and_then(|html| html.get_attribute("lang"));
+        if let Some(language) = rendered.and_then(|tag| {
+            i18n.languages
+                .iter()
+                .find(|language| language.id == tag)
+                .copied()
+        }) {
+            i18n.language.set(language);
+        }
+    }
+}
+
+/// Remembers the visitor's language choice in the `charter-lang` cookie and answers the locale
+/// now in force. Without JavaScript the form post is redirected back to the page it came from.
+#[server(endpoint = "language")]
+pub async fn choose_language(lang: String) -> Result<Locale, AppError> {
+    use axum::http::{HeaderValue, header::SET_COOKIE};
+    use leptos_axum::ResponseOptions;
+    const MAX_AGE_SECS: u32 = 365 * 24 * 60 * 60;
+
+    let locale: Locale = lang
+        .parse()
+        .map_err(|e: UnsupportedLocale| AppError::Request(e.to_string()).answered())?;
+    let cookie = format!(
+        "{LANGUAGE_COOKIE}={locale}; Path=/; Max-Age={MAX_AGE_SECS}; SameSite=Lax"
+    );
+    let response = expect_context::<ResponseOptions>();
+    let value = HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?;
+    response.append_header(SET_COOKIE, value);
+    Ok(locale)
+}
+
+/// Buttons for every supported language. Without JavaScript they post a form and the server
+/// redirects back; hydrated, the page switches language in place.
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let choose = ServerAction::<ChooseLanguage>::new();
+    Effect::new(move || {
+        if let Some(Ok(locale)) = choose.value().get() {
+            if let Some(language) = i18n
+                .languages
+                .iter()
+                .find(|language| language.id == locale.as_str())
+            {
+                i18n.language.set(language);
+            }
+        }
+    });
+    view! {
+        <nav class="language-switch" aria-label=move || tr!("language-switch-label")>
+            <ActionForm action=choose>
+                {i18n
+                    .languages
+                    .iter()
+                    .map(|language| {
+                        let id = language.id;
+                        view! {
+                            <button
+                                type="submit"
+                                name="lang"
+                                value=id
+                                lang=id
+                                aria-pressed=move || (i18n.language.get().id == id).to_string()
+                            >
+                                {language.name}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </ActionForm>
+        </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_supported_locales_only() {
+        assert_eq!("en".parse(), Ok(Locale::En));
+        assert_eq!("DE".parse(), Ok(Locale::De));
+        assert_eq!(" de ".parse(), Ok(Locale::De));
+        assert!("fr".parse::<Locale>().is_err());
+        assert!("".parse::<Locale>().is_err());
+    }
+
+    #[test]
+    fn every_locale_has_every_key() {
+        let keys = translation_keys();
+        let english = &keys[&Locale::En];
+        assert!(!english.is_empty(), "no English keys found");
+        for locale in Locale::ALL {
+            let theirs = &keys[&locale];
+            let missing: Vec<_> = english.difference(theirs).collect();
+            let extra: Vec<_> = theirs.difference(english).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "locales/{locale}: missing {missing:?}, not in English {extra:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_the_code_exists() {
+        let keys = translation_keys();
+        let english = &keys[&Locale::En];
+        let mut used = std::collections::BTreeSet::new();
+        collect_used_keys(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut used,
+        );
+        assert!(!used.is_empty(), "found no tr!/move_tr! calls");
+        let unknown: Vec<_> = used.difference(english).collect();
+        assert!(unknown.is_empty(), "keys used but not translated: {unknown:?}");
+    }
+
+    type Keys = std::collections::BTreeSet<String>;
+
+    fn translation_keys() -> std::collections::HashMap<Locale, Keys> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../locales");
+        Locale::ALL
+            .into_iter()
+            .map(|locale| {
+                let dir = root.join(locale.as_str());
+                let mut keys = Keys::new();
+                for entry in std::fs::read_dir(&dir).expect("locale directory exists") {
+                    let path = entry.expect("readable entry").path();
+                    if path.extension().is_some_and(|e| e == "ftl") {
+                        let source = std::fs::read_to_string(&path).expect("readable file");
+                        let resource = fluent_syntax::parser::parse(source.as_str())
+                            .unwrap_or_else(|(_, errors)| {
+                                panic!("{} does not parse: {errors:?}", path.display())
+                            });
+                        for entry in resource.body {
+                            if let fluent_syntax::ast::Entry::Message(message) = entry {
+                                let id = message.id.name.to_owned();
+                                assert!(keys.insert(id.clone()), "{id} twice in {locale}");
+                            }
+                        }
+                    }
+                }
+                (locale, keys)
+            })
+            .collect()
+    }
+
+    fn collect_used_keys(dir: &std::path::Path, used: &mut Keys) {
+        for entry in std::fs::read_dir(dir).expect("source directory exists") {
+            let path = entry.expect("readable entry").path();
+            if path.is_dir() {
+                collect_used_keys(&path, used);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).expect("readable file");
+                for marker in ["tr!(\"", "tr!(i18n, \""] {
+                    for (index, _) in source.match_indices(marker) {
+                        let rest = &source[index + marker.len()..];
+                        if let Some(end) = rest.find('"') {
+                            used.insert(rest[..end].to_owned());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Charter's user interface: the pages, components and server functions, compiled for the server
+//! (`ssr`) and for the browser (`hydrate`). Each domain slice is one module holding its types, its
+//! server functions and its components, with server-only code in a nested `ssr` module.
+
+pub mod app;
+pub mod documents;
+pub mod errors;
+pub mod home;
+pub mod i18n;
+pub mod layout;
+pub mod site;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,409 @@
+//! Configuration: one typed struct, layered from built-in defaults, then an optional TOML file
+//! (`charter.toml`), then environment variables. Every value is parsed into a type that can only
+//! hold a valid setting, so a bad value stops start-up with the setting's name and the problem.
+
+use app::db::DatabaseUrl;
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+    value::{Dict, Value},
+};
+use serde::{Deserialize, Deserializer};
+use std::{fmt, net::SocketAddr, path::Path, time::Duration};
+use tracing_subscriber::EnvFilter;
+use url::Url;
+
+/// Every setting: its key in `charter.toml`, its environment variable, its default and what it
+/// does. `charter --help` prints this table, and the README documents the same.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        key: "addr",
+        env: "CHARTER_ADDR",
+        default: Some("127.0.0.1:3000"),
+        help: "Address and port to listen on",
+    },
+    Setting {
+        key: "database_url",
+        env: "DATABASE_URL",
+        default: Some("sqlite:data/charter.db"),
+        help: "sqlite:PATH (file created if missing) or postgres://USER@HOST/DB",
+    },
+    Setting {
+        key: "base_url",
+        env: "CHARTER_BASE_URL",
+        default: None,
+        help: "Public URL of this site, used in links and emails (default: http://<addr>)",
+    },
+    Setting {
+        key: "organisation",
+        env: "CHARTER_ORGANISATION",
+        default: Some("Example Ltd"),
+        help: "Name of the organisation whose policies these are",
+    },
+    Setting {
+        key: "demo",
+        env: "CHARTER_DEMO",
+        default: Some("false"),
+        help: "Load demo content into an empty database (true/false, 1/0)",
+    },
+    Setting {
+        key: "log",
+        env: "CHARTER_LOG",
+        default: Some("info,sqlx=warn"),
+        help: "Log filter (tracing EnvFilter syntax)",
+    },
+    Setting {
+        key: "shutdown_timeout",
+        env: "CHARTER_SHUTDOWN_TIMEOUT",
+        default: Some("10"),
+        help: "Seconds to let in-flight requests finish on SIGTERM/Ctrl-C (1-300)",
+    },
+];
+
+/// The file read when `--config`/`CHARTER_CONFIG` names none; it is optional.
+pub const DEFAULT_CONFIG_FILE: &str = "charter.toml";
+
+pub struct Setting {
+    pub key: &'static str,
+    pub env: &'static str,
+    /// `None` when the default is derived from other settings.
+    pub default: Option<&'static str>,
+    pub help: &'static str,
+}
+
+/// The settings table as shown by `charter --help`.
+pub fn settings_help() -> String {
+    let mut help = String::from(
+        "Settings (charter.toml key / environment variable, default): environment variables \
+         override the file, which overrides the defaults.\n",
+    );
+    for setting in SETTINGS {
+        help.push_str(&format!(
+            "\n  {:<17} {:<25} {}\n",
+            setting.key, setting.env, setting.help
+        ));
+        if let Some(default) = setting.default {
+            help.push_str(&format!("  {:<17} {:<25} default: {default}\n", "", ""));
+        }
+    }
+    help
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: DatabaseUrl,
+    /// `None` means "derived from `addr`"; see [`Config::base_url`].
+    base_url: Option<BaseUrl>,
+    pub organisation: Organisation,
+    #[serde(deserialize_with = "flag")]
+    pub demo: bool,
+    pub log: LogFilter,
+    pub shutdown_timeout: ShutdownTimeout,
+}
+
+/// The defaults layer, from [`SETTINGS`], parsed the way environment values are.
+fn defaults() -> Dict {
+    SETTINGS
+        .iter()
+        .filter_map(|setting| {
+            let value = setting.default?.parse::<Value>().ok()?;
+            Some((setting.key.to_owned(), value))
+        })
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the configuration file {0} does not exist")]
+    MissingFile(String),
+    #[error("{}", describe(.0))]
+    Invalid(Box<figment::Error>),
+}
+
+impl Config {
+    /// Reads the layers. `file` is an explicitly requested configuration file, which must exist;
+    /// without one, `charter.toml` is read if present.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(file)?)
+    }
+
+    pub fn figment(file: Option<&Path>) -> Result<Figment, ConfigError> {
+        let path = match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError::MissingFile(path.display().to_string()));
+            }
+            Some(path) => path.to_path_buf(),
+            None => DEFAULT_CONFIG_FILE.into(),
+        };
+        Ok(Figment::from(Serialized::defaults(defaults()))
+            .merge(Toml::file(path))
+            .merge(Env::prefixed("CHARTER_").ignore(&["config"]))
+            .merge(Env::raw().only(&["DATABASE_URL"])))
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+    }
+
+    /// The public URL of the site: as configured, or `http://` + the listen address.
+    pub fn base_url(&self) -> BaseUrl {
+        self.base_url.clone().unwrap_or_else(|| BaseUrl(format!("http://{}", self.addr)))
+    }
+}
+
+/// Names the setting (environment variable or file key) and says what is wrong with it.
+fn describe(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|error| {
+            let key = error.path.join(".");
+            let setting = SETTINGS.iter().find(|s| s.key == key);
+            let source = match &error.metadata {
+                Some(meta) if meta.name.contains("environment") => setting
+                    .map(|s| format!("environment variable {}", s.env))
+                    .unwrap_or_else(|| format!("environment variable for `{key}`")),
+                Some(meta) => match &meta.source {
+                    Some(source) => format!("`{key}` in {source}"),
+                    None => format!("`{key}` in {}", meta.name),
+                },
+                None => format!("`{key}`"),
+            };
+            format!("invalid setting {source}: {}", error.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Accepts the spellings people use for yes and no, so `CHARTER_DEMO=1` works.
+fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+        Text(String),
+    }
+    match Flag::deserialize(deserializer)? {
+        Flag::Bool(value) => Ok(value),
+        Flag::Int(1) => Ok(true),
+        Flag::Int(0) => Ok(false),
+        Flag::Text(text) => match text.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" | "" => Ok(false),
+            _ => Err(serde::de::Error::custom(format!(
+                "`{text}` is not a yes/no value; use true or false (or 1 or 0)"
+            ))),
+        },
+        Flag::Int(other) => Err(serde::de::Error::custom(format!(
+            "`{other}` is not a yes/no value; use true or false (or 1 or 0)"
+        ))),
+    }
+}
+
+/// An absolute `http` or `https` URL without query or fragment, kept without a trailing slash so
+/// paths can be appended.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for BaseUrl {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        let url = Url::parse(raw.trim()).map_err(|e| format!("`{raw}` is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("`{raw}` must start with http:// or https://"));
+        }
+        if url.host().is_none() {
+            return Err(format!("`{raw}` has no host"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(format!("`{raw}` must not have a query or fragment"));
+        }
+        Ok(Self(url.as_str().trim_end_matches('/').to_owned()))
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The organisation's display name: 1 to 200 characters, surrounding space trimmed.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Organisation(String);
+
+impl Organisation {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Organisation {
+    type Error = &'static str;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        let name = name.trim();
+        match name.chars().count() {
+            0 => Err("the organisation name must not be empty"),
+            1..=200 => Ok(Self(name.to_owned())),
+            _ => Err("the organisation name must have at most 200 characters"),
+        }
+    }
+}
+
+/// A log filter that `tracing_subscriber::EnvFilter` accepts.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub struct LogFilter(String);
+
+impl LogFilter {
+    pub fn to_env_filter(&self) -> EnvFilter {
+        // Validated on construction, so this parse succeeds.
+        EnvFilter::try_new(&self.0).unwrap_or_else(|_| EnvFilter::new("info"))
+    }
+}
+
+impl TryFrom<String> for LogFilter {
+    type Error = String;
+
+    fn try_from(filter: String) -> Result<Self, Self::Error> {
+        EnvFilter::try_new(&filter).map_err(|e| format!("`{filter}` is not a log filter: {e}"))?;
+        Ok(Self(filter))
+    }
+}
+
+/// How long a graceful shutdown may take: 1 to 300 seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u64")]
+pub struct ShutdownTimeout(Duration);
+
+impl ShutdownTimeout {
+    pub fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+impl TryFrom<u64> for ShutdownTimeout {
+    type Error = String;
+
+    fn try_from(secs: u64) -> Result<Self, Self::Error> {
+        if (1..=300).contains(&secs) {
+            Ok(Self(Duration::from_secs(secs)))
+        } else {
+            Err(format!("{secs} is out of range; use 1 to 300 seconds"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn load() -> Result<Config, String> {
+        Config::load(None).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        Jail::expect_with(|_| {
+            let config = load().expect("defaults are valid");
+            assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+            assert_eq!(config.database_url.as_str(), "sqlite:data/charter.db");
+            assert_eq!(config.base_url().as_str(), "http://127.0.0.1:3000");
+            assert!(!config.demo);
+            assert_eq!(config.shutdown_timeout.duration(), Duration::from_secs(10));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "charter.toml",
+                r#"
+                addr = "127.0.0.1:4000"
+                organisation = "From File Ltd"
+                base_url = "https://legal.example.com/"
+                "#,
+            )?;
+            jail.set_env("CHARTER_ADDR", "0.0.0.0:5000");
+            jail.set_env("CHARTER_DEMO", "1");
+            jail.set_env("DATABASE_URL", "postgres://postgres@127.0.0.1/charter");
+            let config = load().expect("valid");
+            assert_eq!(config.addr.to_string(), "0.0.0.0:5000");
+            assert_eq!(config.organisation.as_str(), "From File Ltd");
+            assert_eq!(config.base_url().as_str(), "https://legal.example.com");
+            assert!(config.demo);
+            assert_eq!(
+                config.database_url.backend(),
+                app::db::Backend::Postgres
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let cases = [
+            ("CHARTER_ADDR", "localhost", "environment variable CHARTER_ADDR"),
+            ("DATABASE_URL", "mysql://x", "environment variable DATABASE_URL"),
+            ("CHARTER_BASE_URL", "ftp://x", "environment variable CHARTER_BASE_URL"),
+            ("CHARTER_DEMO", "maybe", "environment variable CHARTER_DEMO"),
+            ("CHARTER_SHUTDOWN_TIMEOUT", "0", "environment variable CHARTER_SHUTDOWN_TIMEOUT"),
+            ("CHARTER_ORGANISATION", " ", "environment variable CHARTER_ORGANISATION"),
+            ("CHARTER_LOG", "info,[", "environment variable CHARTER_LOG"),
+        ];
+        for (variable, value, expected) in cases {
+            Jail::expect_with(|jail| {
+                jail.set_env(variable, value);
+                let error = load().expect_err(variable);
+                assert!(error.contains(expected), "{variable}: {error}");
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
+    fn bad_file_values_name_the_file_and_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("charter.toml", "shutdown_timeout = 9000")?;
+            let error = load().expect_err("out of range");
+            assert!(error.contains("`shutdown_timeout` in"), "{error}");
+            assert!(error.contains("charter.toml"), "{error}");
+            assert!(error.contains("1 to 300"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_explicit_config_file_must_exist() {
+        Jail::expect_with(|_| {
+            let error = Config::load(Some(Path::new("missing.toml"))).unwrap_err();
+            assert!(matches!(error, ConfigError::MissingFile(_)));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn every_setting_is_in_the_help() {
+        let help = settings_help();
+        for setting in SETTINGS {
+            assert!(help.contains(setting.env), "{}", setting.env);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Charter's server: configuration, the database, the HTTP router, telemetry and shutdown.
+//! `main.rs` only parses the command line; everything else lives here so tests can build the
+//! real application on port 0.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod router;
+pub mod shutdown;
+pub mod telemetry;
+
+use anyhow::Context;
+use app::{db::Db, site::SiteInfo, state::AppState};
+use config::Config;
+use leptos::config::LeptosOptions;
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use tokio::{net::TcpListener, sync::Notify};
+
+/// A bound, migrated, ready-to-serve Charter.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database, loads demo content if asked, and binds the listener
+    /// (port 0 picks a free port, as the tests do).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url)
+            .await
+            .context("cannot open the database (DATABASE_URL)")?;
+        db.migrate().await.context("cannot migrate the database")?;
+        if config.demo {
+            demo::load_if_empty(&db)
+                .await
+                .context("cannot load the demo content (CHARTER_DEMO)")?;
+        }
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (CHARTER_ADDR)", config.addr))?;
+        let addr = listener.local_addr().context("listener has no address")?;
+        let state = AppState {
+            leptos_options: leptos_options(addr),
+            db,
+            site: SiteInfo {
+                organisation: config.organisation.as_str().to_owned(),
+            },
+        };
+        Ok(Self { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.leptos_options.site_addr
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish for at most
+    /// `grace`, closes the database and returns.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        grace: Duration,
+    ) -> anyhow::Result<()> {
+        let Self { listener, state } = self;
+        let db = state.db.clone();
+        tracing::info!(addr = %state.leptos_options.site_addr, "Charter is listening");
+        let stopping = Arc::new(Notify::new());
+        let server = axum::serve(
+            listener,
+            router::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown({
+            let stopping = stopping.clone();
+            async move {
+                shutdown.await;
+                stopping.notify_one();
+            }
+        });
+        let deadline = async move {
+            stopping.notified().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result.context("the HTTP server failed")?,
+            () = deadline => tracing::warn!(?grace, "requests still running after the grace period; stopping anyway"),
+        }
+        db.close().await;
+        tracing::info!("Charter stopped");
+        Ok(())
+    }
+}
+
+/// Leptos's own settings. cargo-leptos passes them through `LEPTOS_*` variables; a binary built
+/// by plain cargo (tests) uses the same names cargo-leptos would.
+fn leptos_options(addr: SocketAddr) -> LeptosOptions {
+    let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_owned());
+    LeptosOptions::builder()
+        .output_name(env(
+            "LEPTOS_OUTPUT_NAME",
+            option_env!("LEPTOS_OUTPUT_NAME").unwrap_or("charter"),
+        ))
+        .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(addr)
+        .build()
+}

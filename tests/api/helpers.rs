@@ -1,0 +1,237 @@
+use app::db::Db;
+use charter::{Application, config::Config};
+use figment::providers::Serialized;
+use std::time::Duration;
+use tokio::{sync::oneshot, task::JoinHandle};
+use url::Url;
+
+/// Runs `async fn $test(backend: Backend)` once per backend, as `$test::sqlite` and
+/// `$test::postgres`, so the test output shows both.
+macro_rules! both_backends {
+    ($($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$test(crate::helpers::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(backend) = crate::helpers::Backend::postgres() {
+                        super::$test(backend).await
+                    }
+                }
+            }
+        )*
+    };
+}
+pub(crate) use both_backends;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// PostgreSQL when `TEST_DATABASE_URL` names a server. Under CI its absence is a failure,
+    /// not a skip, so a green run always means both backends were tested.
+    pub fn postgres() -> Option<Self> {
+        if std::env::var("TEST_DATABASE_URL").is_ok() {
+            return Some(Backend::Postgres);
+        }
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but TEST_DATABASE_URL is not: PostgreSQL tests must run in CI"
+        );
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        None
+    }
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Directory(#[allow(dead_code)] tempfile::TempDir),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite:{}", dir.path().join("charter.db").display());
+                Self {
+                    url,
+                    cleanup: Cleanup::Directory(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let name = format!("charter_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = connect_admin(&admin_url).await;
+                sqlx::Executor::execute(&mut admin, format!(r#"CREATE DATABASE "{name}""#).as_str())
+                    .await
+                    .expect("create test database");
+                let mut url = Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                Self {
+                    url: url.to_string(),
+                    cleanup: Cleanup::PostgresDatabase { admin_url, name },
+                }
+            }
+        }
+    }
+}
+
+async fn connect_admin(admin_url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL")
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::PostgresDatabase { admin_url, name } = &self.cleanup {
+            let (admin_url, database) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime, which cannot block on itself: use a thread.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async move {
+                    let mut admin = connect_admin(&admin_url).await;
+                    sqlx::Executor::execute(
+                        &mut admin,
+                        format!(r#"DROP DATABASE IF EXISTS "{database}" WITH (FORCE)"#).as_str(),
+                    )
+                    .await
+                    .map(drop)
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("could not drop test database {name}");
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    database: Option<TestDatabase>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+pub struct Options {
+    pub demo: bool,
+    pub organisation: &'static str,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            demo: false,
+            organisation: "Test Organisation",
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Options::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
+    let database = TestDatabase::create(backend).await;
+    start(database, options).await
+}
+
+/// Starts the application on port 0 against `database`.
+pub async fn start(database: TestDatabase, options: Options) -> TestApp {
+    init_test_logging();
+    let config = Config::from_figment(
+        Config::figment(None)
+            .expect("figment")
+            .merge(Serialized::default("addr", "127.0.0.1:0"))
+            .merge(Serialized::default("database_url", &database.url))
+            .merge(Serialized::default("demo", options.demo))
+            .merge(Serialized::default("organisation", options.organisation)),
+    )
+    .expect("valid test configuration");
+    let application = Application::build(config).await.expect("application builds");
+    let address = format!("http://{}", application.local_addr());
+    let db = application.db().clone();
+    let (stop, stopped) = oneshot::channel();
+    let server = tokio::spawn(application.run_until(
+        async move {
+            let _ = stopped.await;
+        },
+        Duration::from_secs(5),
+    ));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+    TestApp {
+        address,
+        client,
+        db,
+        database: Some(database),
+        stop: Some(stop),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// Stops the server gracefully and hands back its database, e.g. to start it again.
+    pub async fn stop(mut self) -> TestDatabase {
+        self.shutdown().await;
+        self.database.take().expect("database present until stopped")
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Logs go to the test output only when `TEST_LOG` is set.
+fn init_test_logging() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        charter::telemetry::init(tracing_subscriber::EnvFilter::new("debug,sqlx=info"));
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: each starts the real application on port 0 against a fresh database,
+//! once on SQLite and once on PostgreSQL (`TEST_DATABASE_URL`).
+
+mod helpers;
+
+mod health;
+mod pages;
+mod process;

@@ -1,0 +1,98 @@
+//! The real binary, as an operator runs it: help text, start-up errors, graceful shutdown.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn charter() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_charter"));
+    command.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    command
+}
+
+#[test]
+fn help_lists_every_setting() {
+    let output = charter().arg("--help").output().expect("run charter --help");
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).expect("utf-8");
+    for setting in charter::config::SETTINGS {
+        assert!(help.contains(setting.env), "{} missing from:\n{help}", setting.env);
+        assert!(help.contains(setting.key), "{} missing from:\n{help}", setting.key);
+    }
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = charter()
+        .current_dir(dir.path())
+        .env("CHARTER_ADDR", "not-an-address")
+        .output()
+        .expect("run charter");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("CHARTER_ADDR"), "{stderr}");
+    assert!(stderr.contains("invalid socket address"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully_with_exit_code_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = charter()
+        .current_dir(dir.path())
+        .env("CHARTER_ADDR", "127.0.0.1:0")
+        .env("CHARTER_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start charter");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let listening = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("Charter is listening"))
+        .expect("the server reports its address");
+    let addr = listening
+        .split("addr=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("address in the log line")
+        .to_owned();
+
+    // The default SQLite database was created under ./data, and the server answers.
+    assert!(dir.path().join("data/charter.db").exists());
+    let mut stream = std::net::TcpStream::connect(&addr).expect("server accepts connections");
+    std::io::Write::write_all(
+        &mut stream,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("send SIGTERM");
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(exit.code(), Some(0));
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|line| line.contains("Charter stopped")), "{rest:?}");
+}
