@@ -150,7 +150,9 @@ impl Config {
 
     /// The public URL of the site: as configured, or `http://` + the listen address.
     pub fn base_url(&self) -> BaseUrl {
-        self.base_url.clone().unwrap_or_else(|| BaseUrl(format!("http://{}", self.addr)))
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| BaseUrl(format!("http://{}", self.addr)))
     }
 }
 
@@ -309,6 +311,8 @@ impl TryFrom<u64> for ShutdownTimeout {
 }
 
 #[cfg(test)]
+// `figment::Jail` closures must return `figment::Error`, which is large; only tests use it.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use figment::Jail;
@@ -349,10 +353,7 @@ mod tests {
             assert_eq!(config.organisation.as_str(), "From File Ltd");
             assert_eq!(config.base_url().as_str(), "https://legal.example.com");
             assert!(config.demo);
-            assert_eq!(
-                config.database_url.backend(),
-                app::db::Backend::Postgres
-            );
+            assert_eq!(config.database_url.backend(), app::db::Backend::Postgres);
             Ok(())
         });
     }
@@ -360,12 +361,32 @@ mod tests {
     #[test]
     fn bad_values_name_the_setting() {
         let cases = [
-            ("CHARTER_ADDR", "localhost", "environment variable CHARTER_ADDR"),
-            ("DATABASE_URL", "mysql://x", "environment variable DATABASE_URL"),
-            ("CHARTER_BASE_URL", "ftp://x", "environment variable CHARTER_BASE_URL"),
+            (
+                "CHARTER_ADDR",
+                "localhost",
+                "environment variable CHARTER_ADDR",
+            ),
+            (
+                "DATABASE_URL",
+                "mysql://x",
+                "environment variable DATABASE_URL",
+            ),
+            (
+                "CHARTER_BASE_URL",
+                "ftp://x",
+                "environment variable CHARTER_BASE_URL",
+            ),
             ("CHARTER_DEMO", "maybe", "environment variable CHARTER_DEMO"),
-            ("CHARTER_SHUTDOWN_TIMEOUT", "0", "environment variable CHARTER_SHUTDOWN_TIMEOUT"),
-            ("CHARTER_ORGANISATION", " ", "environment variable CHARTER_ORGANISATION"),
+            (
+                "CHARTER_SHUTDOWN_TIMEOUT",
+                "0",
+                "environment variable CHARTER_SHUTDOWN_TIMEOUT",
+            ),
+            (
+                "CHARTER_ORGANISATION",
+                " ",
+                "environment variable CHARTER_ORGANISATION",
+            ),
             ("CHARTER_LOG", "info,[", "environment variable CHARTER_LOG"),
         ];
         for (variable, value, expected) in cases {

@@ -60,13 +60,17 @@ pub async fn load_if_empty(db: &Db) -> Result<(), DemoError> {
         return Ok(());
     }
     for document in &DOCUMENTS {
-        let slug = document.slug.parse().map_err(|e: app::documents::SlugError| {
-            DemoError::Invalid {
+        let slug = document
+            .slug
+            .parse()
+            .map_err(|e: app::documents::SlugError| DemoError::Invalid {
                 slug: document.slug,
                 reason: e.to_string(),
-            }
-        })?;
-        let titles = [(Locale::En, document.english), (Locale::De, document.german)];
+            })?;
+        let titles = [
+            (Locale::En, document.english),
+            (Locale::De, document.german),
+        ];
         create(
             db,
             &NewDocument {

@@ -12,9 +12,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use std::time::Duration;
 use tower::ServiceBuilder;
-use tower_http::{
-    set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer,
-};
+use tower_http::{set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 /// A request that takes longer than this is answered 408 rather than left hanging.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -34,7 +32,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), shell)
-        .fallback(file_and_error_handler_with_context::<AppState, _>(context, app::app::shell))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context,
+            app::app::shell,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())

@@ -115,7 +115,9 @@ impl DatabaseUrl {
     /// The URL handed to the driver: a SQLite file is created when missing unless the URL
     /// asks for another mode.
     fn driver_url(&self) -> String {
-        if self.backend == Backend::Sqlite && !self.is_sqlite_memory() && !self.url.contains("mode=")
+        if self.backend == Backend::Sqlite
+            && !self.is_sqlite_memory()
+            && !self.url.contains("mode=")
         {
             let separator = if self.url.contains('?') { '&' } else { '?' };
             format!("{}{separator}mode=rwc", self.url)
@@ -128,7 +130,9 @@ impl DatabaseUrl {
 /// Passwords stay out of logs and error messages.
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("DatabaseUrl").field(&self.redacted()).finish()
+        f.debug_tuple("DatabaseUrl")
+            .field(&self.redacted())
+            .finish()
     }
 }
 
@@ -186,13 +190,14 @@ impl Db {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
         let backend = url.backend();
-        if let Some(parent) = url.sqlite_file().as_deref().and_then(|f| f.parent()) {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
-                    path: parent.to_path_buf(),
-                    source,
-                })?;
-            }
+        if let Some(file) = url.sqlite_file()
+            && let Some(parent) = file.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
         let options = AnyConnectOptions::from_str(&url.driver_url())
             .map_err(|source| DbError::Connect { backend, source })?;
@@ -288,7 +293,9 @@ impl Db {
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
 }
 
 fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
@@ -323,7 +330,9 @@ mod tests {
     fn accepts_both_backends() {
         let sqlite: DatabaseUrl = "sqlite:data/charter.db".parse().unwrap();
         assert_eq!(sqlite.backend(), Backend::Sqlite);
-        let pg: DatabaseUrl = "postgres://postgres@127.0.0.1:5432/charter".parse().unwrap();
+        let pg: DatabaseUrl = "postgres://postgres@127.0.0.1:5432/charter"
+            .parse()
+            .unwrap();
         assert_eq!(pg.backend(), Backend::Postgres);
         let pg: DatabaseUrl = "postgresql://localhost/charter".parse().unwrap();
         assert_eq!(pg.backend(), Backend::Postgres);
@@ -342,10 +351,26 @@ mod tests {
 
     #[test]
     fn refuses_malformed_options() {
-        let err = "sqlite:x.db?mode=sideways".parse::<DatabaseUrl>().unwrap_err();
-        assert!(matches!(err, DatabaseUrlError::Invalid { backend: Backend::Sqlite, .. }));
-        let err = "postgres://h:notaport/db".parse::<DatabaseUrl>().unwrap_err();
-        assert!(matches!(err, DatabaseUrlError::Invalid { backend: Backend::Postgres, .. }));
+        let err = "sqlite:x.db?mode=sideways"
+            .parse::<DatabaseUrl>()
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            DatabaseUrlError::Invalid {
+                backend: Backend::Sqlite,
+                ..
+            }
+        ));
+        let err = "postgres://h:notaport/db"
+            .parse::<DatabaseUrl>()
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            DatabaseUrlError::Invalid {
+                backend: Backend::Postgres,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -61,7 +61,9 @@ pub struct Slug(String);
 pub enum SlugError {
     #[error("a slug must have 1 to 64 characters")]
     Length,
-    #[error("a slug may contain only lowercase letters a-z, digits and single hyphens between them")]
+    #[error(
+        "a slug may contain only lowercase letters a-z, digits and single hyphens between them"
+    )]
     Characters,
 }
 
@@ -214,7 +216,10 @@ pub mod ssr {
         Ok(id)
     }
 
-    fn decode_error(column: &str, error: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
+    fn decode_error(
+        column: &str,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> sqlx::Error {
         sqlx::Error::ColumnDecode {
             index: column.to_owned(),
             source: Box::new(error),

@@ -5,12 +5,12 @@
 //! HTTP status, so a missing page answers 404 and a failure 500, not 200.
 
 use leptos::prelude::*;
-use leptos_fluent::move_tr;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+use leptos_fluent::move_tr;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {

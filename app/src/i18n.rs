@@ -125,9 +125,8 @@ pub async fn choose_language(lang: String) -> Result<Locale, AppError> {
     let locale: Locale = lang
         .parse()
         .map_err(|e: UnsupportedLocale| AppError::Request(e.to_string()).answered())?;
-    let cookie = format!(
-        "{LANGUAGE_COOKIE}={locale}; Path=/; Max-Age={MAX_AGE_SECS}; SameSite=Lax"
-    );
+    let cookie =
+        format!("{LANGUAGE_COOKIE}={locale}; Path=/; Max-Age={MAX_AGE_SECS}; SameSite=Lax");
     let response = expect_context::<ResponseOptions>();
     let value = HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?;
     response.append_header(SET_COOKIE, value);
@@ -141,14 +140,13 @@ pub fn LanguageSwitch() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let choose = ServerAction::<ChooseLanguage>::new();
     Effect::new(move || {
-        if let Some(Ok(locale)) = choose.value().get() {
-            if let Some(language) = i18n
+        if let Some(Ok(locale)) = choose.value().get()
+            && let Some(language) = i18n
                 .languages
                 .iter()
                 .find(|language| language.id == locale.as_str())
-            {
-                i18n.language.set(language);
-            }
+        {
+            i18n.language.set(language);
         }
     });
     view! {
@@ -217,7 +215,10 @@ mod tests {
         );
         assert!(!used.is_empty(), "found no tr!/move_tr! calls");
         let unknown: Vec<_> = used.difference(english).collect();
-        assert!(unknown.is_empty(), "keys used but not translated: {unknown:?}");
+        assert!(
+            unknown.is_empty(),
+            "keys used but not translated: {unknown:?}"
+        );
     }
 
     type Keys = std::collections::BTreeSet<String>;

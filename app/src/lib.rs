@@ -20,4 +20,9 @@ pub mod state;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Marks the page as interactive: styles and the end-to-end tests can tell a hydrated page
+    // from the server-rendered one.
+    if let Some(html) = leptos::prelude::document().document_element() {
+        let _ = html.set_attribute("data-hydrated", "");
+    }
 }

@@ -26,5 +26,9 @@ pub fn provide_site() {
 /// The organisation's name, or nothing while it loads.
 pub fn organisation() -> impl Fn() -> Option<String> + Copy {
     let site = expect_context::<Site>().0;
-    move || site.get().and_then(Result::ok).map(|info| info.organisation)
+    move || {
+        site.get()
+            .and_then(Result::ok)
+            .map(|info| info.organisation)
+    }
 }

@@ -76,9 +76,12 @@ impl TestDatabase {
                 let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
                 let name = format!("charter_test_{}", uuid::Uuid::new_v4().simple());
                 let mut admin = connect_admin(&admin_url).await;
-                sqlx::Executor::execute(&mut admin, format!(r#"CREATE DATABASE "{name}""#).as_str())
-                    .await
-                    .expect("create test database");
+                sqlx::Executor::execute(
+                    &mut admin,
+                    format!(r#"CREATE DATABASE "{name}""#).as_str(),
+                )
+                .await
+                .expect("create test database");
                 let mut url = Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
                 url.set_path(&name);
                 Self {
@@ -169,7 +172,9 @@ pub async fn start(database: TestDatabase, options: Options) -> TestApp {
             .merge(Serialized::default("organisation", options.organisation)),
     )
     .expect("valid test configuration");
-    let application = Application::build(config).await.expect("application builds");
+    let application = Application::build(config)
+        .await
+        .expect("application builds");
     let address = format!("http://{}", application.local_addr());
     let db = application.db().clone();
     let (stop, stopped) = oneshot::channel();
@@ -199,13 +204,19 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Stops the server gracefully and hands back its database, e.g. to start it again.
     pub async fn stop(mut self) -> TestDatabase {
         self.shutdown().await;
-        self.database.take().expect("database present until stopped")
+        self.database
+            .take()
+            .expect("database present until stopped")
     }
 
     async fn shutdown(&mut self) {

@@ -21,7 +21,10 @@ async fn home_without_documents_shows_the_empty_state(backend: Backend) {
     let html = text(response).await;
     assert!(html.contains("<html lang=\"en\""), "{html}");
     assert!(html.contains("Policies of Test Organisation"), "{html}");
-    assert!(html.contains("No policies have been published yet."), "{html}");
+    assert!(
+        html.contains("No policies have been published yet."),
+        "{html}"
+    );
 }
 
 async fn demo(backend: Backend) -> crate::helpers::TestApp {
@@ -51,10 +54,7 @@ async fn home_lists_demo_documents_in_english(backend: Backend) {
     assert!(!html.contains("No policies have been published yet."));
 }
 
-async fn get_with(
-    app: &crate::helpers::TestApp,
-    headers: &[(header::HeaderName, &str)],
-) -> String {
+async fn get_with(app: &crate::helpers::TestApp, headers: &[(header::HeaderName, &str)]) -> String {
     let mut request = app.client.get(app.url("/"));
     for (name, value) in headers {
         request = request.header(name, *value);
@@ -76,7 +76,11 @@ async fn text(response: reqwest::Response) -> String {
 
 async fn accept_language_picks_german(backend: Backend) {
     let app = demo(backend).await;
-    let html = get_with(&app, &[(header::ACCEPT_LANGUAGE, "de-DE,de;q=0.9,en;q=0.5")]).await;
+    let html = get_with(
+        &app,
+        &[(header::ACCEPT_LANGUAGE, "de-DE,de;q=0.9,en;q=0.5")],
+    )
+    .await;
     assert!(html.contains("<html lang=\"de\""), "{html}");
     assert!(html.contains("Richtlinien von Quillstone AI Ltd"), "{html}");
     assert!(html.contains("Datenschutzerklärung"), "{html}");
@@ -129,7 +133,13 @@ async fn unknown_paths_answer_a_localised_404(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert!(response.text().await.unwrap().contains("Seite nicht gefunden"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Seite nicht gefunden")
+    );
 }
 
 async fn language_switch_sets_the_cookie_and_redirects_back(backend: Backend) {

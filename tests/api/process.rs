@@ -8,18 +8,31 @@ use std::{
 
 fn charter() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_charter"));
-    command.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
     command
 }
 
 #[test]
 fn help_lists_every_setting() {
-    let output = charter().arg("--help").output().expect("run charter --help");
+    let output = charter()
+        .arg("--help")
+        .output()
+        .expect("run charter --help");
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).expect("utf-8");
     for setting in charter::config::SETTINGS {
-        assert!(help.contains(setting.env), "{} missing from:\n{help}", setting.env);
-        assert!(help.contains(setting.key), "{} missing from:\n{help}", setting.key);
+        assert!(
+            help.contains(setting.env),
+            "{} missing from:\n{help}",
+            setting.env
+        );
+        assert!(
+            help.contains(setting.key),
+            "{} missing from:\n{help}",
+            setting.key
+        );
     }
 }
 
@@ -94,5 +107,8 @@ fn sigterm_stops_the_server_gracefully_with_exit_code_0() {
     };
     assert_eq!(exit.code(), Some(0));
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(rest.iter().any(|line| line.contains("Charter stopped")), "{rest:?}");
+    assert!(
+        rest.iter().any(|line| line.contains("Charter stopped")),
+        "{rest:?}"
+    );
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs Charter on SQLite with demo content at http://127.0.0.1:3000
+# (override with CHARTER_ADDR; every setting is listed by `target/release/charter --help`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+printf '\n==> Building Charter (release)\n'
+cargo leptos build --release
+
+export CHARTER_DEMO="${CHARTER_DEMO:-1}"
+export CHARTER_ORGANISATION="${CHARTER_ORGANISATION:-Quillstone AI Ltd}"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
+printf '\n==> Starting Charter on http://%s (Ctrl-C stops it)\n' "${CHARTER_ADDR:-127.0.0.1:3000}"
+exec target/release/charter serve "$@"
