@@ -5,6 +5,9 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod exports;
+pub mod feeds;
+pub mod locale;
 pub mod router;
 pub mod shutdown;
 pub mod telemetry;
@@ -44,6 +47,7 @@ impl Application {
             db,
             site: SiteInfo {
                 organisation: config.organisation.as_str().to_owned(),
+                base_url: config.base_url().to_string(),
             },
         };
         Ok(Self { listener, state })

@@ -31,10 +31,16 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/feed.atom", get(crate::feeds::site))
+        .route("/policies/{slug}/feed.atom", get(crate::feeds::document))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context,
             app::app::shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::exports::middleware,
         ))
         .layer(
             ServiceBuilder::new()

@@ -5,14 +5,16 @@ use crate::{
     errors::NotFound,
     home::HomePage,
     i18n::I18nProvider,
-    layout::{SiteFooter, SiteHeader},
+    layout::{HeadLinks, SiteFooter, SiteHeader},
+    policies::{HistoryPage, PolicyPage, RevisionPage},
     site::provide_site,
 };
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    SsrMode,
     components::{Route, Router, Routes},
+    path,
 };
 
 /// The document around the app. `<html lang>` is filled in by the i18n provider.
@@ -54,10 +56,23 @@ fn Layout() -> impl IntoView {
     provide_documents();
     view! {
         <Router>
+            <HeadLinks />
             <SiteHeader />
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/policies") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/policies/:slug") view=PolicyPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/policies/:slug/history")
+                        view=HistoryPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/policies/:slug/v/:number")
+                        view=RevisionPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
             <SiteFooter />

@@ -150,7 +150,7 @@ pub fn use_documents() -> Resource<Result<Vec<DocumentSummary>, AppError>> {
 pub mod ssr {
     use super::{DocumentKind, DocumentSummary, Slug};
     use crate::{db::Db, i18n::Locale};
-    use sqlx::Row;
+    use sqlx::{Row, any::AnyRow};
 
     /// A document to create, with its title in at least the default locale.
     pub struct NewDocument<'a> {
@@ -159,30 +159,51 @@ pub mod ssr {
         pub titles: &'a [(Locale, &'a str)],
     }
 
+    const SUMMARY_SELECT: &str =
+        "SELECT d.slug, d.kind, COALESCE(t.title, f.title, d.slug) AS title
+         FROM documents d
+         LEFT JOIN document_titles t ON t.document_id = d.id AND t.locale = $1
+         LEFT JOIN document_titles f ON f.document_id = d.id AND f.locale = $2";
+
+    /// The documents that have at least one published revision, in creation order.
     #[tracing::instrument(skip(db))]
     pub async fn list(db: &Db, locale: Locale) -> Result<Vec<DocumentSummary>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT d.slug, d.kind, COALESCE(t.title, f.title, d.slug) AS title
-             FROM documents d
-             LEFT JOIN document_titles t ON t.document_id = d.id AND t.locale = $1
-             LEFT JOIN document_titles f ON f.document_id = d.id AND f.locale = $2
-             ORDER BY d.id",
-        )
+        let rows = sqlx::query(&format!(
+            "{SUMMARY_SELECT}
+             WHERE EXISTS (SELECT 1 FROM revisions r WHERE r.document_id = d.id)
+             ORDER BY d.id"
+        ))
         .bind(locale.as_str())
         .bind(Locale::default().as_str())
         .fetch_all(db.reader())
         .await?;
-        rows.into_iter()
-            .map(|row| {
-                let slug: String = row.try_get("slug")?;
-                let kind: String = row.try_get("kind")?;
-                Ok(DocumentSummary {
-                    slug: slug.parse().map_err(|e| decode_error("slug", e))?,
-                    kind: kind.parse().map_err(|e| decode_error("kind", e))?,
-                    title: row.try_get("title")?,
-                })
-            })
-            .collect()
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    /// The document with this slug, titled in `locale` (falling back to English).
+    pub async fn find(
+        db: &Db,
+        slug: &Slug,
+        locale: Locale,
+    ) -> Result<Option<DocumentSummary>, sqlx::Error> {
+        let row = sqlx::query(&format!("{SUMMARY_SELECT} WHERE d.slug = $3"))
+            .bind(locale.as_str())
+            .bind(Locale::default().as_str())
+            .bind(slug.as_str())
+            .fetch_optional(db.reader())
+            .await?;
+        row.as_ref().map(summary_from_row).transpose()
+    }
+
+    /// Reads the `slug`, `kind` and `title` columns of a row.
+    pub fn summary_from_row(row: &AnyRow) -> Result<DocumentSummary, sqlx::Error> {
+        let slug: String = row.try_get("slug")?;
+        let kind: String = row.try_get("kind")?;
+        Ok(DocumentSummary {
+            slug: slug.parse().map_err(|e| decode_error("slug", e))?,
+            kind: kind.parse().map_err(|e| decode_error("kind", e))?,
+            title: row.try_get("title")?,
+        })
     }
 
     pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {

@@ -14,9 +14,9 @@ pub fn HomePage() -> impl IntoView {
     let organisation = organisation();
     let documents = use_documents();
     view! {
-        <Title text=move || organisation().unwrap_or_default() />
         <section class="welcome">
             <Transition fallback=|| ()>
+                {move || organisation().map(|name| view! { <Title text=name /> })}
                 <h1>
                     {move || {
                         organisation()

@@ -1,9 +1,49 @@
 //! The frame around every page: a skip link, the header with the organisation and the language
 //! switch, and the footer with the policy links.
 
-use crate::{documents::use_documents, i18n::LanguageSwitch, site::organisation};
+use crate::{
+    documents::{DocumentKind, use_documents},
+    i18n::{LanguageSwitch, Locale},
+    site::organisation,
+};
 use leptos::prelude::*;
-use leptos_fluent::move_tr;
+use leptos_fluent::{move_tr, tr};
+use leptos_meta::Link;
+
+/// Links in every page head: the site's Atom feed, and the privacy policy and terms of service
+/// as RFC 6903 relations, so browsers and crawlers can find them.
+#[component]
+pub fn HeadLinks() -> impl IntoView {
+    let documents = use_documents();
+    let relations = move || {
+        documents.get().and_then(Result::ok).map(|documents| {
+            documents
+                .into_iter()
+                .filter_map(|document| {
+                    let rel = match document.kind {
+                        DocumentKind::Privacy => "privacy-policy",
+                        DocumentKind::Terms => "terms-of-service",
+                        _ => return None,
+                    };
+                    Some(view! { <Link rel=rel href=document.href() /> })
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        {move || {
+            view! {
+                <Link
+                    rel="alternate"
+                    type_="application/atom+xml"
+                    href=format!("/feed.atom?lang={}", Locale::current())
+                    title=tr!("feed-site-title")
+                />
+            }
+        }}
+        <Transition fallback=|| ()>{relations}</Transition>
+    }
+}
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {

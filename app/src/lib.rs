@@ -2,12 +2,20 @@
 //! (`ssr`) and for the browser (`hydrate`). Each domain slice is one module holding its types, its
 //! server functions and its components, with server-only code in a nested `ssr` module.
 
+// Nested `view!` types of the policy pages exceed the default depth.
+#![recursion_limit = "256"]
+
 pub mod app;
+pub mod clock;
 pub mod documents;
 pub mod errors;
 pub mod home;
 pub mod i18n;
 pub mod layout;
+#[cfg(feature = "ssr")]
+pub mod markdown;
+pub mod policies;
+pub mod revisions;
 pub mod site;
 
 #[cfg(feature = "ssr")]

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 pub struct SiteInfo {
     /// The organisation whose policies these are, as configured (`CHARTER_ORGANISATION`).
     pub organisation: String,
+    /// The public URL of the site (`CHARTER_BASE_URL`), without a trailing slash.
+    pub base_url: String,
 }
 
 #[server]

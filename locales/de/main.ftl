@@ -19,3 +19,61 @@ error-internal-body = Wegen eines Fehlers auf unserer Seite können wir diese Se
 error-request-title = Diese Anfrage konnte nicht bearbeitet werden
 error-request-body = Die Anfrage war unvollständig oder fehlerhaft. Bitte gehen Sie zurück und versuchen Sie es erneut.
 error-back-home = Zurück zur Startseite
+
+# Feeds
+feed-site-title = Alle Änderungen an Richtlinien
+feed-document-title = Änderungen an { $title }
+
+# Richtlinienseiten
+policy-last-updated = Zuletzt aktualisiert
+policy-effective = Gültig ab
+policy-version = Fassung
+policy-links-label = Diese Richtlinie in anderen Formaten
+policy-history = Alle Fassungen
+policy-markdown = Markdown
+policy-feed = Atom-Feed
+policy-contents = Inhalt
+policy-not-yet-in-effect = Diese Richtlinie ist veröffentlicht, gilt aber noch nicht.
+translation-missing = Diese Richtlinie gibt es noch nicht in Ihrer Sprache. Sie lesen die englische Fassung.
+upcoming-heading = Diese Richtlinie ändert sich demnächst
+upcoming-takes-effect = Eine neue Fassung gilt ab
+upcoming-in-days = { $days ->
+    [one] in 1 Tag
+   *[other] in { $days } Tagen
+}
+upcoming-read = Neue Fassung lesen
+upcoming-compare = Änderungen ansehen
+revision-is-current = Dies ist die geltende Fassung.
+revision-is-upcoming = Diese Fassung gilt noch nicht. Sie gilt ab
+revision-is-superseded = Diese Fassung wurde ersetzt und gilt nicht mehr.
+read-current-version = Zur geltenden Fassung.
+version-number = Fassung { $number }
+class-editorial = redaktionelle Änderung
+class-material = wesentliche Änderung
+status-current = gilt
+status-upcoming = demnächst
+status-superseded = ersetzt
+
+# Versionsgeschichte
+history-page-title = Versionsgeschichte: { $title }
+history-heading = Versionsgeschichte
+history-version = Fassung
+history-published = Veröffentlicht
+history-effective = Gültig ab
+history-class = Art der Änderung
+history-summary = Zusammenfassung
+
+# Daten
+date-long = { $day }. { $month } { $year }
+month-1 = Januar
+month-2 = Februar
+month-3 = März
+month-4 = April
+month-5 = Mai
+month-6 = Juni
+month-7 = Juli
+month-8 = August
+month-9 = September
+month-10 = Oktober
+month-11 = November
+month-12 = Dezember

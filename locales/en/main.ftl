@@ -19,3 +19,61 @@ error-internal-body = We could not show this page because of an error on our sid
 error-request-title = This request could not be handled
 error-request-body = The request was incomplete or malformed. Please go back and try again.
 error-back-home = Back to the home page
+
+# Feeds
+feed-site-title = All policy changes
+feed-document-title = Changes to { $title }
+
+# Policy pages
+policy-last-updated = Last updated
+policy-effective = Effective
+policy-version = Version
+policy-links-label = This policy elsewhere
+policy-history = All versions
+policy-markdown = Markdown
+policy-feed = Atom feed
+policy-contents = Contents
+policy-not-yet-in-effect = This policy has been published but is not in effect yet.
+translation-missing = This policy is not available in your language yet. You are reading the English version.
+upcoming-heading = A change to this policy is coming
+upcoming-takes-effect = A new version takes effect on
+upcoming-in-days = { $days ->
+    [one] in 1 day
+   *[other] in { $days } days
+}
+upcoming-read = Read the new version
+upcoming-compare = See what changes
+revision-is-current = This is the version in effect now.
+revision-is-upcoming = This version is not in effect yet. It takes effect on
+revision-is-superseded = This version has been replaced and is no longer in effect.
+read-current-version = Read the current version.
+version-number = Version { $number }
+class-editorial = editorial change
+class-material = material change
+status-current = in effect
+status-upcoming = upcoming
+status-superseded = superseded
+
+# History
+history-page-title = Version history: { $title }
+history-heading = Version history
+history-version = Version
+history-published = Published
+history-effective = Effective
+history-class = Kind of change
+history-summary = Summary
+
+# Dates
+date-long = { $day } { $month } { $year }
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December

@@ -1,0 +1,77 @@
+//! Points in time as Charter stores, compares and shows them: UTC milliseconds since the Unix
+//! epoch, stamped by the server's clock.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub const fn from_millis(millis: i64) -> Self {
+        Self(millis)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// The server's clock. Only the server stamps events; browsers never supply times.
+    #[cfg(feature = "ssr")]
+    pub fn now() -> Self {
+        let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+        Self(i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX))
+    }
+
+    pub fn datetime(self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// `2026-11-23T04:00:00Z`, for `<time datetime>`, feeds and JSON.
+    pub fn rfc3339(self) -> String {
+        self.datetime()
+            .replace_millisecond(0)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            .format(&Rfc3339)
+            .unwrap_or_default()
+    }
+
+    pub fn plus_days(self, days: i64) -> Self {
+        Self(
+            self.0
+                .saturating_add(days.saturating_mul(Duration::DAY.whole_milliseconds() as i64)),
+        )
+    }
+
+    /// Whole days from `self` until `later`, rounded up, so "in 1 day" until the moment passes.
+    pub fn days_until(self, later: Timestamp) -> i64 {
+        let day = Duration::DAY.whole_milliseconds() as i64;
+        let diff = later.0.saturating_sub(self.0);
+        if diff <= 0 { 0 } else { (diff + day - 1) / day }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_as_rfc3339_utc() {
+        assert_eq!(Timestamp::from_millis(0).rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp::from_millis(1_795_000_000_123).rfc3339(),
+            "2026-11-18T11:06:40Z"
+        );
+    }
+
+    #[test]
+    fn counts_days_rounding_up() {
+        let start = Timestamp::from_millis(0);
+        assert_eq!(start.days_until(start), 0);
+        assert_eq!(start.days_until(Timestamp::from_millis(1)), 1);
+        assert_eq!(start.days_until(start.plus_days(30)), 30);
+        assert_eq!(start.plus_days(2).days_until(start), 0);
+    }
+}
