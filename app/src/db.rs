@@ -298,6 +298,18 @@ pub fn now_ms() -> i64 {
         })
 }
 
+/// Reports a stored value that no longer parses into its domain type as a decoding error of
+/// its column, so callers see one kind of database failure.
+pub fn decode_error(
+    column: &str,
+    error: impl std::error::Error + Send + Sync + 'static,
+) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: Box::new(error),
+    }
+}
+
 fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
     let options = AnyPoolOptions::new()
         .max_connections(max_connections)

@@ -149,7 +149,10 @@ pub fn use_documents() -> Resource<Result<Vec<DocumentSummary>, AppError>> {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::{DocumentKind, DocumentSummary, Slug};
-    use crate::{db::Db, i18n::Locale};
+    use crate::{
+        db::{Db, decode_error},
+        i18n::Locale,
+    };
     use sqlx::{Row, any::AnyRow};
 
     /// A document to create, with its title in at least the default locale.
@@ -235,16 +238,6 @@ pub mod ssr {
         }
         tx.commit().await?;
         Ok(id)
-    }
-
-    fn decode_error(
-        column: &str,
-        error: impl std::error::Error + Send + Sync + 'static,
-    ) -> sqlx::Error {
-        sqlx::Error::ColumnDecode {
-            index: column.to_owned(),
-            source: Box::new(error),
-        }
     }
 }
 

@@ -187,7 +187,7 @@ pub mod ssr {
     use super::{DocumentInLocale, Revision, RevisionClass, RevisionMeta, TocEntry};
     use crate::{
         clock::Timestamp,
-        db::Db,
+        db::{Db, decode_error},
         documents::{DocumentSummary, Slug},
         errors::AppError,
         i18n::Locale,
@@ -525,16 +525,6 @@ pub mod ssr {
             html: row.try_get("html")?,
             toc,
         })
-    }
-
-    fn decode_error(
-        column: &str,
-        error: impl std::error::Error + Send + Sync + 'static,
-    ) -> sqlx::Error {
-        sqlx::Error::ColumnDecode {
-            index: column.to_owned(),
-            source: Box::new(error),
-        }
     }
 }
 

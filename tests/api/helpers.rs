@@ -155,6 +155,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, Options::default()).await
 }
 
+/// An application loaded with the demo content, as `CHARTER_DEMO=1` does.
+pub async fn spawn_demo_app(backend: Backend) -> TestApp {
+    spawn_app_with(
+        backend,
+        Options {
+            demo: true,
+            organisation: "Quillstone AI Ltd",
+        },
+    )
+    .await
+}
+
 pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let database = TestDatabase::create(backend).await;
     start(database, options).await

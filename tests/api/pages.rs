@@ -1,4 +1,4 @@
-use crate::helpers::{Backend, Options, both_backends, spawn_app, spawn_app_with, start};
+use crate::helpers::{Backend, Options, both_backends, spawn_app, spawn_demo_app, start};
 use reqwest::{StatusCode, header};
 
 both_backends!(
@@ -27,19 +27,8 @@ async fn home_without_documents_shows_the_empty_state(backend: Backend) {
     );
 }
 
-async fn demo(backend: Backend) -> crate::helpers::TestApp {
-    spawn_app_with(
-        backend,
-        Options {
-            demo: true,
-            organisation: "Quillstone AI Ltd",
-        },
-    )
-    .await
-}
-
 async fn home_lists_demo_documents_in_english(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let html = text(app.get("/").await).await;
     assert!(html.contains("Policies of Quillstone AI Ltd"), "{html}");
     for (title, href) in [
@@ -75,7 +64,7 @@ async fn text(response: reqwest::Response) -> String {
 }
 
 async fn accept_language_picks_german(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let html = get_with(
         &app,
         &[(header::ACCEPT_LANGUAGE, "de-DE,de;q=0.9,en;q=0.5")],
@@ -88,7 +77,7 @@ async fn accept_language_picks_german(backend: Backend) {
 }
 
 async fn language_cookie_overrides_accept_language(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let html = get_with(
         &app,
         &[
@@ -105,7 +94,7 @@ async fn language_cookie_overrides_accept_language(backend: Backend) {
 }
 
 async fn unknown_language_falls_back_to_english(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let html = get_with(
         &app,
         &[
@@ -182,7 +171,7 @@ async fn language_switch_refuses_unknown_languages(backend: Backend) {
 }
 
 async fn demo_content_loads_only_into_an_empty_database(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     assert_eq!(app::documents::ssr::count(&app.db).await.unwrap(), 4);
     let database = app.stop().await;
     // A restart with CHARTER_DEMO still set must not duplicate or touch anything.

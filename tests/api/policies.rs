@@ -1,4 +1,4 @@
-use crate::helpers::{Backend, Options, TestApp, both_backends, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, TestApp, both_backends, spawn_app, spawn_demo_app};
 use app::{
     clock::Timestamp,
     documents::{
@@ -26,17 +26,6 @@ both_backends!(
     raw_html_in_a_revision_is_sanitised,
 );
 
-async fn demo(backend: Backend) -> TestApp {
-    spawn_app_with(
-        backend,
-        Options {
-            demo: true,
-            organisation: "Quillstone AI Ltd",
-        },
-    )
-    .await
-}
-
 async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
     let response = app.get(path).await;
     let status = response.status();
@@ -56,7 +45,7 @@ async fn revision_count(app: &TestApp) -> i64 {
 }
 
 async fn published_revisions_cannot_be_changed_or_deleted(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let before: String =
         sqlx::query_scalar("SELECT source FROM revisions WHERE number = 1 ORDER BY id LIMIT 1")
             .fetch_one(app.db.reader())
@@ -93,7 +82,7 @@ async fn published_revisions_cannot_be_changed_or_deleted(backend: Backend) {
 }
 
 async fn policy_page_shows_the_current_text_and_the_upcoming_change(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let (status, html) = page(&app, "/policies/privacy").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -155,7 +144,7 @@ async fn policy_page_shows_the_current_text_and_the_upcoming_change(backend: Bac
 }
 
 async fn history_lists_every_revision_and_archives_are_marked(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let (status, html) = page(&app, "/policies/terms/history").await;
     assert_eq!(status, StatusCode::OK);
     for number in 1..=3 {
@@ -204,7 +193,7 @@ async fn history_lists_every_revision_and_archives_are_marked(backend: Backend) 
 }
 
 async fn unknown_documents_and_revisions_answer_404(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     for path in [
         "/policies/nope",
         "/policies/nope/history",
@@ -224,7 +213,7 @@ async fn unknown_documents_and_revisions_answer_404(backend: Backend) {
 }
 
 async fn markdown_and_json_forms_carry_the_exact_source_and_metadata(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let response = app.get("/policies/privacy/v/3.md?lang=de").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
@@ -317,7 +306,7 @@ async fn missing_translations_fall_back_to_english_with_a_notice(backend: Backen
 }
 
 async fn feeds_list_revisions_and_answer_conditional_requests(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let response = app.get("/feed.atom").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
@@ -379,7 +368,7 @@ async fn feeds_list_revisions_and_answer_conditional_requests(backend: Backend) 
 }
 
 async fn publishing_refuses_bad_revisions_without_writing_anything(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let before = revision_count(&app).await;
     let slug: Slug = "privacy".parse().unwrap();
     let now = Timestamp::now();
@@ -459,7 +448,7 @@ async fn publishing_refuses_bad_revisions_without_writing_anything(backend: Back
 }
 
 async fn raw_html_in_a_revision_is_sanitised(backend: Backend) {
-    let app = demo(backend).await;
+    let app = spawn_demo_app(backend).await;
     let slug: Slug = "cookies".parse().unwrap();
     let now = Timestamp::now();
     publish(
