@@ -55,17 +55,18 @@ async fn respond(state: &AppState, slug: Option<Slug>, uri: &Uri, headers: &Head
         Err(error) => return internal(error),
     };
     let base = &state.site.base_url;
-    let self_path = match &document {
-        Some(document) => format!("{}/feed.atom", document.href()),
-        None => "/feed.atom".to_owned(),
+    // The feed's own path, and the page it describes.
+    let (self_path, page_path) = match &document {
+        Some(document) => (format!("{}/feed.atom", document.href()), document.href()),
+        None => ("/feed.atom".to_owned(), "/".to_owned()),
     };
     let title = match &document {
         Some(document) => format!("{} – {}", document.title, state.site.organisation),
         None => state.site.organisation.clone(),
     };
-    let xml = feed(base, &self_path, &title, locale, &items).to_string();
+    let xml = feed(base, &self_path, &page_path, &title, locale, &items).to_string();
 
-    let etag = format!("\"{}\"", hex(&Sha256::digest(xml.as_bytes())[..16]));
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(xml.as_bytes())[..16]));
     let last_modified = items
         .iter()
         .map(|item| item.meta.published_at.as_millis())
@@ -85,7 +86,14 @@ async fn respond(state: &AppState, slug: Option<Slug>, uri: &Uri, headers: &Head
     response
 }
 
-fn feed(base: &str, self_path: &str, title: &str, locale: Locale, items: &[FeedItem]) -> Feed {
+fn feed(
+    base: &str,
+    self_path: &str,
+    page_path: &str,
+    title: &str,
+    locale: Locale,
+    items: &[FeedItem],
+) -> Feed {
     let authority = tag_authority(base);
     let entries: Vec<Entry> = items
         .iter()
@@ -162,12 +170,7 @@ fn feed(base: &str, self_path: &str, title: &str, locale: Locale, items: &[FeedI
                 ..Link::default()
             },
             Link {
-                href: format!(
-                    "{base}{}",
-                    self_path
-                        .trim_end_matches("/feed.atom")
-                        .trim_end_matches("feed.atom")
-                ),
+                href: format!("{base}{page_path}"),
                 rel: "alternate".to_owned(),
                 mime_type: Some("text/html".to_owned()),
                 ..Link::default()
@@ -241,10 +244,6 @@ fn set_validators(headers: &mut HeaderMap, etag: &str, last_modified: Option<Sys
         header::VARY,
         HeaderValue::from_static("Accept-Language, Cookie"),
     );
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn internal(error: sqlx::Error) -> Response {

@@ -340,14 +340,12 @@ pub mod ssr {
         let Some(document) = crate::documents::ssr::find(db, slug, locale).await? else {
             return Ok(None);
         };
-        let published_in_locale: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM revisions r JOIN documents d ON d.id = r.document_id
-             WHERE d.slug = $1 AND r.locale = $2 LIMIT 1",
-        )
-        .bind(slug.as_str())
-        .bind(locale.as_str())
-        .fetch_optional(db.reader())
-        .await?;
+        let published_in_locale: Option<i64> =
+            sqlx::query_scalar(&format!("SELECT 1 {IN_CONTEXT} LIMIT 1"))
+                .bind(slug.as_str())
+                .bind(locale.as_str())
+                .fetch_optional(db.reader())
+                .await?;
         let (text_locale, fallback) = match published_in_locale {
             Some(_) => (locale, false),
             None => (Locale::default(), locale != Locale::default()),
@@ -360,37 +358,50 @@ pub mod ssr {
         }))
     }
 
+    /// The revisions of the context's document and locale; queries append their own conditions.
+    const IN_CONTEXT: &str = "FROM revisions r JOIN documents d ON d.id = r.document_id
+                              WHERE d.slug = $1 AND r.locale = $2";
+    /// The current revision: the newest to have taken effect by `$3`.
+    const CURRENT: &str =
+        "AND r.effective_at <= $3 ORDER BY r.effective_at DESC, r.number DESC LIMIT 1";
+    /// The next revision to take effect after `$3`.
+    const UPCOMING: &str =
+        "AND r.effective_at > $3 ORDER BY r.effective_at ASC, r.number ASC LIMIT 1";
+
+    /// `SELECT {columns} {IN_CONTEXT} {rest}` with the context's slug and locale bound as `$1`
+    /// and `$2`.
+    fn in_context<'q>(
+        sql: &'q str,
+        context: &'q DocumentInLocale,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        sqlx::query(sql)
+            .bind(context.document.slug.as_str())
+            .bind(context.locale.as_str())
+    }
+
     pub async fn current(
         db: &Db,
         context: &DocumentInLocale,
     ) -> Result<Option<Revision>, sqlx::Error> {
-        let row = sqlx::query(&format!(
-            "SELECT {META_COLUMNS}, r.html, r.toc FROM revisions r JOIN documents d ON d.id = r.document_id
-             WHERE d.slug = $1 AND r.locale = $2 AND r.effective_at <= $3
-             ORDER BY r.effective_at DESC, r.number DESC LIMIT 1"
-        ))
-        .bind(context.document.slug.as_str())
-        .bind(context.locale.as_str())
-        .bind(context.now.as_millis())
-        .fetch_optional(db.reader())
-        .await?;
+        let sql = format!("SELECT {META_COLUMNS}, r.html, r.toc {IN_CONTEXT} {CURRENT}");
+        let row = in_context(&sql, context)
+            .bind(context.now.as_millis())
+            .fetch_optional(db.reader())
+            .await?;
         row.map(|row| revision_from_row(&row)).transpose()
     }
 
+    /// The current revision's number, without loading its text.
     pub async fn current_number(
         db: &Db,
         context: &DocumentInLocale,
     ) -> Result<Option<i64>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT r.number FROM revisions r JOIN documents d ON d.id = r.document_id
-             WHERE d.slug = $1 AND r.locale = $2 AND r.effective_at <= $3
-             ORDER BY r.effective_at DESC, r.number DESC LIMIT 1",
-        )
-        .bind(context.document.slug.as_str())
-        .bind(context.locale.as_str())
-        .bind(context.now.as_millis())
-        .fetch_optional(db.reader())
-        .await
+        let sql = format!("SELECT r.number {IN_CONTEXT} {CURRENT}");
+        let row = in_context(&sql, context)
+            .bind(context.now.as_millis())
+            .fetch_optional(db.reader())
+            .await?;
+        row.map(|row| row.try_get("number")).transpose()
     }
 
     /// The next revision to take effect, if any is scheduled.
@@ -398,16 +409,11 @@ pub mod ssr {
         db: &Db,
         context: &DocumentInLocale,
     ) -> Result<Option<RevisionMeta>, sqlx::Error> {
-        let row = sqlx::query(&format!(
-            "SELECT {META_COLUMNS} FROM revisions r JOIN documents d ON d.id = r.document_id
-             WHERE d.slug = $1 AND r.locale = $2 AND r.effective_at > $3
-             ORDER BY r.effective_at ASC, r.number ASC LIMIT 1"
-        ))
-        .bind(context.document.slug.as_str())
-        .bind(context.locale.as_str())
-        .bind(context.now.as_millis())
-        .fetch_optional(db.reader())
-        .await?;
+        let sql = format!("SELECT {META_COLUMNS} {IN_CONTEXT} {UPCOMING}");
+        let row = in_context(&sql, context)
+            .bind(context.now.as_millis())
+            .fetch_optional(db.reader())
+            .await?;
         row.map(|row| meta_from_row(&row)).transpose()
     }
 
@@ -416,14 +422,8 @@ pub mod ssr {
         db: &Db,
         context: &DocumentInLocale,
     ) -> Result<Vec<RevisionMeta>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
-            "SELECT {META_COLUMNS} FROM revisions r JOIN documents d ON d.id = r.document_id
-             WHERE d.slug = $1 AND r.locale = $2 ORDER BY r.number DESC"
-        ))
-        .bind(context.document.slug.as_str())
-        .bind(context.locale.as_str())
-        .fetch_all(db.reader())
-        .await?;
+        let sql = format!("SELECT {META_COLUMNS} {IN_CONTEXT} ORDER BY r.number DESC");
+        let rows = in_context(&sql, context).fetch_all(db.reader()).await?;
         rows.iter().map(meta_from_row).collect()
     }
 
@@ -432,15 +432,11 @@ pub mod ssr {
         context: &DocumentInLocale,
         number: i64,
     ) -> Result<Option<Revision>, sqlx::Error> {
-        let row = sqlx::query(&format!(
-            "SELECT {META_COLUMNS}, r.html, r.toc FROM revisions r JOIN documents d ON d.id = r.document_id
-             WHERE d.slug = $1 AND r.locale = $2 AND r.number = $3"
-        ))
-        .bind(context.document.slug.as_str())
-        .bind(context.locale.as_str())
-        .bind(number)
-        .fetch_optional(db.reader())
-        .await?;
+        let sql = format!("SELECT {META_COLUMNS}, r.html, r.toc {IN_CONTEXT} AND r.number = $3");
+        let row = in_context(&sql, context)
+            .bind(number)
+            .fetch_optional(db.reader())
+            .await?;
         row.map(|row| revision_from_row(&row)).transpose()
     }
 
@@ -450,15 +446,11 @@ pub mod ssr {
         context: &DocumentInLocale,
         number: i64,
     ) -> Result<Option<(RevisionMeta, String)>, sqlx::Error> {
-        let row = sqlx::query(&format!(
-            "SELECT {META_COLUMNS}, r.source FROM revisions r JOIN documents d ON d.id = r.document_id
-             WHERE d.slug = $1 AND r.locale = $2 AND r.number = $3"
-        ))
-        .bind(context.document.slug.as_str())
-        .bind(context.locale.as_str())
-        .bind(number)
-        .fetch_optional(db.reader())
-        .await?;
+        let sql = format!("SELECT {META_COLUMNS}, r.source {IN_CONTEXT} AND r.number = $3");
+        let row = in_context(&sql, context)
+            .bind(number)
+            .fetch_optional(db.reader())
+            .await?;
         row.map(|row| Ok((meta_from_row(&row)?, row.try_get("source")?)))
             .transpose()
     }

@@ -37,6 +37,27 @@ async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
     (status, text)
 }
 
+/// Publishes an English editorial revision, in effect at once.
+async fn publish_editorial(app: &TestApp, slug: &Slug, source: &str) {
+    let now = Timestamp::now();
+    publish(
+        &app.db,
+        &NewRevision {
+            slug,
+            locale: Locale::En,
+            source,
+            class: RevisionClass::Editorial,
+            summary: "",
+            author: "Editor",
+            published_at: now,
+            effective_at: now,
+            notice_days: 30,
+        },
+    )
+    .await
+    .expect("a valid editorial revision publishes");
+}
+
 async fn revision_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM revisions")
         .fetch_one(app.db.reader())
@@ -223,7 +244,7 @@ async fn markdown_and_json_forms_carry_the_exact_source_and_metadata(backend: Ba
     let source = response.text().await.unwrap();
     assert!(source.starts_with("# Datenschutzerklärung"), "{source}");
     assert!(source.contains("nach 14 Tagen gelöscht"), "{source}");
-    let sha256 = hex_digest(&source);
+    let sha256 = hex::encode(Sha256::digest(source.as_bytes()));
 
     let response = app.get("/policies/privacy/v/3.json?lang=de").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -249,13 +270,6 @@ async fn markdown_and_json_forms_carry_the_exact_source_and_metadata(backend: Ba
     );
 }
 
-fn hex_digest(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 async fn missing_translations_fall_back_to_english_with_a_notice(backend: Backend) {
     let app = spawn_app(backend).await;
     let slug: Slug = "ai-principles".parse().unwrap();
@@ -270,23 +284,12 @@ async fn missing_translations_fall_back_to_english_with_a_notice(backend: Backen
     )
     .await
     .unwrap();
-    let now = Timestamp::now();
-    publish(
-        &app.db,
-        &NewRevision {
-            slug: &slug,
-            locale: Locale::En,
-            source: "# AI Principles\n\nWe explain how our models work.",
-            class: RevisionClass::Editorial,
-            summary: "",
-            author: "Editor",
-            published_at: now,
-            effective_at: now,
-            notice_days: 30,
-        },
+    publish_editorial(
+        &app,
+        &slug,
+        "# AI Principles\n\nWe explain how our models work.",
     )
-    .await
-    .unwrap();
+    .await;
     let response = app
         .client
         .get(app.url("/policies/ai-principles"))
@@ -450,23 +453,12 @@ async fn publishing_refuses_bad_revisions_without_writing_anything(backend: Back
 async fn raw_html_in_a_revision_is_sanitised(backend: Backend) {
     let app = spawn_demo_app(backend).await;
     let slug: Slug = "cookies".parse().unwrap();
-    let now = Timestamp::now();
-    publish(
-        &app.db,
-        &NewRevision {
-            slug: &slug,
-            locale: Locale::En,
-            source: "# Cookies\n\n<script>alert('x')</script>\n\n<img src=x onerror=\"alert(1)\">\n\n[click](javascript:alert(2))\n\nStill here.",
-            class: RevisionClass::Editorial,
-            summary: "",
-            author: "Editor",
-            published_at: now,
-            effective_at: now,
-            notice_days: 30,
-        },
+    publish_editorial(
+        &app,
+        &slug,
+        "# Cookies\n\n<script>alert('x')</script>\n\n<img src=x onerror=\"alert(1)\">\n\n[click](javascript:alert(2))\n\nStill here.",
     )
-    .await
-    .unwrap();
+    .await;
     let (_, html) = page(&app, "/policies/cookies").await;
     let text = &html[html.find("class=\"policy-text\"").unwrap()..];
     let text = &text[..text.find("</div>").unwrap()];
