@@ -111,6 +111,23 @@ pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
 }
 
+/// What `resource` loads, shown through `render`: a loading line meanwhile, and the error page
+/// (with its status) when loading fails. Every data-backed page is framed this way.
+#[component]
+pub fn Loaded<T, V>(resource: Resource<Result<T, AppError>>, render: fn(T) -> V) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + for<'de> Deserialize<'de> + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <p>{move_tr!("loading")}</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                {move || Suspend::new(async move { resource.await.map(render) })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
 /// The page for every path that matches no route; answers 404.
 #[component]
 pub fn NotFound() -> impl IntoView {

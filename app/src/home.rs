@@ -2,7 +2,7 @@
 
 use crate::{
     documents::{DocumentSummary, use_documents},
-    errors::ErrorTemplate,
+    errors::Loaded,
     site::organisation,
 };
 use leptos::prelude::*;
@@ -28,19 +28,12 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <section class="documents" aria-labelledby="documents-heading">
             <h2 id="documents-heading">{move_tr!("home-documents-heading")}</h2>
-            <Transition fallback=move || view! { <p>{move_tr!("loading")}</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
-                    {move || Suspend::new(async move {
-                        documents.await.map(|documents| view! { <DocumentList documents /> })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <Loaded resource=documents render=document_list />
         </section>
     }
 }
 
-#[component]
-fn DocumentList(documents: Vec<DocumentSummary>) -> impl IntoView {
+fn document_list(documents: Vec<DocumentSummary>) -> impl IntoView {
     if documents.is_empty() {
         return view! { <p class="empty-state">{move_tr!("home-no-documents")}</p> }.into_any();
     }

@@ -3,11 +3,11 @@
 
 use crate::{
     clock::Timestamp,
-    errors::{AppError, ErrorTemplate},
+    errors::{AppError, Loaded},
     i18n::Locale,
     revisions::{
-        DocumentInLocale, Revision, RevisionClass, RevisionMeta, Status, TocEntry, get_history,
-        get_policy, get_revision,
+        DocumentInLocale, HistoryView, PolicyView, Revision, RevisionClass, RevisionMeta,
+        RevisionView, Status, TocEntry, get_history, get_policy, get_revision,
     },
 };
 use leptos::prelude::*;
@@ -29,36 +29,32 @@ pub fn PolicyPage() -> impl IntoView {
         |(slug, locale)| get_policy(slug, locale),
     );
     view! {
-        <Transition fallback=move || view! { <p>{move_tr!("loading")}</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
-                {move || Suspend::new(async move {
-                    policy.await.map(|view| {
-                        let context = view.context;
-                        let upcoming = view.upcoming.map(|upcoming| {
-                            let current = view.current.as_ref().map(|c| c.meta.number);
-                            view! { <UpcomingBanner context=context.clone() upcoming current /> }
-                        });
-                        let body = match view.current {
-                            Some(current) => view! {
-                                <PolicyText context=context.clone() revision=current status=Status::Current />
-                            }
-                            .into_any(),
-                            None => view! {
-                                <PolicyHeading context=context.clone() />
-                                <p class="notice">{move_tr!("policy-not-yet-in-effect")}</p>
-                            }
-                            .into_any(),
-                        };
-                        view! {
-                            <DocumentHead context=context.clone() />
-                            <FallbackNotice context=context.clone() />
-                            {upcoming}
-                            {body}
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=policy render=policy_view />
+    }
+}
+
+fn policy_view(view: PolicyView) -> impl IntoView {
+    let context = view.context;
+    let upcoming = view.upcoming.map(|upcoming| {
+        let current = view.current.as_ref().map(|c| c.meta.number);
+        view! { <UpcomingBanner context=context.clone() upcoming current /> }
+    });
+    let body = match view.current {
+        Some(current) => view! {
+            <PolicyText context=context.clone() revision=current status=Status::Current />
+        }
+        .into_any(),
+        None => view! {
+            <PolicyHeading context=context.clone() />
+            <p class="notice">{move_tr!("policy-not-yet-in-effect")}</p>
+        }
+        .into_any(),
+    };
+    view! {
+        <DocumentHead context=context.clone() />
+        <FallbackNotice context=context.clone() />
+        {upcoming}
+        {body}
     }
 }
 
@@ -71,48 +67,44 @@ pub fn HistoryPage() -> impl IntoView {
         |(slug, locale)| get_history(slug, locale),
     );
     view! {
-        <Transition fallback=move || view! { <p>{move_tr!("loading")}</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
-                {move || Suspend::new(async move {
-                    history.await.map(|view| {
-                        let context = view.context;
-                        let title = context.document.title.clone();
-                        let base = context.document.href();
-                        let rows = view
-                            .revisions
-                            .into_iter()
-                            .map(|meta| {
-                                let status = meta.status(view.current, context.now);
-                                view! { <HistoryRow base=base.clone() meta status /> }
-                            })
-                            .collect_view();
-                        view! {
-                            <DocumentHead context=context.clone() />
-                            <Title text=tr!("history-page-title", { "title" => title }) />
-                            <FallbackNotice context=context.clone() />
-                            <nav class="breadcrumbs">
-                                <a href=context.document.href()>{context.document.title.clone()}</a>
-                            </nav>
-                            <h1>{move_tr!("history-heading")}</h1>
-                            <div class="table-scroll">
-                                <table class="history">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">{move_tr!("history-version")}</th>
-                                            <th scope="col">{move_tr!("history-published")}</th>
-                                            <th scope="col">{move_tr!("history-effective")}</th>
-                                            <th scope="col">{move_tr!("history-class")}</th>
-                                            <th scope="col">{move_tr!("history-summary")}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                            </div>
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=history render=history_view />
+    }
+}
+
+fn history_view(view: HistoryView) -> impl IntoView {
+    let context = view.context;
+    let title = context.document.title.clone();
+    let base = context.document.href();
+    let rows = view
+        .revisions
+        .into_iter()
+        .map(|meta| {
+            let status = meta.status(view.current, context.now);
+            view! { <HistoryRow base=base.clone() meta status /> }
+        })
+        .collect_view();
+    view! {
+        <DocumentHead context=context.clone() />
+        <Title text=tr!("history-page-title", { "title" => title }) />
+        <FallbackNotice context=context.clone() />
+        <nav class="breadcrumbs">
+            <a href=context.document.href()>{context.document.title.clone()}</a>
+        </nav>
+        <h1>{move_tr!("history-heading")}</h1>
+        <div class="table-scroll">
+            <table class="history">
+                <thead>
+                    <tr>
+                        <th scope="col">{move_tr!("history-version")}</th>
+                        <th scope="col">{move_tr!("history-published")}</th>
+                        <th scope="col">{move_tr!("history-effective")}</th>
+                        <th scope="col">{move_tr!("history-class")}</th>
+                        <th scope="col">{move_tr!("history-summary")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }
 
@@ -149,48 +141,44 @@ pub fn RevisionPage() -> impl IntoView {
         },
     );
     view! {
-        <Transition fallback=move || view! { <p>{move_tr!("loading")}</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
-                {move || Suspend::new(async move {
-                    revision.await.map(|view| {
-                        let context = view.context;
-                        let status = view.status;
-                        let current_href = context.document.href();
-                        let notice = match status {
-                            Status::Current => view! {
-                                <p class="notice notice-current" role="status">
-                                    {move_tr!("revision-is-current")}
-                                </p>
-                            }
-                            .into_any(),
-                            Status::Upcoming => {
-                                let at = view.revision.meta.effective_at;
-                                view! {
-                                    <p class="notice notice-upcoming" role="status">
-                                        {move_tr!("revision-is-upcoming")} " " <DateTime at /> ". "
-                                        <a href=current_href>{move_tr!("read-current-version")}</a>
-                                    </p>
-                                }
-                                .into_any()
-                            }
-                            Status::Superseded => view! {
-                                <p class="notice notice-superseded" role="status">
-                                    <strong>{move_tr!("revision-is-superseded")}</strong> " "
-                                    <a href=current_href>{move_tr!("read-current-version")}</a>
-                                </p>
-                            }
-                            .into_any(),
-                        };
-                        view! {
-                            <DocumentHead context=context.clone() />
-                            <FallbackNotice context=context.clone() />
-                            {notice}
-                            <PolicyText context revision=view.revision status />
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=revision render=revision_view />
+    }
+}
+
+fn revision_view(view: RevisionView) -> impl IntoView {
+    let context = view.context;
+    let status = view.status;
+    let current_href = context.document.href();
+    let notice = match status {
+        Status::Current => view! {
+            <p class="notice notice-current" role="status">
+                {move_tr!("revision-is-current")}
+            </p>
+        }
+        .into_any(),
+        Status::Upcoming => {
+            let at = view.revision.meta.effective_at;
+            view! {
+                <p class="notice notice-upcoming" role="status">
+                    {move_tr!("revision-is-upcoming")} " " <DateTime at /> ". "
+                    <a href=current_href>{move_tr!("read-current-version")}</a>
+                </p>
+            }
+            .into_any()
+        }
+        Status::Superseded => view! {
+            <p class="notice notice-superseded" role="status">
+                <strong>{move_tr!("revision-is-superseded")}</strong> " "
+                <a href=current_href>{move_tr!("read-current-version")}</a>
+            </p>
+        }
+        .into_any(),
+    };
+    view! {
+        <DocumentHead context=context.clone() />
+        <FallbackNotice context=context.clone() />
+        {notice}
+        <PolicyText context revision=view.revision status />
     }
 }
 
