@@ -1,7 +1,10 @@
 use app::db::Db;
 use charter::{Application, config::Config};
 use figment::providers::Serialized;
-use std::time::Duration;
+use std::{
+    sync::{Mutex, PoisonError},
+    time::Duration,
+};
 use tokio::{sync::oneshot, task::JoinHandle};
 use url::Url;
 
@@ -11,15 +14,15 @@ macro_rules! both_backends {
     ($($test:ident),* $(,)?) => {
         $(
             mod $test {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$test(crate::helpers::Backend::Sqlite).await
+                #[test]
+                fn sqlite() {
+                    crate::helpers::run(super::$test(crate::helpers::Backend::Sqlite))
                 }
 
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
+                #[test]
+                fn postgres() {
                     if let Some(backend) = crate::helpers::Backend::postgres() {
-                        super::$test(backend).await
+                        crate::helpers::run(super::$test(backend))
                     }
                 }
             }
@@ -27,6 +30,24 @@ macro_rules! both_backends {
     };
 }
 pub(crate) use both_backends;
+
+/// Integration tests run one at a time, each on a fresh multi-threaded runtime. With two
+/// Charter servers in one process, a request now and then stalled until the 30 s timeout
+/// (on either backend, on a runtime per test or one shared); one server under many concurrent
+/// requests, as deployed, never has. Serialising keeps the suite honest and still takes only
+/// seconds.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+pub fn run<F: Future<Output = ()>>(test: F) {
+    // A test that panicked poisons the lock; the next test needs only the exclusion.
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("test runtime")
+        .block_on(test)
+}
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
