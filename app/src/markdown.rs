@@ -29,6 +29,15 @@ pub enum RenderError {
     Empty,
 }
 
+/// The Markdown dialect of every revision, shared with the diff engine so both read a text the
+/// same way.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+}
+
 /// Renders `source`. `external_label` is appended, visually hidden, to links that leave the
 /// site, in the revision's language (for example "(external link)").
 pub fn render(source: &str, external_label: &str) -> Result<Rendered, RenderError> {
@@ -38,11 +47,7 @@ pub fn render(source: &str, external_label: &str) -> Result<Rendered, RenderErro
     if source.trim().is_empty() {
         return Err(RenderError::Empty);
     }
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS;
-    let mut events: Vec<Event> = Parser::new_ext(source, options).collect();
+    let mut events: Vec<Event> = Parser::new_ext(source, options()).collect();
     let toc = anchor_headings(&mut events);
     let events = mark_external_links(events, external_label);
     let mut html = String::with_capacity(source.len() * 3 / 2);
