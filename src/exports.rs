@@ -1,12 +1,14 @@
-//! Machine-readable forms of a revision: `/policies/{slug}/v/{n}.md` (the Markdown exactly as
-//! published, so its SHA-256 can be checked) and `/policies/{slug}/v/{n}.json` (the metadata).
-//! They share the page's path, so they are answered before the request reaches the Leptos
-//! routes.
+//! Machine-readable forms of revisions: `/policies/{slug}/v/{n}.md` (the Markdown exactly as
+//! published, so its SHA-256 can be checked), `/policies/{slug}/v/{n}.json` (the metadata) and
+//! `/policies/{slug}/diff/{a}..{b}.diff` (a unified diff of two revisions' Markdown). They share
+//! their pages' paths, so they are answered before the request reaches the Leptos routes.
 
 use crate::locale::negotiate;
 use app::{
     clock::Timestamp,
+    comparisons::RevisionRange,
     documents::Slug,
+    i18n::Locale,
     revisions::{RevisionMeta, ssr},
     state::AppState,
 };
@@ -24,73 +26,163 @@ enum Format {
     Json,
 }
 
-/// `slug`, revision number and format, if `path` is an export URL.
-fn parse(path: &str) -> Option<(&str, &str, Format)> {
+enum Export<'a> {
+    Revision {
+        slug: &'a str,
+        number: &'a str,
+        format: Format,
+    },
+    UnifiedDiff {
+        slug: &'a str,
+        range: &'a str,
+    },
+}
+
+/// What `path` asks for, if it is an export URL.
+fn parse(path: &str) -> Option<Export<'_>> {
     let rest = path.strip_prefix("/policies/")?;
-    let (slug, file) = rest.split_once("/v/")?;
-    if let Some(number) = file.strip_suffix(".md") {
-        Some((slug, number, Format::Markdown))
-    } else {
-        file.strip_suffix(".json")
-            .map(|number| (slug, number, Format::Json))
+    if let Some((slug, range)) = rest.split_once("/diff/") {
+        let range = range.strip_suffix(".diff")?;
+        return Some(Export::UnifiedDiff { slug, range });
     }
+    let (slug, file) = rest.split_once("/v/")?;
+    let (number, format) = if let Some(number) = file.strip_suffix(".md") {
+        (number, Format::Markdown)
+    } else {
+        (file.strip_suffix(".json")?, Format::Json)
+    };
+    Some(Export::Revision {
+        slug,
+        number,
+        format,
+    })
 }
 
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some((slug, number, format)) = parse(request.uri().path()) else {
+    let Some(export) = parse(request.uri().path()) else {
         return next.run(request).await;
     };
+    let locale = negotiate(request.uri().query(), request.headers());
+    let response = match export {
+        Export::Revision {
+            slug,
+            number,
+            format,
+        } => revision(&state, slug, number, format, locale).await,
+        Export::UnifiedDiff { slug, range } => unified_diff(&state, slug, range, locale).await,
+    };
+    response.unwrap_or_else(|error| {
+        tracing::error!(%error, "cannot load export");
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    })
+}
+
+async fn revision(
+    state: &AppState,
+    slug: &str,
+    number: &str,
+    format: Format,
+    locale: Locale,
+) -> Result<Response, sqlx::Error> {
     let not_found = || (StatusCode::NOT_FOUND, "no such revision").into_response();
     let (Ok(slug), Ok(number)) = (slug.parse::<Slug>(), number.parse::<i64>()) else {
-        return not_found();
+        return Ok(not_found());
     };
-    let locale = negotiate(request.uri().query(), request.headers());
-    let found = async {
-        let Some(context) =
-            ssr::document_in_locale(&state.db, &slug, locale, Timestamp::now()).await?
-        else {
-            return Ok(None);
-        };
-        let current = ssr::current_number(&state.db, &context).await?;
-        let source = ssr::source(&state.db, &context, number).await?;
-        Ok::<_, sqlx::Error>(source.map(|(meta, source)| (context, current, meta, source)))
+    let Some(context) = ssr::document_in_locale(&state.db, &slug, locale, Timestamp::now()).await?
+    else {
+        return Ok(not_found());
     };
-    match found.await {
-        Ok(Some((context, current, meta, source))) => match format {
-            Format::Markdown => markdown(source, &meta),
-            Format::Json => {
-                let page = format!(
-                    "{}{}/v/{}",
-                    state.site.base_url,
-                    context.document.href(),
-                    meta.number
+    let current = ssr::current_number(&state.db, &context).await?;
+    let Some((meta, source)) = ssr::source(&state.db, &context, number).await? else {
+        return Ok(not_found());
+    };
+    Ok(match format {
+        Format::Markdown => markdown(source, &meta),
+        Format::Json => {
+            let page = format!(
+                "{}{}/v/{}",
+                state.site.base_url,
+                context.document.href(),
+                meta.number
+            );
+            let status = meta.status(current, context.now);
+            Json(RevisionJson {
+                document: context.document.slug.as_str(),
+                title: &context.document.title,
+                kind: context.document.kind.as_str(),
+                locale: meta.locale.as_str(),
+                number: meta.number,
+                status,
+                class: meta.class.as_str(),
+                summary: &meta.summary,
+                author: &meta.author,
+                published_at: meta.published_at.rfc3339(),
+                effective_at: meta.effective_at.rfc3339(),
+                source_sha256: &meta.source_sha256,
+                url: format!("{page}?lang={}", meta.locale),
+                markdown_url: format!("{page}.md?lang={}", meta.locale),
+            })
+            .into_response()
+        }
+    })
+}
+
+/// `/policies/{slug}/diff/{a}..{b}.diff`: the two revisions' Markdown as a unified diff, to
+/// download or to pipe into other tools.
+async fn unified_diff(
+    state: &AppState,
+    slug: &str,
+    range: &str,
+    locale: Locale,
+) -> Result<Response, sqlx::Error> {
+    let Ok(range) = range.parse::<RevisionRange>() else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            "a comparison names two version numbers, like /policies/privacy/diff/2..3.diff",
+        )
+            .into_response());
+    };
+    let Ok(slug) = slug.parse::<Slug>() else {
+        return Ok((StatusCode::NOT_FOUND, "no such document").into_response());
+    };
+    let Some(context) = ssr::document_in_locale(&state.db, &slug, locale, Timestamp::now()).await?
+    else {
+        return Ok((StatusCode::NOT_FOUND, "no such document").into_response());
+    };
+    let mut sources = Vec::with_capacity(2);
+    for number in [range.older, range.newer] {
+        match ssr::source(&state.db, &context, number).await? {
+            Some((_, source)) => sources.push(source),
+            None => {
+                let latest = ssr::latest_number(&state.db, &context).await?.unwrap_or(0);
+                let message = format!(
+                    "there is no version {number} of this document in this language; the latest is {latest}"
                 );
-                let status = meta.status(current, context.now);
-                Json(RevisionJson {
-                    document: context.document.slug.as_str(),
-                    title: &context.document.title,
-                    kind: context.document.kind.as_str(),
-                    locale: meta.locale.as_str(),
-                    number: meta.number,
-                    status,
-                    class: meta.class.as_str(),
-                    summary: &meta.summary,
-                    author: &meta.author,
-                    published_at: meta.published_at.rfc3339(),
-                    effective_at: meta.effective_at.rfc3339(),
-                    source_sha256: &meta.source_sha256,
-                    url: format!("{page}?lang={}", meta.locale),
-                    markdown_url: format!("{page}.md?lang={}", meta.locale),
-                })
-                .into_response()
+                return Ok((StatusCode::NOT_FOUND, message).into_response());
             }
-        },
-        Ok(None) => not_found(),
-        Err(error) => {
-            tracing::error!(%error, "cannot load revision export");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     }
+    let name = |number: i64| format!("{slug}.v{number}.{}.md", context.locale);
+    let diff = app::diff::unified_diff(
+        &sources[0],
+        &sources[1],
+        &format!("a/{}", name(range.older)),
+        &format!("b/{}", name(range.newer)),
+    );
+    let mut response = diff.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/x-diff; charset=utf-8"),
+    );
+    let file = format!(
+        "attachment; filename=\"{slug}-v{}-v{}.{}.diff\"",
+        range.older, range.newer, context.locale
+    );
+    if let Ok(disposition) = HeaderValue::from_str(&file) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
 }
 
 fn markdown(source: String, meta: &RevisionMeta) -> Response {

@@ -3,6 +3,7 @@
 //! real application on port 0.
 
 pub mod cli;
+pub mod comparisons;
 pub mod config;
 pub mod demo;
 pub mod exports;
@@ -49,6 +50,7 @@ impl Application {
                 organisation: config.organisation.as_str().to_owned(),
                 base_url: config.base_url().to_string(),
             },
+            diffs: Default::default(),
         };
         Ok(Self { listener, state })
     }

@@ -33,6 +33,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/feed.atom", get(crate::feeds::site))
         .route("/policies/{slug}/feed.atom", get(crate::feeds::document))
+        .route(
+            "/policies/{slug}/compare",
+            get(crate::comparisons::compare_form),
+        )
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context,

@@ -1,6 +1,7 @@
 //! The HTML shell and the root component with its routes.
 
 use crate::{
+    comparisons::ComparisonPage,
     documents::provide_documents,
     errors::NotFound,
     home::HomePage,
@@ -66,6 +67,11 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=path!("/policies/:slug/history")
                         view=HistoryPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/policies/:slug/diff/:range")
+                        view=ComparisonPage
                         ssr=SsrMode::Async
                     />
                     <Route

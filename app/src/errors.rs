@@ -9,13 +9,20 @@ use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
-use leptos_fluent::move_tr;
+use leptos_fluent::{move_tr, tr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// A revision number the document does not have in this locale; `latest` is the highest it
+    /// has (0 for none).
+    #[error("there is no version {number} of this document; the latest is {latest}")]
+    NoSuchRevision { number: i64, latest: i64 },
+    /// A comparison address that does not name two revision numbers.
+    #[error("a comparison names two version numbers, like 2..3")]
+    BadRange,
     #[error("internal error")]
     Internal,
     /// The request never reached the function (network, encoding) or its arguments were bad.
@@ -26,7 +33,7 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> u16 {
         match self {
-            AppError::NotFound => 404,
+            AppError::NotFound | AppError::NoSuchRevision { .. } | AppError::BadRange => 404,
             AppError::Internal => 500,
             AppError::Request(_) => 400,
         }
@@ -90,8 +97,25 @@ pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
             .unwrap_or(AppError::Internal)
     };
     set_status(error().status());
-    move || match error() {
+    move || {
+        match error() {
         AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::NoSuchRevision { number, latest } => view! {
+            <section class="error-page">
+                <h1>{move_tr!("not-found-title")}</h1>
+                <p>{move || tr!("error-no-such-revision", { "number" => number, "latest" => latest })}</p>
+                <p><a href="/">{move_tr!("error-back-home")}</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::BadRange => view! {
+            <section class="error-page">
+                <h1>{move_tr!("not-found-title")}</h1>
+                <p>{move_tr!("error-bad-range")}</p>
+                <p><a href="/">{move_tr!("error-back-home")}</a></p>
+            </section>
+        }
+        .into_any(),
         AppError::Internal => view! {
             <section class="error-page">
                 <h1>{move_tr!("error-internal-title")}</h1>
@@ -108,6 +132,7 @@ pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
             </section>
         }
         .into_any(),
+    }
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod clock;
+pub mod comparisons;
 pub mod diff;
 pub mod documents;
 pub mod errors;

@@ -15,7 +15,7 @@ use leptos_fluent::{move_tr, tr};
 use leptos_meta::{Link, Title};
 use leptos_router::hooks::use_params_map;
 
-fn slug_param() -> impl Fn() -> String + Copy + Send + Sync + 'static {
+pub(crate) fn slug_param() -> impl Fn() -> String + Copy + Send + Sync + 'static {
     let params = use_params_map();
     move || params.read().get("slug").unwrap_or_default()
 }
@@ -75,14 +75,19 @@ fn history_view(view: HistoryView) -> impl IntoView {
     let context = view.context;
     let title = context.document.title.clone();
     let base = context.document.href();
+    let numbers: Vec<i64> = view.revisions.iter().map(|meta| meta.number).collect();
+    // Newest first, so each revision's predecessor is the next entry.
+    let previous = numbers.iter().skip(1).copied().map(Some).chain([None]);
     let rows = view
         .revisions
         .into_iter()
-        .map(|meta| {
+        .zip(previous)
+        .map(|(meta, previous)| {
             let status = meta.status(view.current, context.now);
-            view! { <HistoryRow base=base.clone() meta status /> }
+            view! { <HistoryRow base=base.clone() meta status previous /> }
         })
         .collect_view();
+    let compare = (numbers.len() >= 2).then(|| view! { <CompareForm base=base.clone() numbers /> });
     view! {
         <DocumentHead context=context.clone() />
         <Title text=tr!("history-page-title", { "title" => title }) />
@@ -100,17 +105,64 @@ fn history_view(view: HistoryView) -> impl IntoView {
                         <th scope="col">{move_tr!("history-effective")}</th>
                         <th scope="col">{move_tr!("history-class")}</th>
                         <th scope="col">{move_tr!("history-summary")}</th>
+                        <th scope="col">{move_tr!("history-changes")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        {compare}
+    }
+}
+
+/// Picks any two revisions to compare. A plain GET form: `/compare` redirects to the
+/// comparison's permanent address, so it works without JavaScript.
+#[component]
+fn CompareForm(base: String, numbers: Vec<i64>) -> impl IntoView {
+    let newest = numbers.first().copied().unwrap_or(1);
+    let second = numbers.get(1).copied().unwrap_or(newest);
+    let options = move |selected: i64| {
+        numbers
+            .iter()
+            .map(|&number| {
+                view! {
+                    <option value=number.to_string() selected=number == selected>
+                        {move || tr!("version-number", { "number" => number })}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <form class="compare-form" method="get" action=format!("{base}/compare")>
+            <h2>{move_tr!("compare-heading")}</h2>
+            <label>
+                {move_tr!("compare-from")} " "
+                <select name="from">{options(second)}</select>
+            </label>
+            " "
+            <label>
+                {move_tr!("compare-to")} " "
+                <select name="to">{options(newest)}</select>
+            </label>
+            " "
+            <button type="submit">{move_tr!("compare-submit")}</button>
+        </form>
     }
 }
 
 #[component]
-fn HistoryRow(base: String, meta: RevisionMeta, status: Status) -> impl IntoView {
+fn HistoryRow(
+    base: String,
+    meta: RevisionMeta,
+    status: Status,
+    previous: Option<i64>,
+) -> impl IntoView {
     let href = format!("{base}/v/{}", meta.number);
+    let compare = previous.map(|previous| {
+        let href = format!("{base}/diff/{previous}..{}", meta.number);
+        view! { <a href=href>{move_tr!("history-compare-previous")}</a> }
+    });
     let number = meta.number;
     let summary = meta.summary.clone();
     view! {
@@ -123,6 +175,7 @@ fn HistoryRow(base: String, meta: RevisionMeta, status: Status) -> impl IntoView
             <td><DateTime at=meta.effective_at /></td>
             <td><ClassLabel class=meta.class /></td>
             <td>{summary}</td>
+            <td>{compare}</td>
         </tr>
     }
 }
@@ -361,7 +414,7 @@ fn month_name(month: time::Month) -> String {
 }
 
 #[component]
-fn ClassLabel(class: RevisionClass) -> impl IntoView {
+pub(crate) fn ClassLabel(class: RevisionClass) -> impl IntoView {
     view! {
         <span class=format!("class-label class-{class}")>
             {move || match class {

@@ -440,6 +440,16 @@ pub mod ssr {
         row.map(|row| revision_from_row(&row)).transpose()
     }
 
+    /// The highest revision number of the document in the context's locale.
+    pub async fn latest_number(
+        db: &Db,
+        context: &DocumentInLocale,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let sql = format!("SELECT MAX(r.number) AS number {IN_CONTEXT}");
+        let row = in_context(&sql, context).fetch_one(db.reader()).await?;
+        row.try_get("number")
+    }
+
     /// The Markdown source of a revision, exactly as published (its SHA-256 is stored with it).
     pub async fn source(
         db: &Db,

@@ -1,7 +1,7 @@
 //! The one application state, shared by the axum handlers and (as context) by the server
 //! functions.
 
-use crate::{db::Db, errors::AppError, site::SiteInfo};
+use crate::{comparisons::ssr::DiffCache, db::Db, errors::AppError, site::SiteInfo};
 use axum::extract::FromRef;
 use leptos::prelude::*;
 
@@ -10,6 +10,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub site: SiteInfo,
+    pub diffs: DiffCache,
 }
 
 /// The state, as provided to every route and server function by `leptos_routes_with_context`.

@@ -77,3 +77,65 @@ month-9 = September
 month-10 = Oktober
 month-11 = November
 month-12 = Dezember
+
+# Comparisons
+history-changes = Änderungen
+history-compare-previous = Mit vorheriger vergleichen
+compare-heading = Zwei Versionen vergleichen
+compare-from = Von
+compare-to = bis
+compare-submit = Vergleichen
+diff-page-title = { $title }: Änderungen von Version { $before } zu { $after }
+diff-heading = Änderungen an: { $title }
+diff-summary-heading = Zusammenfassung
+diff-class-identical = Identisch.
+diff-class-identical-explanation = Beide Versionen haben genau denselben Text.
+diff-class-whitespace-only = Nur Leerraum.
+diff-class-whitespace-only-explanation = Nur Abstände oder Markdown-Layout wurden geändert; jeder Satz lautet gleich.
+diff-class-links-only = Nur Links.
+diff-class-links-only-explanation = Die Wörter sind gleich; einige Links zeigen jetzt auf andere Ziele.
+diff-class-editorial = Kleine Änderung.
+diff-class-editorial-explanation = Einige Wörter wurden geändert.
+diff-class-substantive = Inhaltliche Änderung.
+diff-class-substantive-explanation = Text wurde hinzugefügt, entfernt oder verschoben.
+diff-identical-body = Es gibt nichts zu zeigen: Die beiden Versionen sind identisch.
+diff-words-added = { $count ->
+    [one] 1 Wort hinzugefügt
+   *[other] { $count } Wörter hinzugefügt
+}
+diff-words-removed = { $count ->
+    [one] 1 Wort entfernt
+   *[other] { $count } Wörter entfernt
+}
+diff-words-moved = { $count ->
+    [one] 1 Wort verschoben
+   *[other] { $count } Wörter verschoben
+}
+diff-before = Vorher: Version { $number }
+diff-after = Nachher: Version { $number }
+diff-sections-heading = Geänderte Abschnitte
+diff-section-start = Anfang des Dokuments
+diff-links-heading = Links mit neuem Ziel
+diff-link-text = Link
+diff-link-before = Vorher
+diff-link-after = Nachher
+diff-views-label = Darstellungen der Änderungen
+diff-view-inline = Im Text
+diff-view-side-by-side = Nebeneinander
+diff-view-changes = Nur geänderte Abschnitte
+diff-download = Als .diff herunterladen
+diff-keys = Drücken Sie n für die nächste und p für die vorherige Änderung.
+diff-column-before = Vorher
+diff-column-after = Nachher
+diff-unchanged-section = { $count ->
+    [one] 1 unveränderter Block: anzeigen
+   *[other] { $count } unveränderte Blöcke: anzeigen
+}
+diff-label-changed = Geändert
+diff-label-added = Hinzugefügt
+diff-label-removed = Entfernt
+diff-label-relinked = Link geändert
+diff-label-moved-to = Verschoben nach „{ $section }“
+diff-label-moved-from = Hierher verschoben aus „{ $section }“
+error-no-such-revision = Dieses Dokument hat keine Version { $number } in dieser Sprache. Die neueste Version ist { $latest }.
+error-bad-range = Eine Vergleichsadresse nennt zwei Versionsnummern, etwa /policies/privacy/diff/2..3.

@@ -77,3 +77,65 @@ month-9 = September
 month-10 = October
 month-11 = November
 month-12 = December
+
+# Comparisons
+history-changes = Changes
+history-compare-previous = Compare with previous
+compare-heading = Compare two versions
+compare-from = From
+compare-to = to
+compare-submit = Compare
+diff-page-title = { $title }: changes from version { $before } to { $after }
+diff-heading = Changes to { $title }
+diff-summary-heading = Summary
+diff-class-identical = Identical.
+diff-class-identical-explanation = Both versions have exactly the same text.
+diff-class-whitespace-only = Whitespace only.
+diff-class-whitespace-only-explanation = Only spacing or Markdown layout changed; every sentence reads the same.
+diff-class-links-only = Links only.
+diff-class-links-only-explanation = The words are the same; some links now point elsewhere.
+diff-class-editorial = Small edit.
+diff-class-editorial-explanation = A few words changed.
+diff-class-substantive = Substantive change.
+diff-class-substantive-explanation = Text was added, removed or moved.
+diff-identical-body = There is nothing to show: the two versions are identical.
+diff-words-added = { $count ->
+    [one] 1 word added
+   *[other] { $count } words added
+}
+diff-words-removed = { $count ->
+    [one] 1 word removed
+   *[other] { $count } words removed
+}
+diff-words-moved = { $count ->
+    [one] 1 word moved
+   *[other] { $count } words moved
+}
+diff-before = Before: version { $number }
+diff-after = After: version { $number }
+diff-sections-heading = Sections changed
+diff-section-start = Beginning of the document
+diff-links-heading = Links that point elsewhere now
+diff-link-text = Link
+diff-link-before = Before
+diff-link-after = After
+diff-views-label = Ways to show the changes
+diff-view-inline = Inline
+diff-view-side-by-side = Side by side
+diff-view-changes = Changed sections only
+diff-download = Download as .diff
+diff-keys = Press n for the next change and p for the previous one.
+diff-column-before = Before
+diff-column-after = After
+diff-unchanged-section = { $count ->
+    [one] 1 unchanged block: show
+   *[other] { $count } unchanged blocks: show
+}
+diff-label-changed = Changed
+diff-label-added = Added
+diff-label-removed = Removed
+diff-label-relinked = Link changed
+diff-label-moved-to = Moved to “{ $section }”
+diff-label-moved-from = Moved here from “{ $section }”
+error-no-such-revision = This document has no version { $number } in this language. Its latest version is { $latest }.
+error-bad-range = A comparison address names two version numbers, such as /policies/privacy/diff/2..3.

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod comparisons;
 mod health;
 mod pages;
 mod policies;
