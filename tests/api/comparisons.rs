@@ -26,20 +26,9 @@ both_backends!(
     comparisons_are_localised,
 );
 
-async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
-    let response = app.get(path).await;
-    let status = response.status();
-    let text = response
-        .text()
-        .await
-        .expect("a body")
-        .replace(['\u{2068}', '\u{2069}'], "");
-    (status, text)
-}
-
 async fn comparison_page_summarises_and_marks_the_changes(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let (status, html) = page(&app, "/policies/privacy/diff/2..3").await;
+    let (status, html) = app.page("/policies/privacy/diff/2..3").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Changes to Privacy Policy"), "{html}");
     assert!(html.contains("Before: version 2"), "{html}");
@@ -63,18 +52,20 @@ async fn comparison_page_summarises_and_marks_the_changes(backend: Backend) {
 
 async fn each_layout_has_its_own_page(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let (status, inline) = page(&app, "/policies/privacy/diff/1..3").await;
+    let (status, inline) = app.page("/policies/privacy/diff/1..3").await;
     assert_eq!(status, StatusCode::OK);
     assert!(inline.contains(r#"class="diff-inline""#));
     assert!(inline.contains(r#"aria-current="page">Inline"#), "{inline}");
 
-    let (status, side) = page(&app, "/policies/privacy/diff/1..3?view=side-by-side").await;
+    let (status, side) = app
+        .page("/policies/privacy/diff/1..3?view=side-by-side")
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(side.contains(r#"class="diff-side-by-side""#), "{side}");
     assert!(side.contains(r#"class="diff-before""#));
     assert!(side.contains(r#"aria-current="page">Side by side"#));
 
-    let (status, changes) = page(&app, "/policies/privacy/diff/1..3?view=changes").await;
+    let (status, changes) = app.page("/policies/privacy/diff/1..3?view=changes").await;
     assert_eq!(status, StatusCode::OK);
     assert!(changes.contains("diff-changes-only"), "{changes}");
     // Unchanged sections collapse behind a link into the inline view.
@@ -91,9 +82,9 @@ async fn each_layout_has_its_own_page(backend: Backend) {
 
 async fn either_order_shows_the_older_revision_as_before(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let (status, forward) = page(&app, "/policies/terms/diff/2..3").await;
+    let (status, forward) = app.page("/policies/terms/diff/2..3").await;
     assert_eq!(status, StatusCode::OK);
-    let (status, backward) = page(&app, "/policies/terms/diff/3..2").await;
+    let (status, backward) = app.page("/policies/terms/diff/3..2").await;
     assert_eq!(status, StatusCode::OK);
     assert!(backward.contains("Before: version 2"), "{backward}");
     assert!(backward.contains("After: version 3"));
@@ -107,7 +98,7 @@ async fn either_order_shows_the_older_revision_as_before(backend: Backend) {
 
 async fn a_revision_compared_with_itself_is_identical(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let (status, html) = page(&app, "/policies/cookies/diff/2..2").await;
+    let (status, html) = app.page("/policies/cookies/diff/2..2").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("diff-class-identical"), "{html}");
     assert!(html.contains("the two versions are identical"), "{html}");
@@ -116,27 +107,27 @@ async fn a_revision_compared_with_itself_is_identical(backend: Backend) {
 
 async fn unknown_revisions_and_malformed_ranges_answer_404_with_a_message(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let (status, html) = page(&app, "/policies/privacy/diff/2..9").await;
+    let (status, html) = app.page("/policies/privacy/diff/2..9").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
         html.contains("This document has no version 9 in this language. Its latest version is 3."),
         "{html}"
     );
     for range in ["two..three", "2", "0..1", "2..3..4"] {
-        let (status, html) = page(&app, &format!("/policies/privacy/diff/{range}")).await;
+        let (status, html) = app.page(&format!("/policies/privacy/diff/{range}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{range}");
         assert!(
             html.contains("A comparison address names two version numbers"),
             "{range}: {html}"
         );
     }
-    let (status, _) = page(&app, "/policies/no-such-policy/diff/1..2").await;
+    let (status, _) = app.page("/policies/no-such-policy/diff/1..2").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let (status, text) = page(&app, "/policies/privacy/diff/1..7.diff").await;
+    let (status, text) = app.page("/policies/privacy/diff/1..7.diff").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(text.contains("no version 7"), "{text}");
-    let (status, text) = page(&app, "/policies/privacy/diff/a..b.diff").await;
+    let (status, text) = app.page("/policies/privacy/diff/a..b.diff").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(text.contains("two version numbers"), "{text}");
 }
@@ -187,7 +178,7 @@ async fn the_markdown_sources_download_as_a_unified_diff(backend: Backend) {
 
 async fn history_links_every_revision_to_its_comparison(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let (status, html) = page(&app, "/policies/privacy/history").await;
+    let (status, html) = app.page("/policies/privacy/history").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains(r#"href="/policies/privacy/diff/2..3""#),
@@ -204,7 +195,7 @@ async fn history_links_every_revision_to_its_comparison(backend: Backend) {
     );
     assert!(html.contains(r#"<select name="from">"#));
     // The upcoming-change banner compares the current text with the upcoming one.
-    let (_, policy) = page(&app, "/policies/privacy").await;
+    let (_, policy) = app.page("/policies/privacy").await;
     assert!(
         policy.contains(r#"href="/policies/privacy/diff/2..3""#),
         "{policy}"
@@ -292,22 +283,22 @@ async fn classification_follows_what_was_published(backend: Backend) {
             .unwrap_or_default()
             .to_owned()
     };
-    let (_, whitespace) = page(&app, "/policies/notice/diff/1..2").await;
+    let (_, whitespace) = app.page("/policies/notice/diff/1..2").await;
     assert_eq!(class(&whitespace), "whitespace-only");
-    let (_, links) = page(&app, "/policies/notice/diff/2..3").await;
+    let (_, links) = app.page("/policies/notice/diff/2..3").await;
     assert_eq!(class(&links), "links-only");
     assert!(
         links.contains("<code>/policies/subprocessors</code>"),
         "{links}"
     );
     assert!(links.contains("<code>/legal/processors</code>"), "{links}");
-    let (_, editorial) = page(&app, "/policies/notice/diff/3..4").await;
+    let (_, editorial) = app.page("/policies/notice/diff/3..4").await;
     assert_eq!(class(&editorial), "editorial");
     assert!(
         editorial.contains("<del>30</del><ins>14</ins>"),
         "{editorial}"
     );
-    let (_, substantive) = page(&app, "/policies/notice/diff/4..5").await;
+    let (_, substantive) = app.page("/policies/notice/diff/4..5").await;
     assert_eq!(class(&substantive), "substantive");
     assert!(
         substantive.contains(r##"<a href="#section-2">Training</a>"##),
@@ -317,19 +308,13 @@ async fn classification_follows_what_was_published(backend: Backend) {
 
 async fn comparisons_are_localised(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let response = app
-        .client
-        .get(app.url("/policies/privacy/diff/2..3"))
-        .header(header::COOKIE, "charter-lang=de")
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::OK);
-    let html = response
-        .text()
-        .await
-        .expect("a body")
-        .replace(['\u{2068}', '\u{2069}'], "");
+    let (status, html) = app
+        .page_with(
+            "/policies/privacy/diff/2..3",
+            &[(header::COOKIE, "charter-lang=de")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"<html lang="de""#), "{html}");
     assert!(
         html.contains("Änderungen an: Datenschutzerklärung"),

@@ -1,6 +1,7 @@
 use app::db::Db;
 use charter::{Application, config::Config};
 use figment::providers::Serialized;
+use reqwest::{StatusCode, header::HeaderName};
 use std::{
     sync::{Mutex, PoisonError},
     time::Duration,
@@ -236,6 +237,24 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// GETs `path`: its status and its body as a reader sees it (see [`readable_text`]).
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        self.page_with(path, &[]).await
+    }
+
+    pub async fn page_with(
+        &self,
+        path: &str,
+        headers: &[(HeaderName, &str)],
+    ) -> (StatusCode, String) {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(name, *value);
+        }
+        let response = request.send().await.expect("request");
+        (response.status(), readable_text(response).await)
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -271,6 +290,16 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// The body without Fluent's Unicode isolation marks, which wrap every interpolated value so
+/// that right-to-left names cannot reorder the sentence around them.
+pub async fn readable_text(response: reqwest::Response) -> String {
+    response
+        .text()
+        .await
+        .expect("a body")
+        .replace(['\u{2068}', '\u{2069}'], "")
 }
 
 /// Logs go to the test output only when `TEST_LOG` is set.

@@ -1,4 +1,6 @@
-use crate::helpers::{Backend, Options, both_backends, spawn_app, spawn_demo_app, start};
+use crate::helpers::{
+    Backend, Options, both_backends, readable_text, spawn_app, spawn_demo_app, start,
+};
 use reqwest::{StatusCode, header};
 
 both_backends!(
@@ -18,7 +20,7 @@ async fn home_without_documents_shows_the_empty_state(backend: Backend) {
     let app = spawn_app(backend).await;
     let response = app.get("/").await;
     assert_eq!(response.status(), StatusCode::OK);
-    let html = text(response).await;
+    let html = readable_text(response).await;
     assert!(html.contains("<html lang=\"en\""), "{html}");
     assert!(html.contains("Policies of Test Organisation"), "{html}");
     assert!(
@@ -29,7 +31,7 @@ async fn home_without_documents_shows_the_empty_state(backend: Backend) {
 
 async fn home_lists_demo_documents_in_english(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let html = text(app.get("/").await).await;
+    let (_, html) = app.page("/").await;
     assert!(html.contains("Policies of Quillstone AI Ltd"), "{html}");
     for (title, href) in [
         ("Privacy Policy", "/policies/privacy"),
@@ -44,23 +46,9 @@ async fn home_lists_demo_documents_in_english(backend: Backend) {
 }
 
 async fn get_with(app: &crate::helpers::TestApp, headers: &[(header::HeaderName, &str)]) -> String {
-    let mut request = app.client.get(app.url("/"));
-    for (name, value) in headers {
-        request = request.header(name, *value);
-    }
-    let response = request.send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    text(response).await
-}
-
-/// The body without Fluent's Unicode isolation marks, which wrap every interpolated value so
-/// that right-to-left names cannot reorder the sentence around them.
-async fn text(response: reqwest::Response) -> String {
-    response
-        .text()
-        .await
-        .unwrap()
-        .replace(['\u{2068}', '\u{2069}'], "")
+    let (status, html) = app.page_with("/", headers).await;
+    assert_eq!(status, StatusCode::OK);
+    html
 }
 
 async fn accept_language_picks_german(backend: Backend) {

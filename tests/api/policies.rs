@@ -26,17 +26,6 @@ both_backends!(
     raw_html_in_a_revision_is_sanitised,
 );
 
-async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
-    let response = app.get(path).await;
-    let status = response.status();
-    let text = response
-        .text()
-        .await
-        .unwrap()
-        .replace(['\u{2068}', '\u{2069}'], "");
-    (status, text)
-}
-
 /// Publishes an English editorial revision, in effect at once.
 async fn publish_editorial(app: &TestApp, slug: &Slug, source: &str) {
     let now = Timestamp::now();
@@ -104,7 +93,7 @@ async fn published_revisions_cannot_be_changed_or_deleted(backend: Backend) {
 
 async fn policy_page_shows_the_current_text_and_the_upcoming_change(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let (status, html) = page(&app, "/policies/privacy").await;
+    let (status, html) = app.page("/policies/privacy").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains("<h1 class=\"policy-title\">Privacy Policy</h1>"),
@@ -166,7 +155,7 @@ async fn policy_page_shows_the_current_text_and_the_upcoming_change(backend: Bac
 
 async fn history_lists_every_revision_and_archives_are_marked(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let (status, html) = page(&app, "/policies/terms/history").await;
+    let (status, html) = app.page("/policies/terms/history").await;
     assert_eq!(status, StatusCode::OK);
     for number in 1..=3 {
         assert!(
@@ -187,7 +176,7 @@ async fn history_lists_every_revision_and_archives_are_marked(backend: Backend) 
         "{html}"
     );
 
-    let (status, html) = page(&app, "/policies/terms/v/1").await;
+    let (status, html) = app.page("/policies/terms/v/1").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains("This version has been replaced and is no longer in effect."),
@@ -199,14 +188,14 @@ async fn history_lists_every_revision_and_archives_are_marked(backend: Backend) 
     );
     assert!(html.contains("href=\"/policies/terms\""), "{html}");
 
-    let (_, html) = page(&app, "/policies/terms/v/3").await;
+    let (_, html) = app.page("/policies/terms/v/3").await;
     assert!(
         html.contains("This version is not in effect yet."),
         "{html}"
     );
     assert!(html.contains("GBP 1,000"), "{html}");
 
-    let (_, html) = page(&app, "/policies/terms/v/2").await;
+    let (_, html) = app.page("/policies/terms/v/2").await;
     assert!(
         html.contains("This is the version in effect now."),
         "{html}"
@@ -226,10 +215,10 @@ async fn unknown_documents_and_revisions_answer_404(backend: Backend) {
         "/policies/privacy/v/9.json",
         "/policies/nope/feed.atom",
     ] {
-        let (status, _) = page(&app, path).await;
+        let (status, _) = app.page(path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
-    let (_, html) = page(&app, "/policies/nope").await;
+    let (_, html) = app.page("/policies/nope").await;
     assert!(html.contains("Page not found"), "{html}");
 }
 
@@ -363,7 +352,7 @@ async fn feeds_list_revisions_and_answer_conditional_requests(backend: Backend) 
         .unwrap();
     assert_eq!(changed.status(), StatusCode::OK);
 
-    let (status, xml) = page(&app, "/policies/cookies/feed.atom?lang=de").await;
+    let (status, xml) = app.page("/policies/cookies/feed.atom?lang=de").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(xml.matches("<entry>").count(), 3, "{xml}");
     assert!(xml.contains("Cookie-Richtlinie"), "{xml}");
@@ -446,7 +435,7 @@ async fn publishing_refuses_bad_revisions_without_writing_anything(backend: Back
     .unwrap();
     assert_eq!(meta.number, 4);
     assert_eq!(meta.effective_at, now);
-    let (_, html) = page(&app, "/policies/privacy").await;
+    let (_, html) = app.page("/policies/privacy").await;
     assert!(html.contains("Shorter."), "{html}");
 }
 
@@ -459,7 +448,7 @@ async fn raw_html_in_a_revision_is_sanitised(backend: Backend) {
         "# Cookies\n\n<script>alert('x')</script>\n\n<img src=x onerror=\"alert(1)\">\n\n[click](javascript:alert(2))\n\nStill here.",
     )
     .await;
-    let (_, html) = page(&app, "/policies/cookies").await;
+    let (_, html) = app.page("/policies/cookies").await;
     let text = &html[html.find("class=\"policy-text\"").unwrap()..];
     let text = &text[..text.find("</div>").unwrap()];
     assert!(text.contains("Still here."), "{text}");
