@@ -4,7 +4,7 @@
 //! and a material revision that takes effect in 30 days.
 //!
 //! The texts in `demo/` are the versions in force; the first and the upcoming versions are
-//! derived from them by the edits below.
+//! derived from them by the edits below. `demo/inventory.toml` is the demo cookie inventory.
 
 use app::{
     clock::Timestamp,
@@ -14,6 +14,7 @@ use app::{
         ssr::{NewDocument, count, create},
     },
     i18n::Locale,
+    inventory::ssr::{ImportError, activate, parse},
     revisions::{
         RevisionClass,
         ssr::{NewRevision, PublishError, publish},
@@ -189,7 +190,12 @@ pub enum DemoError {
     Invalid { slug: &'static str, reason: String },
     #[error("cannot publish a demo revision: {0}")]
     Publish(#[from] PublishError),
+    #[error("cannot activate the demo cookie inventory: {0}")]
+    Inventory(#[from] ImportError),
 }
+
+/// The demo site's cookie inventory: one service in each optional category.
+const INVENTORY: &str = include_str!("demo/inventory.toml");
 
 /// The three versions of a demo text: first, in force, upcoming.
 fn versions(slug: &'static str, text: &DemoText) -> Result<[String; 3], DemoError> {
@@ -217,6 +223,9 @@ pub async fn load_if_empty(db: &Db) -> Result<(), DemoError> {
         tracing::info!("database already has documents; demo content not loaded");
         return Ok(());
     }
+    activate(db, &parse(INVENTORY)?)
+        .await
+        .map_err(ImportError::from)?;
     let now = Timestamp::now();
     for document in &DOCUMENTS {
         let slug: Slug = document

@@ -20,6 +20,15 @@ use leptos::config::LeptosOptions;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::Notify};
 
+/// Connects to `DATABASE_URL` and brings its schema up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url)
+        .await
+        .context("cannot open the database (DATABASE_URL)")?;
+    db.migrate().await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
 /// A bound, migrated, ready-to-serve Charter.
 pub struct Application {
     listener: TcpListener,
@@ -30,15 +39,15 @@ impl Application {
     /// Connects and migrates the database, loads demo content if asked, and binds the listener
     /// (port 0 picks a free port, as the tests do).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = Db::connect(&config.database_url)
-            .await
-            .context("cannot open the database (DATABASE_URL)")?;
-        db.migrate().await.context("cannot migrate the database")?;
+        let db = open_database(&config).await?;
         if config.demo {
             demo::load_if_empty(&db)
                 .await
                 .context("cannot load the demo content (CHARTER_DEMO)")?;
         }
+        app::inventory::ssr::activate_default_if_none(&db)
+            .await
+            .context("cannot activate the default cookie inventory")?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {} (CHARTER_ADDR)", config.addr))?;

@@ -1,10 +1,10 @@
 //! Documents: the policies Charter publishes, each with a stable slug, a kind and a title per
 //! locale.
 
-use crate::{errors::AppError, i18n::Locale};
+use crate::{errors::AppError, i18n::Locale, newtypes::string_newtype};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
+use std::str::FromStr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -69,11 +69,9 @@ pub enum SlugError {
 
 impl Slug {
     pub const MAX_LEN: usize = 64;
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
+
+string_newtype!(Slug);
 
 impl FromStr for Slug {
     type Err = SlugError;
@@ -89,26 +87,6 @@ impl FromStr for Slug {
             return Err(SlugError::Characters);
         }
         Ok(Self(slug.to_owned()))
-    }
-}
-
-impl TryFrom<String> for Slug {
-    type Error = SlugError;
-
-    fn try_from(slug: String) -> Result<Self, Self::Error> {
-        slug.parse()
-    }
-}
-
-impl From<Slug> for String {
-    fn from(slug: Slug) -> Self {
-        slug.0
-    }
-}
-
-impl fmt::Display for Slug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -16,7 +16,9 @@ use std::{fmt, str::FromStr};
 pub const LANGUAGE_COOKIE: &str = "charter-lang";
 
 /// A locale Charter has complete translations for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub enum Locale {
     #[default]
@@ -251,6 +253,10 @@ mod tests {
             .collect()
     }
 
+    fn is_ident_char(c: char) -> bool {
+        c.is_alphanumeric() || c == '_'
+    }
+
     fn collect_used_keys(dir: &std::path::Path, used: &mut Keys) {
         for entry in std::fs::read_dir(dir).expect("source directory exists") {
             let path = entry.expect("readable entry").path();
@@ -260,6 +266,13 @@ mod tests {
                 let source = std::fs::read_to_string(&path).expect("readable file");
                 for marker in ["tr!(\"", "tr!(i18n, \""] {
                     for (index, _) in source.match_indices(marker) {
+                        // `tr!` and `move_tr!`, not macros that merely end in `tr!`.
+                        let before = &source[..index];
+                        let standalone =
+                            !before.ends_with(is_ident_char) || before.ends_with("move_");
+                        if !standalone {
+                            continue;
+                        }
                         let rest = &source[index + marker.len()..];
                         if let Some(end) = rest.find('"') {
                             used.insert(rest[..end].to_owned());

@@ -8,14 +8,17 @@
 pub mod app;
 pub mod clock;
 pub mod comparisons;
+pub mod consent;
 pub mod diff;
 pub mod documents;
 pub mod errors;
 pub mod home;
 pub mod i18n;
+pub mod inventory;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+mod newtypes;
 pub mod policies;
 pub mod revisions;
 pub mod site;

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod comparisons;
+mod consent;
 mod health;
 mod pages;
 mod policies;

@@ -112,3 +112,66 @@ fn sigterm_stops_the_server_gracefully_with_exit_code_0() {
         "{rest:?}"
     );
 }
+
+#[test]
+fn inventory_import_validates_the_file_and_verify_walks_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = charter()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("run charter");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = run(&["consent", "verify"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("consent log intact: 0 events"), "{stdout}");
+
+    std::fs::write(
+        dir.path().join("missing-german.toml"),
+        "[[categories]]\nkey = \"necessary\"\ntitle = { en = \"Necessary\" }\n\
+         description = { en = \"Always on\", de = \"Immer aktiv\" }\n",
+    )
+    .unwrap();
+    let (ok, _, stderr) = run(&["inventory", "import", "missing-german.toml"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("category `necessary`: the title in `de` is missing or empty"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    std::fs::write(dir.path().join("broken.toml"), "[[categories]\nkey = ").unwrap();
+    let (ok, _, stderr) = run(&["inventory", "import", "broken.toml"]);
+    assert!(!ok);
+    assert!(stderr.contains("line 1"), "{stderr}");
+
+    let (ok, _, stderr) = run(&["inventory", "import", "no-such-file.toml"]);
+    assert!(!ok);
+    assert!(stderr.contains("cannot read no-such-file.toml"), "{stderr}");
+
+    std::fs::write(
+        dir.path().join("good.toml"),
+        "[[categories]]\nkey = \"necessary\"\n\
+         title = { en = \"Necessary\", de = \"Erforderlich\" }\n\
+         description = { en = \"Always on\", de = \"Immer aktiv\" }\n\
+         [[categories]]\nkey = \"analytics\"\n\
+         title = { en = \"Analytics\", de = \"Statistik\" }\n\
+         description = { en = \"Counts visits\", de = \"Zählt Besuche\" }\n",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = run(&["inventory", "import", "good.toml"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("now in force; visitors will be asked again"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(&["inventory", "import", "good.toml"]);
+    assert!(ok);
+    assert!(stdout.contains("unchanged"), "{stdout}");
+}
