@@ -2,7 +2,10 @@
 //! (`charter.toml`), then environment variables. Every value is parsed into a type that can only
 //! hold a valid setting, so a bad value stops start-up with the setting's name and the problem.
 
-use app::db::DatabaseUrl;
+use app::{
+    consent::{ConsentLifetime, ssr::SigningKey},
+    db::DatabaseUrl,
+};
 use figment::{
     Figment,
     providers::{Env, Format, Serialized, Toml},
@@ -53,6 +56,18 @@ pub const SETTINGS: &[Setting] = &[
         help: "Log filter (tracing EnvFilter syntax)",
     },
     Setting {
+        key: "consent_lifetime_months",
+        env: "CHARTER_CONSENT_LIFETIME_MONTHS",
+        default: Some("6"),
+        help: "Months a cookie choice holds before the visitor is asked again (1-13)",
+    },
+    Setting {
+        key: "consent_secret",
+        env: "CHARTER_CONSENT_SECRET",
+        default: None,
+        help: "Key that signs consent cookies, 32+ characters (default: generated once, kept in the database)",
+    },
+    Setting {
         key: "shutdown_timeout",
         env: "CHARTER_SHUTDOWN_TIMEOUT",
         default: Some("10"),
@@ -100,6 +115,8 @@ pub struct Config {
     pub demo: bool,
     pub log: LogFilter,
     pub shutdown_timeout: ShutdownTimeout,
+    pub consent_lifetime_months: ConsentLifetime,
+    pub consent_secret: Option<ConsentSecret>,
 }
 
 /// The defaults layer, from [`SETTINGS`], parsed the way environment values are.
@@ -287,6 +304,33 @@ impl TryFrom<String> for LogFilter {
     }
 }
 
+/// The consent cookies' signing key, when the operator sets one: at least 32 characters.
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct ConsentSecret(SigningKey);
+
+impl ConsentSecret {
+    pub fn key(&self) -> SigningKey {
+        self.0.clone()
+    }
+}
+
+impl fmt::Debug for ConsentSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ConsentSecret(…)")
+    }
+}
+
+impl TryFrom<String> for ConsentSecret {
+    type Error = String;
+
+    fn try_from(secret: String) -> Result<Self, Self::Error> {
+        SigningKey::new(secret.into_bytes())
+            .map(ConsentSecret)
+            .map_err(|_| "a consent secret needs at least 32 characters".to_owned())
+    }
+}
+
 /// How long a graceful shutdown may take: 1 to 300 seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "u64")]
@@ -388,6 +432,16 @@ mod tests {
                 "environment variable CHARTER_ORGANISATION",
             ),
             ("CHARTER_LOG", "info,[", "environment variable CHARTER_LOG"),
+            (
+                "CHARTER_CONSENT_LIFETIME_MONTHS",
+                "14",
+                "a choice may hold 1 to 13 months",
+            ),
+            (
+                "CHARTER_CONSENT_SECRET",
+                "too short",
+                "at least 32 characters",
+            ),
         ];
         for (variable, value, expected) in cases {
             Jail::expect_with(|jail| {

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod comparisons;
 pub mod config;
+pub mod consent;
 pub mod demo;
 pub mod exports;
 pub mod feeds;
@@ -14,7 +15,12 @@ pub mod shutdown;
 pub mod telemetry;
 
 use anyhow::Context;
-use app::{db::Db, site::SiteInfo, state::AppState};
+use app::{
+    consent::ssr::{ConsentLog, ConsentService, SigningKey},
+    db::Db,
+    site::SiteInfo,
+    state::AppState,
+};
 use config::Config;
 use leptos::config::LeptosOptions;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -48,6 +54,19 @@ impl Application {
         app::inventory::ssr::activate_default_if_none(&db)
             .await
             .context("cannot activate the default cookie inventory")?;
+        let key = match &config.consent_secret {
+            Some(secret) => secret.key(),
+            None => SigningKey::load_or_create(&db)
+                .await
+                .context("cannot load the consent signing key")?,
+        };
+        let base_url = config.base_url();
+        let consent = ConsentService {
+            log: ConsentLog::start(db.clone()),
+            key,
+            lifetime: config.consent_lifetime_months,
+            secure_cookies: base_url.as_str().starts_with("https://"),
+        };
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {} (CHARTER_ADDR)", config.addr))?;
@@ -57,9 +76,10 @@ impl Application {
             db,
             site: SiteInfo {
                 organisation: config.organisation.as_str().to_owned(),
-                base_url: config.base_url().to_string(),
+                base_url: base_url.to_string(),
             },
             diffs: Default::default(),
+            consent,
         };
         Ok(Self { listener, state })
     }

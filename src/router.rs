@@ -4,9 +4,10 @@
 use app::{app::App, state::AppState};
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     extract::State,
     http::{HeaderName, HeaderValue, StatusCode, header},
-    routing::get,
+    routing::{get, post},
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
@@ -33,6 +34,14 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/feed.atom", get(crate::feeds::site))
         .route("/policies/{slug}/feed.atom", get(crate::feeds::document))
+        .route(
+            "/api/consent",
+            post(crate::consent::api).layer(DefaultBodyLimit::max(crate::consent::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/cookies/consent",
+            post(crate::consent::form).layer(DefaultBodyLimit::max(crate::consent::MAX_BODY_BYTES)),
+        )
         .route(
             "/policies/{slug}/compare",
             get(crate::comparisons::compare_form),

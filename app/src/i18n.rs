@@ -79,6 +79,42 @@ impl From<Locale> for String {
     }
 }
 
+/// Translations for code that runs outside the page tree, where `tr!` has no context: the
+/// same `.ftl` files, without Fluent's isolation marks (the text is stored, not displayed).
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::Locale;
+    use fluent_templates::{LanguageIdentifier, Loader, fluent_bundle::FluentValue};
+    use std::{borrow::Cow, collections::HashMap};
+
+    fluent_templates::static_loader! {
+        static LOCALES = {
+            locales: "../locales",
+            fallback_language: "en",
+            customise: |bundle| bundle.set_use_isolating(false),
+        };
+    }
+
+    fn language(locale: Locale) -> LanguageIdentifier {
+        match locale {
+            Locale::En => fluent_templates::langid!("en"),
+            Locale::De => fluent_templates::langid!("de"),
+        }
+    }
+
+    pub fn text(locale: Locale, key: &str) -> String {
+        LOCALES.lookup(&language(locale), key)
+    }
+
+    pub fn text_with(locale: Locale, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(name, value)| (Cow::Borrowed(*name), FluentValue::from(value.clone())))
+            .collect();
+        LOCALES.lookup_with_args(&language(locale), key, &args)
+    }
+}
+
 /// Provides the `I18n` context to everything inside it and keeps `<html lang>` in step.
 #[component]
 pub fn I18nProvider(children: Children) -> impl IntoView {

@@ -465,6 +465,30 @@ pub mod ssr {
             .transpose()
     }
 
+    /// The ids of every document's current revision in `locale`: the policies in force when a
+    /// consent choice is made.
+    pub async fn in_force_ids(
+        db: &Db,
+        locale: Locale,
+        now: Timestamp,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT r.id FROM revisions r
+             WHERE r.locale = $1 AND r.effective_at <= $2
+               AND NOT EXISTS (
+                   SELECT 1 FROM revisions n
+                   WHERE n.document_id = r.document_id AND n.locale = r.locale
+                     AND n.effective_at <= $2
+                     AND (n.effective_at > r.effective_at
+                          OR (n.effective_at = r.effective_at AND n.number > r.number)))
+             ORDER BY r.id",
+        )
+        .bind(locale.as_str())
+        .bind(now.as_millis())
+        .fetch_all(db.reader())
+        .await
+    }
+
     /// A feed entry: a revision with the document it belongs to.
     pub struct FeedItem {
         pub document: DocumentSummary,

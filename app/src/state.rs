@@ -1,7 +1,10 @@
 //! The one application state, shared by the axum handlers and (as context) by the server
 //! functions.
 
-use crate::{comparisons::ssr::DiffCache, db::Db, errors::AppError, site::SiteInfo};
+use crate::{
+    comparisons::ssr::DiffCache, consent::ssr::ConsentService, db::Db, errors::AppError,
+    site::SiteInfo,
+};
 use axum::extract::FromRef;
 use leptos::prelude::*;
 
@@ -11,6 +14,7 @@ pub struct AppState {
     pub db: Db,
     pub site: SiteInfo,
     pub diffs: DiffCache,
+    pub consent: ConsentService,
 }
 
 /// The state, as provided to every route and server function by `leptos_routes_with_context`.

@@ -139,3 +139,10 @@ diff-label-moved-to = Verschoben nach „{ $section }“
 diff-label-moved-from = Hierher verschoben aus „{ $section }“
 error-no-such-revision = Dieses Dokument hat keine Version { $number } in dieser Sprache. Die neueste Version ist { $latest }.
 error-bad-range = Eine Vergleichsadresse nennt zwei Versionsnummern, etwa /policies/privacy/diff/2..3.
+
+# Consent
+consent-banner-heading = Cookies auf dieser Website
+consent-banner-body = Wir verwenden Cookies, die für den Betrieb der Website unbedingt erforderlich sind. Mit Ihrer Einwilligung verwenden wir außerdem Cookies für die unten genannten Zwecke. Sie können Ihre Entscheidung jederzeit unter „Cookie-Einstellungen“ ändern oder widerrufen.
+consent-accept-all = Alle akzeptieren
+consent-reject-all = Alle ablehnen
+consent-customise = Anpassen

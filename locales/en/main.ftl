@@ -139,3 +139,10 @@ diff-label-moved-to = Moved to “{ $section }”
 diff-label-moved-from = Moved here from “{ $section }”
 error-no-such-revision = This document has no version { $number } in this language. Its latest version is { $latest }.
 error-bad-range = A comparison address names two version numbers, such as /policies/privacy/diff/2..3.
+
+# Consent
+consent-banner-heading = Cookies on this site
+consent-banner-body = We use cookies that are strictly necessary for the site to work. With your consent we also use cookies for the purposes below. You can change or withdraw your choice at any time under “Cookie settings”.
+consent-accept-all = Accept all
+consent-reject-all = Reject all
+consent-customise = Customise

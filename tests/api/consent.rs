@@ -1,4 +1,4 @@
-use crate::helpers::{Backend, TestApp, both_backends, spawn_app};
+use crate::helpers::{Backend, TestApp, both_backends, spawn_app, spawn_demo_app};
 use app::{
     consent::{
         Action, IdempotencyKey, Method, SubjectId,
@@ -8,6 +8,8 @@ use app::{
     i18n::Locale,
     inventory::ssr::{DEFAULT_INVENTORY, activate, active, parse},
 };
+use reqwest::{StatusCode, header, header::HeaderMap};
+use serde_json::json;
 use tokio::task::JoinSet;
 
 both_backends!(
@@ -212,4 +214,395 @@ async fn verify_reports_the_first_tampered_event(backend: Backend) {
         }
         intact => panic!("tampering went unnoticed: {intact:?}"),
     }
+}
+
+both_backends!(
+    the_api_records_a_choice_and_sets_a_signed_cookie,
+    the_api_refuses_bad_requests_with_a_message_and_stores_nothing,
+    a_retried_request_returns_the_first_answer,
+    a_withdrawal_expires_the_refused_categories_cookies,
+    a_tampered_consent_cookie_is_ignored,
+    the_banner_form_records_and_returns_to_the_page,
+);
+
+async fn post_json(
+    app: &TestApp,
+    body: &serde_json::Value,
+    cookie: Option<&str>,
+) -> (StatusCode, HeaderMap, serde_json::Value) {
+    let mut request = app.client.post(app.url("/api/consent")).json(body);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, format!("charter_consent={cookie}"));
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, headers, body)
+}
+
+/// The `charter_consent` value a response sets.
+fn consent_cookie(headers: &HeaderMap) -> String {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("charter_consent="))
+        .and_then(|c| c.split(';').next())
+        .expect("a consent cookie")
+        .to_owned()
+}
+
+fn set_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect()
+}
+
+async fn the_api_records_a_choice_and_sets_a_signed_cookie(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let version = version(&app).await;
+    let (status, headers, body) = post_json(
+        &app,
+        &json!({
+            "method": "custom",
+            "choices": { "analytics": true, "marketing": false, "preferences": false },
+            "configuration_version": version,
+            "idempotency_key": "api-first-0001",
+            "locale": "de",
+        }),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["action"], "grant");
+    assert_eq!(body["replayed"], false);
+    assert_eq!(
+        body["choices"],
+        json!({ "analytics": true, "marketing": false, "preferences": false })
+    );
+    let cookie = set_cookies(&headers)
+        .into_iter()
+        .find(|c| c.starts_with("charter_consent="))
+        .expect("consent cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Max-Age=15724800"), "{cookie}");
+    let stored: (String, String, String, String) =
+        sqlx::query_as("SELECT method, locale, ip_prefix, revisions FROM consent_events")
+            .fetch_one(app.db.reader())
+            .await
+            .expect("one event");
+    assert_eq!(stored.0, "custom");
+    assert_eq!(stored.1, "de");
+    assert_eq!(stored.2, "127.0.0.0/24");
+    assert_eq!(stored.3, "[]", "no policies published in this database");
+    let banner: String = sqlx::query_scalar("SELECT text FROM consent_banners")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("the banner text shown is stored");
+    assert!(banner.starts_with("Cookies auf dieser Website"), "{banner}");
+}
+
+async fn the_api_refuses_bad_requests_with_a_message_and_stores_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let version = version(&app).await;
+    let valid = json!({
+        "method": "reject_all",
+        "configuration_version": version,
+        "idempotency_key": "api-bad-00001",
+    });
+    let with = |field: &str, value: serde_json::Value| {
+        let mut body = valid.clone();
+        body[field] = value;
+        body
+    };
+    let without = |field: &str| {
+        let mut body = valid.clone();
+        body.as_object_mut().expect("object").remove(field);
+        body
+    };
+    let custom = |choices: serde_json::Value| {
+        let mut body = with("method", json!("custom"));
+        body["choices"] = choices;
+        body
+    };
+    let cases: Vec<(&str, serde_json::Value, StatusCode, &str)> = vec![
+        (
+            "unknown field",
+            with("extra", json!(1)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown field `extra`",
+        ),
+        (
+            "missing field",
+            without("method"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing field `method`",
+        ),
+        (
+            "unknown method",
+            with("method", json!("maybe")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown method `maybe`",
+        ),
+        (
+            "gpc from a client",
+            with("method", json!("gpc")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "recorded by the server",
+        ),
+        (
+            "unknown category",
+            custom(
+                json!({"analytics": true, "marketing": false, "preferences": false, "ads": true}),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "there is no cookie category `ads`",
+        ),
+        (
+            "missing category",
+            custom(json!({"analytics": true})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "`preferences` is missing",
+        ),
+        (
+            "necessary chosen",
+            custom(
+                json!({"necessary": false, "analytics": true, "marketing": false, "preferences": false}),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "always on",
+        ),
+        (
+            "choice of the wrong type",
+            custom(json!({"analytics": "yes"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid type",
+        ),
+        (
+            "bad idempotency key",
+            with("idempotency_key", json!("short")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency key",
+        ),
+        (
+            "unsupported locale",
+            with("locale", json!("fr")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unsupported language",
+        ),
+        (
+            "outdated configuration",
+            with("configuration_version", json!("0".repeat(64))),
+            StatusCode::CONFLICT,
+            "ask again with configuration",
+        ),
+        (
+            "oversize body",
+            with("idempotency_key", json!("k".repeat(9000))),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "at most 8192 bytes",
+        ),
+    ];
+    for (case, body, expected, message) in cases {
+        let (status, _, answer) = post_json(&app, &body, None).await;
+        assert_eq!(status, expected, "{case}: {answer}");
+        let error = answer["error"].as_str().unwrap_or_default();
+        assert!(error.contains(message), "{case}: {error}");
+    }
+    let raw = |content_type: &'static str, body: &'static str| {
+        app.client
+            .post(app.url("/api/consent"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+    };
+    let response = raw("text/plain", "{}").await.expect("request");
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("Content-Type: application/json")
+    );
+    let response = raw("application/json", "{\"method\":")
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("not valid JSON")
+    );
+    let response = app
+        .client
+        .post(app.url("/api/consent"))
+        .header(header::ORIGIN, "https://evil.example")
+        .json(&valid)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(event_count(&app).await, 0);
+}
+
+async fn a_retried_request_returns_the_first_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let version = version(&app).await;
+    let body = json!({
+        "method": "accept_all",
+        "configuration_version": version,
+        "idempotency_key": "api-retry-0001",
+    });
+    let (first_status, _, first) = post_json(&app, &body, None).await;
+    assert_eq!(first_status, StatusCode::CREATED);
+    let (again_status, _, again) = post_json(&app, &body, None).await;
+    assert_eq!(again_status, StatusCode::OK);
+    assert_eq!(again["replayed"], true);
+    assert_eq!(again["event_id"], first["event_id"]);
+    assert_eq!(again["subject_id"], first["subject_id"]);
+    assert_eq!(event_count(&app).await, 1);
+}
+
+async fn a_withdrawal_expires_the_refused_categories_cookies(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let version = version(&app).await;
+    let (_, headers, granted) = post_json(
+        &app,
+        &json!({"method": "accept_all", "configuration_version": version, "idempotency_key": "grant-00000001"}),
+        None,
+    )
+    .await;
+    assert_eq!(granted["action"], "grant");
+    assert!(
+        !set_cookies(&headers)
+            .iter()
+            .any(|c| c.contains("Max-Age=0")),
+        "nothing is expired on accepting"
+    );
+    let revisions = granted["event_id"].as_i64().expect("id");
+    let in_force: String = sqlx::query_scalar("SELECT revisions FROM consent_events WHERE id = $1")
+        .bind(revisions)
+        .fetch_one(app.db.reader())
+        .await
+        .expect("event");
+    assert_ne!(in_force, "[]", "the demo's policies in force are named");
+
+    let cookie = consent_cookie(&headers);
+    let (status, headers, withdrawn) = post_json(
+        &app,
+        &json!({"method": "reject_all", "configuration_version": version, "idempotency_key": "withdraw-000001"}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{withdrawn}");
+    assert_eq!(withdrawn["action"], "withdraw");
+    assert_eq!(withdrawn["subject_id"], granted["subject_id"]);
+    let cookies = set_cookies(&headers);
+    for name in ["qs_layout", "qs_stats", "bl_click"] {
+        assert!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with(&format!("{name}=;")) && c.contains("Max-Age=0")),
+            "{name} not expired: {cookies:?}"
+        );
+    }
+    assert!(!cookies.iter().any(|c| c.starts_with("charter-lang=")));
+}
+
+async fn a_tampered_consent_cookie_is_ignored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let version = version(&app).await;
+    let (_, headers, granted) = post_json(
+        &app,
+        &json!({"method": "accept_all", "configuration_version": version, "idempotency_key": "tamper-api-0001"}),
+        None,
+    )
+    .await;
+    let cookie = consent_cookie(&headers);
+    let (payload, signature) = cookie.split_once('.').expect("signed");
+    let forged = format!("{payload}x.{signature}");
+    let (_, _, second) = post_json(
+        &app,
+        &json!({"method": "reject_all", "configuration_version": version, "idempotency_key": "tamper-api-0002"}),
+        Some(&forged),
+    )
+    .await;
+    // Treated as a first visit: a refusal by a new subject, not a withdrawal.
+    assert_eq!(second["action"], "deny");
+    assert_ne!(second["subject_id"], granted["subject_id"]);
+}
+
+async fn the_banner_form_records_and_returns_to_the_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let version = version(&app).await;
+    let post = |fields: Vec<(&'static str, String)>| {
+        app.client
+            .post(app.url("/cookies/consent"))
+            .form(&fields)
+            .send()
+    };
+    let response = post(vec![
+        ("method", "custom".into()),
+        ("category", "analytics".into()),
+        ("configuration_version", version.clone()),
+        ("idempotency_key", "form-custom-0001".into()),
+        ("locale", "en".into()),
+        ("return_to", "/policies/privacy?x=1".into()),
+    ])
+    .await
+    .expect("request");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/policies/privacy?x=1"
+    );
+    assert!(
+        set_cookies(response.headers())
+            .iter()
+            .any(|c| c.starts_with("charter_consent="))
+    );
+    let choices: String = sqlx::query_scalar("SELECT choices FROM consent_events")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("event");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&choices).expect("json"),
+        json!({"analytics": true, "marketing": false, "preferences": false})
+    );
+
+    let response = post(vec![
+        ("method", "reject_all".into()),
+        ("configuration_version", version.clone()),
+        ("idempotency_key", "form-reject-0001".into()),
+        ("return_to", "https://evil.example/".into()),
+    ])
+    .await
+    .expect("request");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/");
+
+    let response = post(vec![
+        ("method", "custom".into()),
+        ("category", "ads".into()),
+        ("configuration_version", version.clone()),
+        ("idempotency_key", "form-bad-000001".into()),
+    ])
+    .await
+    .expect("request");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("there is no cookie category `ads`")
+    );
+    assert_eq!(event_count(&app).await, 2);
 }

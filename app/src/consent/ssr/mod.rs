@@ -1,0 +1,15 @@
+//! The server side of consent: the signed cookie, the event log, and deciding what a
+//! submission means.
+
+mod cookie;
+mod decide;
+mod log;
+mod service;
+
+pub use cookie::{CONSENT_COOKIE, ConsentCookie, ShortKey, SigningKey, ip_prefix};
+pub use decide::{Standing, Submission, SubmissionError, action, banner_text, refused, resolve};
+pub use log::{
+    ChainReport, ConsentLog, Event, GENESIS, NewEvent, RecordError, Recorded, events_of,
+    verify_chain,
+};
+pub use service::{Applied, ApplyError, ConsentService, Origin};

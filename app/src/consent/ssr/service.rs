@@ -1,0 +1,134 @@
+//! Applying a visitor's choice: one path for every entry point (banner form, hydrated banner,
+//! settings page, JSON API), from the submission to the recorded event and the cookies to set.
+
+use super::{
+    CONSENT_COOKIE, ConsentCookie, ConsentLog, NewEvent, RecordError, Recorded, SigningKey,
+    Standing, Submission, SubmissionError, action, banner_text, refused, resolve,
+};
+use crate::{
+    clock::Timestamp,
+    consent::{Choices, ConsentLifetime, SubjectId},
+    db::Db,
+    inventory::{Inventory, ssr::active},
+    revisions::ssr::in_force_ids,
+};
+
+/// Everything consent handling needs, shared by every request.
+#[derive(Clone, Debug)]
+pub struct ConsentService {
+    pub log: ConsentLog,
+    pub key: SigningKey,
+    pub lifetime: ConsentLifetime,
+    /// Whether cookies get `Secure` (the site is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// The request's part in an event: what it carried and where it came from.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// The `charter_consent` cookie's value, if the request sent one.
+    pub cookie: Option<String>,
+    pub user_agent: String,
+    /// Already truncated (see [`super::ip_prefix`]).
+    pub ip_prefix: String,
+}
+
+/// A choice applied: the event (new, or the first one recorded with the same idempotency key)
+/// and the `Set-Cookie` values the response must carry.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    pub recorded: Recorded,
+    pub choices: Choices,
+    pub set_cookies: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Submission(#[from] SubmissionError),
+    #[error("no cookie inventory is in force")]
+    NoInventory,
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error("cannot draw a random subject id")]
+    Random,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl ConsentService {
+    /// Where the visitor who sent `cookie` stands with the configuration `active_version`.
+    pub fn standing(&self, cookie: Option<&str>, active_version: &str) -> Standing {
+        let cookie = cookie.and_then(|value| ConsentCookie::verify(value, &self.key));
+        Standing::of(cookie, active_version, self.lifetime, Timestamp::now())
+    }
+
+    pub async fn apply(
+        &self,
+        db: &Db,
+        origin: &Origin,
+        submission: &Submission,
+    ) -> Result<Applied, ApplyError> {
+        let configuration = active(db).await?.ok_or(ApplyError::NoInventory)?;
+        let choices = resolve(&configuration.inventory, &configuration.version, submission)?;
+        let standing = self.standing(origin.cookie.as_deref(), &configuration.version);
+        let previous = standing.chosen();
+        let subject = match previous {
+            Some(cookie) => cookie.subject.clone(),
+            None => SubjectId::random().map_err(|_| ApplyError::Random)?,
+        };
+        let event = NewEvent {
+            subject,
+            action: action(previous.map(|cookie| &cookie.choices), &choices),
+            choices,
+            method: submission.method,
+            configuration_version: configuration.version.clone(),
+            banner_text: banner_text(&configuration.inventory, submission.locale),
+            revisions: in_force_ids(db, submission.locale, Timestamp::now()).await?,
+            locale: submission.locale,
+            user_agent: origin.user_agent.clone(),
+            ip_prefix: origin.ip_prefix.clone(),
+            idempotency_key: submission.idempotency_key.clone(),
+        };
+        let recorded = self.log.record(event).await?;
+        // A retry answers with what the first request recorded, so the cookie matches it.
+        let choices: Choices =
+            serde_json::from_value(recorded.event.choices.clone()).unwrap_or_default();
+        let cookie = ConsentCookie {
+            subject: recorded
+                .event
+                .subject
+                .parse()
+                .map_err(|_| ApplyError::Random)?,
+            version: recorded.event.configuration_version.clone(),
+            choices: choices.clone(),
+            at: recorded.event.recorded_at,
+        };
+        let set_cookies = self.cookies(&cookie, &configuration.inventory);
+        Ok(Applied {
+            recorded,
+            choices,
+            set_cookies,
+        })
+    }
+
+    /// The signed consent cookie, and an expired copy of every inventory cookie in a refused
+    /// category, so a refusal or withdrawal takes effect in the same response.
+    fn cookies(&self, cookie: &ConsentCookie, inventory: &Inventory) -> Vec<String> {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        let max_age = self.lifetime.days() * 24 * 60 * 60;
+        let mut cookies = vec![format!(
+            "{CONSENT_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            cookie.sign(&self.key)
+        )];
+        for key in refused(&cookie.choices) {
+            let Some(category) = inventory.category(key.as_str()) else {
+                continue;
+            };
+            for name in category.services.iter().flat_map(|s| &s.cookies) {
+                cookies.push(format!("{name}=; Path=/; Max-Age=0{secure}"));
+            }
+        }
+        cookies
+    }
+}

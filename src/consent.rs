@@ -1,0 +1,354 @@
+//! The consent endpoints outside the page tree: `POST /api/consent` (JSON, for the hydrated
+//! banner and for embedding) and `POST /cookies/consent` (the banner as a plain form, answered
+//! 303 back to the page it was on). Both apply the choice through the one `ConsentService`.
+
+use crate::locale::negotiate;
+use app::{
+    consent::{
+        Choices, IdempotencyKey, Method,
+        ssr::{
+            Applied, ApplyError, CONSENT_COOKIE, Origin, Submission, SubmissionError, ip_prefix,
+        },
+    },
+    i18n::Locale,
+    inventory::ssr::active,
+    state::AppState,
+};
+use axum::{
+    Form, Json,
+    extract::{ConnectInfo, State, rejection::JsonRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Deserialize, Serialize};
+use std::{collections::BTreeMap, net::SocketAddr};
+
+/// The largest body either endpoint reads.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+/// User agents are kept as evidence, but not without bound.
+const MAX_USER_AGENT: usize = 512;
+
+/// A consent request to the JSON API. Unknown fields are refused, so a typo cannot silently
+/// record something other than what the client meant.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiRequest {
+    method: String,
+    #[serde(default)]
+    choices: Option<BTreeMap<String, bool>>,
+    configuration_version: String,
+    idempotency_key: String,
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ApiAnswer<'a> {
+    event_id: i64,
+    subject_id: &'a str,
+    action: &'a str,
+    choices: &'a Choices,
+    configuration_version: &'a str,
+    recorded_at: String,
+    /// The idempotency key had been used: this is the first answer again, nothing new was
+    /// recorded.
+    replayed: bool,
+}
+
+/// An error as the API answers it: a status and a message a person can act on.
+fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+pub async fn api(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<ApiRequest>, JsonRejection>,
+) -> Response {
+    if let Some(refused) = cross_site(&headers) {
+        return api_error(StatusCode::FORBIDDEN, refused);
+    }
+    let request = match body {
+        Ok(Json(request)) => request,
+        Err(rejection) => return api_error(rejection.status(), explain(&rejection)),
+    };
+    let unprocessable = |message: String| api_error(StatusCode::UNPROCESSABLE_ENTITY, message);
+    let method: Method = match request.method.parse() {
+        Ok(method) => method,
+        Err(error) => {
+            return unprocessable(format!("{error}; use accept_all, reject_all or custom"));
+        }
+    };
+    let idempotency_key: IdempotencyKey = match request.idempotency_key.parse() {
+        Ok(key) => key,
+        Err(error) => return unprocessable(error.to_string()),
+    };
+    let locale = match request.locale.as_deref() {
+        Some(tag) => match tag.parse::<Locale>() {
+            Ok(locale) => locale,
+            Err(error) => return unprocessable(error.to_string()),
+        },
+        None => negotiate(None, &headers),
+    };
+    let submission = Submission {
+        method,
+        choices: request.choices,
+        configuration_version: request.configuration_version,
+        locale,
+        idempotency_key,
+    };
+    match state
+        .consent
+        .apply(&state.db, &origin(&headers, peer), &submission)
+        .await
+    {
+        Ok(applied) => {
+            let event = &applied.recorded.event;
+            let status = if applied.recorded.replayed {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            let answer = Json(ApiAnswer {
+                event_id: event.id,
+                subject_id: &event.subject,
+                action: &event.action,
+                choices: &applied.choices,
+                configuration_version: &event.configuration_version,
+                recorded_at: event.recorded_at.rfc3339(),
+                replayed: applied.recorded.replayed,
+            });
+            with_cookies((status, answer).into_response(), &applied)
+        }
+        Err(ApplyError::Submission(error @ SubmissionError::Outdated { .. })) => {
+            api_error(StatusCode::CONFLICT, error.to_string())
+        }
+        Err(ApplyError::Submission(error)) => unprocessable(error.to_string()),
+        Err(error) => failed(&error),
+    }
+}
+
+/// The banner's form fields: the button pressed (`method`), the ticked categories, and what
+/// the page rendered.
+pub async fn form(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = cross_site(&headers) {
+        return (StatusCode::FORBIDDEN, refused).into_response();
+    }
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let return_to = local_path(field("return_to"));
+    let bad = |message: String| (StatusCode::BAD_REQUEST, message).into_response();
+    let method: Method = match field("method").unwrap_or_default().parse() {
+        Ok(method) => method,
+        Err(error) => return bad(error.to_string()),
+    };
+    let idempotency_key: IdempotencyKey = match field("idempotency_key").unwrap_or_default().parse()
+    {
+        Ok(key) => key,
+        Err(error) => return bad(error.to_string()),
+    };
+    let locale = field("locale")
+        .and_then(|tag| tag.parse().ok())
+        .unwrap_or_else(|| negotiate(None, &headers));
+    // Unticked boxes are not sent: every category the form did not tick is refused.
+    let ticked: Vec<&str> = fields
+        .iter()
+        .filter(|(key, _)| key == "category")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let choices = match method {
+        Method::Custom | Method::SettingsPage => match active(&state.db).await {
+            Ok(Some(configuration)) => {
+                let mut choices: BTreeMap<String, bool> = configuration
+                    .inventory
+                    .optional()
+                    .map(|category| (category.key.to_string(), false))
+                    .collect();
+                for key in &ticked {
+                    choices.insert((*key).to_owned(), true);
+                }
+                Some(choices)
+            }
+            Ok(None) => return failed(&ApplyError::NoInventory),
+            Err(error) => return failed(&ApplyError::Database(error)),
+        },
+        _ => None,
+    };
+    let submission = Submission {
+        method,
+        choices,
+        configuration_version: field("configuration_version")
+            .unwrap_or_default()
+            .to_owned(),
+        locale,
+        idempotency_key,
+    };
+    match state
+        .consent
+        .apply(&state.db, &origin(&headers, peer), &submission)
+        .await
+    {
+        Ok(applied) => with_cookies(Redirect::to(&return_to).into_response(), &applied),
+        // The settings changed while the page was open: back to it, where the banner asks
+        // about the new ones.
+        Err(ApplyError::Submission(SubmissionError::Outdated { .. })) => {
+            Redirect::to(&return_to).into_response()
+        }
+        Err(ApplyError::Submission(error)) => bad(error.to_string()),
+        Err(error) => failed(&error),
+    }
+}
+
+fn failed(error: &ApplyError) -> Response {
+    tracing::error!(%error, "consent choice not recorded");
+    let status = match error {
+        ApplyError::NoInventory => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (
+        status,
+        "your choice could not be recorded, and nothing was stored; please try again",
+    )
+        .into_response()
+}
+
+fn with_cookies(mut response: Response, applied: &Applied) -> Response {
+    for cookie in &applied.set_cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+fn origin(headers: &HeaderMap, peer: SocketAddr) -> Origin {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    Origin {
+        cookie: consent_cookie(headers).map(str::to_owned),
+        user_agent: user_agent.chars().take(MAX_USER_AGENT).collect(),
+        ip_prefix: ip_prefix(peer.ip()),
+    }
+}
+
+/// The `charter_consent` value among the request's cookies.
+pub fn consent_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == CONSENT_COOKIE).then_some(value)
+        })
+}
+
+/// A browser names the page a POST comes from in `Origin`; one from another site must not
+/// record a choice the visitor never made here.
+fn cross_site(headers: &HeaderMap) -> Option<&'static str> {
+    let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest)?;
+    (origin_host != host).then_some("cross-site consent submissions are refused")
+}
+
+/// Where to send the visitor back to: a path on this site, never another site.
+fn local_path(return_to: Option<&str>) -> String {
+    match return_to {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && path.len() <= 2048
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+fn explain(rejection: &JsonRejection) -> String {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "send the body as JSON, with Content-Type: application/json".to_owned()
+        }
+        JsonRejection::JsonSyntaxError(error) => {
+            format!("the body is not valid JSON: {}", error.body_text())
+        }
+        JsonRejection::JsonDataError(error) => {
+            format!(
+                "the body does not match what this endpoint takes: {}",
+                error.body_text()
+            )
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the body may have at most {MAX_BODY_BYTES} bytes")
+        }
+        other => other.body_text(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        assert_eq!(
+            local_path(Some("/policies/privacy?x=1")),
+            "/policies/privacy?x=1"
+        );
+        for bad in [
+            None,
+            Some(""),
+            Some("https://evil.example/"),
+            Some("//evil.example"),
+            Some("/\\evil"),
+            Some("/a\nb"),
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_consent_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("charter-lang=de; charter_consent=abc.def; x=y"),
+        );
+        assert_eq!(consent_cookie(&headers), Some("abc.def"));
+        assert_eq!(consent_cookie(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn cross_site_posts_are_refused() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("policies.example"));
+        assert_eq!(cross_site(&headers), None);
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://policies.example"),
+        );
+        assert_eq!(cross_site(&headers), None);
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(cross_site(&headers).is_some());
+    }
+}
