@@ -6,12 +6,9 @@ use crate::locale::negotiate;
 use app::{
     consent::{
         Choices, IdempotencyKey, Method,
-        ssr::{
-            Applied, ApplyError, CONSENT_COOKIE, Origin, Submission, SubmissionError, ip_prefix,
-        },
+        ssr::{Applied, ApplyError, Origin, Submission, SubmissionError, ticked_choices},
     },
     i18n::Locale,
-    inventory::ssr::active,
     state::AppState,
 };
 use axum::{
@@ -25,8 +22,6 @@ use std::{collections::BTreeMap, net::SocketAddr};
 
 /// The largest body either endpoint reads.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
-/// User agents are kept as evidence, but not without bound.
-const MAX_USER_AGENT: usize = 512;
 
 /// A consent request to the JSON API. Unknown fields are refused, so a typo cannot silently
 /// record something other than what the client meant.
@@ -100,7 +95,7 @@ pub async fn api(
     };
     match state
         .consent
-        .apply(&state.db, &origin(&headers, peer), &submission)
+        .apply(&state.db, &Origin::of(&headers, peer), &submission)
         .await
     {
         Ok(applied) => {
@@ -167,21 +162,13 @@ pub async fn form(
         .map(|(_, value)| value.as_str())
         .collect();
     let choices = match method {
-        Method::Custom | Method::SettingsPage => match active(&state.db).await {
-            Ok(Some(configuration)) => {
-                let mut choices: BTreeMap<String, bool> = configuration
-                    .inventory
-                    .optional()
-                    .map(|category| (category.key.to_string(), false))
-                    .collect();
-                for key in &ticked {
-                    choices.insert((*key).to_owned(), true);
-                }
-                Some(choices)
+        Method::Custom | Method::SettingsPage => {
+            let ticked = ticked.into_iter().map(str::to_owned);
+            match ticked_choices(&state.db, ticked).await {
+                Ok(choices) => Some(choices),
+                Err(error) => return failed(&error),
             }
-            Ok(None) => return failed(&ApplyError::NoInventory),
-            Err(error) => return failed(&ApplyError::Database(error)),
-        },
+        }
         _ => None,
     };
     let submission = Submission {
@@ -195,7 +182,7 @@ pub async fn form(
     };
     match state
         .consent
-        .apply(&state.db, &origin(&headers, peer), &submission)
+        .apply(&state.db, &Origin::of(&headers, peer), &submission)
         .await
     {
         Ok(applied) => with_cookies(Redirect::to(&return_to).into_response(), &applied),
@@ -229,31 +216,6 @@ fn with_cookies(mut response: Response, applied: &Applied) -> Response {
         }
     }
     response
-}
-
-fn origin(headers: &HeaderMap, peer: SocketAddr) -> Origin {
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    Origin {
-        cookie: consent_cookie(headers).map(str::to_owned),
-        user_agent: user_agent.chars().take(MAX_USER_AGENT).collect(),
-        ip_prefix: ip_prefix(peer.ip()),
-    }
-}
-
-/// The `charter_consent` value among the request's cookies.
-pub fn consent_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == CONSENT_COOKIE).then_some(value)
-        })
 }
 
 /// A browser names the page a POST comes from in `Origin`; one from another site must not
@@ -322,17 +284,6 @@ mod tests {
         ] {
             assert_eq!(local_path(bad), "/", "{bad:?}");
         }
-    }
-
-    #[test]
-    fn the_consent_cookie_is_found_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("charter-lang=de; charter_consent=abc.def; x=y"),
-        );
-        assert_eq!(consent_cookie(&headers), Some("abc.def"));
-        assert_eq!(consent_cookie(&HeaderMap::new()), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::{
     comparisons::ComparisonPage,
+    consent::banner::ConsentBanner,
     documents::provide_documents,
     errors::NotFound,
     home::HomePage,
@@ -59,6 +60,7 @@ fn Layout() -> impl IntoView {
         <Router>
             <HeadLinks />
             <SiteHeader />
+            <ConsentBanner />
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />

@@ -606,3 +606,53 @@ async fn the_banner_form_records_and_returns_to_the_page(backend: Backend) {
     );
     assert_eq!(event_count(&app).await, 2);
 }
+
+both_backends!(the_banner_asks_until_a_valid_choice_and_again_when_the_inventory_changes,);
+
+async fn the_banner_asks_until_a_valid_choice_and_again_when_the_inventory_changes(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (status, first_visit) = app.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        first_visit.contains(r#"class="consent-banner""#),
+        "{first_visit}"
+    );
+    for button in ["accept_all", "reject_all"] {
+        assert!(
+            first_visit.contains(&format!(r#"value="{button}""#)),
+            "{button}"
+        );
+    }
+    assert!(first_visit.contains(r#"action="/cookies/consent""#));
+    // No box is ticked in advance; `necessary` is shown as always on.
+    assert!(!first_visit.contains(r#"name="category" value="analytics" checked"#));
+    assert!(first_visit.contains("Strictly necessary"));
+
+    let version = version(&app).await;
+    let (_, headers, _) = post_json(
+        &app,
+        &json!({"method": "reject_all", "configuration_version": version, "idempotency_key": "banner-reject-01"}),
+        None,
+    )
+    .await;
+    let cookie = format!("charter_consent={}", consent_cookie(&headers));
+    let (_, chosen) = app
+        .page_with("/", &[(header::COOKIE, cookie.as_str())])
+        .await;
+    assert!(!chosen.contains(r#"class="consent-banner""#), "{chosen}");
+
+    let edited = parse(&DEFAULT_INVENTORY.replace("1 year", "2 years")).expect("valid");
+    activate(&app.db, &edited).await.expect("activate");
+    let (_, changed) = app
+        .page_with("/", &[(header::COOKIE, cookie.as_str())])
+        .await;
+    assert!(changed.contains(r#"class="consent-banner""#), "{changed}");
+    assert!(changed.contains("The cookies we use have changed since you last chose"));
+
+    let (_, forged) = app
+        .page_with("/", &[(header::COOKIE, "charter_consent=forged.value")])
+        .await;
+    assert!(forged.contains(r#"class="consent-banner""#));
+}

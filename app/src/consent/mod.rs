@@ -182,6 +182,7 @@ impl TryFrom<u32> for ConsentLifetime {
     }
 }
 
+pub mod banner;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -6,7 +6,7 @@ use crate::{
     clock::Timestamp,
     consent::{Action, Choices, ConsentLifetime, IdempotencyKey, Method},
     i18n::{Locale, ssr::text},
-    inventory::{CategoryKey, Inventory},
+    inventory::{CategoryKey, Inventory, Party},
 };
 use std::collections::BTreeMap;
 
@@ -170,7 +170,20 @@ impl Standing {
 pub fn banner_text(inventory: &Inventory, locale: Locale) -> String {
     let mut lines = vec![
         text(locale, "consent-banner-heading"),
-        text(locale, "consent-banner-body"),
+        format!(
+            "{} {} · {}",
+            text(locale, "consent-banner-body"),
+            text(locale, "consent-cookie-policy"),
+            text(locale, "consent-privacy-policy")
+        ),
+        [
+            "consent-accept-all",
+            "consent-reject-all",
+            "consent-customise",
+        ]
+        .map(|key| text(locale, key))
+        .join(" | "),
+        text(locale, "consent-categories"),
     ];
     for category in inventory.categories() {
         let title = category.title.get(&locale).cloned().unwrap_or_default();
@@ -179,25 +192,27 @@ pub fn banner_text(inventory: &Inventory, locale: Locale) -> String {
             .get(&locale)
             .cloned()
             .unwrap_or_default();
-        lines.push(format!("{title}: {description}"));
+        let always_on = if category.key.is_necessary() {
+            format!(" {}", text(locale, "consent-always-on"))
+        } else {
+            String::new()
+        };
+        lines.push(format!("{title}{always_on}: {description}"));
         for service in &category.services {
             let purpose = service.purpose.get(&locale).cloned().unwrap_or_default();
             let duration = service.duration.get(&locale).cloned().unwrap_or_default();
+            let third_party = if service.party == Party::Third {
+                format!(", {}", text(locale, "consent-third-party"))
+            } else {
+                String::new()
+            };
             lines.push(format!(
-                "- {} ({}): {purpose} {duration}",
+                "- {} ({}{third_party}): {purpose} {duration}",
                 service.name, service.provider
             ));
         }
     }
-    lines.push(
-        [
-            "consent-accept-all",
-            "consent-reject-all",
-            "consent-customise",
-        ]
-        .map(|key| text(locale, key))
-        .join(" | "),
-    );
+    lines.push(text(locale, "consent-save"));
     lines.join("\n")
 }
 

@@ -12,4 +12,4 @@ pub use log::{
     ChainReport, ConsentLog, Event, GENESIS, NewEvent, RecordError, Recorded, events_of,
     verify_chain,
 };
-pub use service::{Applied, ApplyError, ConsentService, Origin};
+pub use service::{Applied, ApplyError, ConsentService, Origin, consent_cookie, ticked_choices};

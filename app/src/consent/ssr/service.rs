@@ -3,7 +3,7 @@
 
 use super::{
     CONSENT_COOKIE, ConsentCookie, ConsentLog, NewEvent, RecordError, Recorded, SigningKey,
-    Standing, Submission, SubmissionError, action, banner_text, refused, resolve,
+    Standing, Submission, SubmissionError, action, banner_text, ip_prefix, refused, resolve,
 };
 use crate::{
     clock::Timestamp,
@@ -12,6 +12,8 @@ use crate::{
     inventory::{Inventory, ssr::active},
     revisions::ssr::in_force_ids,
 };
+use axum::http::{HeaderMap, header};
+use std::{collections::BTreeMap, net::SocketAddr};
 
 /// Everything consent handling needs, shared by every request.
 #[derive(Clone, Debug)]
@@ -31,6 +33,56 @@ pub struct Origin {
     pub user_agent: String,
     /// Already truncated (see [`super::ip_prefix`]).
     pub ip_prefix: String,
+}
+
+impl Origin {
+    /// What an HTTP request tells about where a choice comes from.
+    pub fn of(headers: &HeaderMap, peer: SocketAddr) -> Origin {
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        Origin {
+            cookie: consent_cookie(headers).map(str::to_owned),
+            user_agent: user_agent.chars().take(MAX_USER_AGENT).collect(),
+            ip_prefix: ip_prefix(peer.ip()),
+        }
+    }
+}
+
+/// User agents are kept as evidence, but not without bound.
+const MAX_USER_AGENT: usize = 512;
+
+/// The `charter_consent` value among a request's cookies.
+pub fn consent_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == CONSENT_COOKIE).then_some(value)
+        })
+}
+
+/// A form's ticked categories as a full choice: every optional category of the inventory in
+/// force, refused unless ticked. Ticked keys the inventory does not know are kept, so
+/// resolving the submission names them.
+pub async fn ticked_choices(
+    db: &Db,
+    ticked: impl IntoIterator<Item = String>,
+) -> Result<BTreeMap<String, bool>, ApplyError> {
+    let configuration = active(db).await?.ok_or(ApplyError::NoInventory)?;
+    let mut choices: BTreeMap<String, bool> = configuration
+        .inventory
+        .optional()
+        .map(|category| (category.key.to_string(), false))
+        .collect();
+    for key in ticked {
+        choices.insert(key, true);
+    }
+    Ok(choices)
 }
 
 /// A choice applied: the event (new, or the first one recorded with the same idempotency key)
@@ -130,5 +182,22 @@ impl ConsentService {
             }
         }
         cookies
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn the_consent_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("charter-lang=de; charter_consent=abc.def; x=y"),
+        );
+        assert_eq!(consent_cookie(&headers), Some("abc.def"));
+        assert_eq!(consent_cookie(&HeaderMap::new()), None);
     }
 }

@@ -1,0 +1,361 @@
+//! The consent banner, on every page while the visitor has no valid choice. It is a region, not
+//! a wall: the page stays readable. Accept all, Reject all and Customise are buttons of equal
+//! size and weight. Without JavaScript it is a plain form that posts to `/cookies/consent` and
+//! comes back (303) without the banner; hydrated, the same buttons record the choice through a
+//! server function and the banner goes away without a reload.
+
+use crate::{errors::AppError, i18n::Locale};
+use leptos::prelude::*;
+use leptos_fluent::move_tr;
+use leptos_router::hooks::use_location;
+use serde::{Deserialize, Serialize};
+
+/// Why the visitor is asked (again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AskReason {
+    /// No choice yet (or one that could not be trusted).
+    FirstVisit,
+    /// The cookies asked about changed since the visitor chose.
+    Changed,
+    /// The choice is older than the consent lifetime.
+    Expired,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BannerService {
+    pub name: String,
+    pub provider: String,
+    pub purpose: String,
+    pub duration: String,
+    pub third_party: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BannerCategory {
+    pub key: String,
+    pub title: String,
+    pub description: String,
+    pub always_on: bool,
+    pub services: Vec<BannerService>,
+}
+
+/// What the banner needs, or `None` in `ask` when the visitor has a valid choice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BannerView {
+    pub ask: Option<AskReason>,
+    pub configuration_version: String,
+    /// Fresh for every rendering, so a form sent twice records once.
+    pub idempotency_key: String,
+    pub locale: Locale,
+    pub categories: Vec<BannerCategory>,
+}
+
+#[server]
+pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
+    use super::{
+        IdempotencyKey,
+        ssr::{Standing, consent_cookie},
+    };
+    use crate::inventory::ssr::active;
+
+    let state = crate::state::app_state()?;
+    let configuration = active(&state.db).await?.ok_or(AppError::Internal)?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let cookie = consent_cookie(&headers);
+    let ask = match state.consent.standing(cookie, &configuration.version) {
+        Standing::Chosen(_) => None,
+        Standing::Undecided => Some(AskReason::FirstVisit),
+        Standing::Outdated(_) => Some(AskReason::Changed),
+        Standing::Expired(_) => Some(AskReason::Expired),
+    };
+    let text = |texts: &crate::inventory::Texts| texts.get(&locale).cloned().unwrap_or_default();
+    let categories = configuration
+        .inventory
+        .categories()
+        .iter()
+        .map(|category| BannerCategory {
+            key: category.key.to_string(),
+            title: text(&category.title),
+            description: text(&category.description),
+            always_on: category.key.is_necessary(),
+            services: category
+                .services
+                .iter()
+                .map(|service| BannerService {
+                    name: service.name.clone(),
+                    provider: service.provider.clone(),
+                    purpose: text(&service.purpose),
+                    duration: text(&service.duration),
+                    third_party: service.party == crate::inventory::Party::Third,
+                })
+                .collect(),
+        })
+        .collect();
+    let idempotency_key = IdempotencyKey::random()
+        .map_err(|_| AppError::Internal)?
+        .to_string();
+    Ok(BannerView {
+        ask,
+        configuration_version: configuration.version,
+        idempotency_key,
+        locale,
+        categories,
+    })
+}
+
+/// The hydrated banner's buttons: the same choice the form would post.
+#[server]
+pub async fn choose(
+    method: String,
+    // An empty list is not sent at all in a URL-encoded body.
+    #[server(default)] categories: Vec<String>,
+    configuration_version: String,
+    idempotency_key: String,
+    locale: Locale,
+) -> Result<(), AppError> {
+    use super::ssr::{ApplyError, Origin, Submission, SubmissionError, ticked_choices};
+    use axum::{
+        extract::ConnectInfo,
+        http::{HeaderMap, HeaderValue, header},
+    };
+    use std::net::SocketAddr;
+
+    let state = crate::state::app_state()?;
+    let request = |message: String| AppError::Request(message).answered();
+    let method: super::Method = method.parse().map_err(|e| request(format!("{e}")))?;
+    let idempotency_key = idempotency_key
+        .parse()
+        .map_err(|e| request(format!("{e}")))?;
+    let choices = match method {
+        super::Method::Custom | super::Method::SettingsPage => Some(
+            ticked_choices(&state.db, categories)
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "consent inventory unavailable");
+                    AppError::Internal
+                })?,
+        ),
+        _ => None,
+    };
+    let headers: HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let ConnectInfo(peer): ConnectInfo<SocketAddr> = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let origin = Origin::of(&headers, peer);
+    let submission = Submission {
+        method,
+        choices,
+        configuration_version,
+        locale,
+        idempotency_key,
+    };
+    match state.consent.apply(&state.db, &origin, &submission).await {
+        Ok(applied) => {
+            let response = expect_context::<leptos_axum::ResponseOptions>();
+            for cookie in applied.set_cookies {
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.append_header(header::SET_COOKIE, value);
+                }
+            }
+            Ok(())
+        }
+        Err(ApplyError::Submission(error @ SubmissionError::Outdated { .. })) => {
+            Err(AppError::Request(error.to_string()).answered())
+        }
+        Err(ApplyError::Submission(error)) => Err(request(error.to_string())),
+        Err(error) => {
+            tracing::error!(%error, "consent choice not recorded");
+            Err(AppError::Internal.answered())
+        }
+    }
+}
+
+/// Shows the banner while the visitor has no valid choice.
+#[component]
+pub fn ConsentBanner() -> impl IntoView {
+    let banner = Resource::new(Locale::current, get_banner);
+    let decided = RwSignal::new(false);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match banner.await {
+                    Ok(view) if view.ask.is_some() => {
+                        Some(view! { <Banner view decided /> })
+                    }
+                    Ok(_) => None,
+                    Err(error) => {
+                        tracing::warn!(%error, "consent banner unavailable");
+                        None
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Banner(view: BannerView, decided: RwSignal<bool>) -> impl IntoView {
+    let location = use_location();
+    let return_to = move || {
+        format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            location.search.get_untracked()
+        )
+    };
+    let ticked: Vec<(String, RwSignal<bool>)> = view
+        .categories
+        .iter()
+        .filter(|category| !category.always_on)
+        .map(|category| (category.key.clone(), RwSignal::new(false)))
+        .collect();
+    let failed = RwSignal::new(false);
+    let submit = {
+        let ticked = ticked.clone();
+        let view = view.clone();
+        move |method: &'static str| {
+            let categories: Vec<String> = ticked
+                .iter()
+                .filter(|(_, on)| on.get_untracked())
+                .map(|(key, _)| key.clone())
+                .collect();
+            let (version, key, locale) = (
+                view.configuration_version.clone(),
+                view.idempotency_key.clone(),
+                view.locale,
+            );
+            leptos::task::spawn_local(async move {
+                match choose(method.to_owned(), categories, version, key, locale).await {
+                    Ok(()) => decided.set(true),
+                    Err(_) => failed.set(true),
+                }
+            });
+        }
+    };
+    let button = {
+        let submit = submit.clone();
+        move |method: &'static str, label: Signal<String>| {
+            let submit = submit.clone();
+            view! {
+                <button
+                    type="submit"
+                    name="method"
+                    value=method
+                    class="consent-button"
+                    on:click=move |event| {
+                        event.prevent_default();
+                        submit(method);
+                    }
+                >
+                    {label}
+                </button>
+            }
+        }
+    };
+    let categories = view
+        .categories
+        .iter()
+        .map(|category| {
+            let signal = ticked
+                .iter()
+                .find(|(key, _)| *key == category.key)
+                .map(|(_, signal)| *signal);
+            category_view(category, signal)
+        })
+        .collect_view();
+    let reason = match view.ask {
+        Some(AskReason::Changed) => Some(
+            view! {
+                <p class="consent-reason">
+                    {move_tr!("consent-reason-changed")} " "
+                    <a href="/policies/cookies/history">{move_tr!("consent-reason-see-changes")}</a>
+                </p>
+            }
+            .into_any(),
+        ),
+        Some(AskReason::Expired) => Some(
+            view! {
+                <p class="consent-reason">{move_tr!("consent-reason-expired")}</p>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    };
+    view! {
+        <section class="consent-banner" aria-labelledby="consent-heading" hidden=move || decided.get()>
+                <h2 id="consent-heading">{move_tr!("consent-banner-heading")}</h2>
+                {reason}
+                <p>
+                    {move_tr!("consent-banner-body")} " "
+                    <a href="/policies/cookies">{move_tr!("consent-cookie-policy")}</a>
+                    " · "
+                    <a href="/policies/privacy">{move_tr!("consent-privacy-policy")}</a>
+                </p>
+                <form method="post" action="/cookies/consent" class="consent-form">
+                    <input type="hidden" name="configuration_version" value=view.configuration_version.clone() />
+                    <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone() />
+                    <input type="hidden" name="locale" value=view.locale.as_str() />
+                    <input type="hidden" name="return_to" value=return_to />
+                    <div class="consent-actions">
+                        {button("accept_all", Signal::derive(move || leptos_fluent::tr!("consent-accept-all")))}
+                        {button("reject_all", Signal::derive(move || leptos_fluent::tr!("consent-reject-all")))}
+                        <details class="consent-customise">
+                            <summary class="consent-button">{move_tr!("consent-customise")}</summary>
+                            <fieldset>
+                                <legend>{move_tr!("consent-categories")}</legend>
+                                {categories}
+                            </fieldset>
+                            {button("custom", Signal::derive(move || leptos_fluent::tr!("consent-save")))}
+                        </details>
+                    </div>
+                    <p class="consent-error" role="alert" hidden=move || !failed.get()>
+                        {move_tr!("consent-failed")}
+                    </p>
+                </form>
+        </section>
+    }
+}
+
+fn category_view(
+    category: &BannerCategory,
+    ticked: Option<RwSignal<bool>>,
+) -> impl IntoView + use<> {
+    let id = format!("consent-{}", category.key);
+    let services = category
+        .services
+        .iter()
+        .map(|service| {
+            let party = service.third_party;
+            view! {
+                <li>
+                    <strong>{service.name.clone()}</strong>
+                    " (" {service.provider.clone()}
+                    {party.then(|| view! { ", " {move_tr!("consent-third-party")} })}
+                    "): " {service.purpose.clone()} " " {service.duration.clone()}
+                </li>
+            }
+        })
+        .collect_view();
+    let input = match ticked {
+        Some(ticked) => view! {
+            <input type="checkbox" id=id.clone() name="category" value=category.key.clone() bind:checked=ticked />
+        }
+        .into_any(),
+        None => view! { <input type="checkbox" id=id.clone() checked disabled /> }.into_any(),
+    };
+    view! {
+        <div class="consent-category">
+            {input}
+            <label for=id>
+                <strong>{category.title.clone()}</strong>
+                {category.always_on.then(|| view! { " " {move_tr!("consent-always-on")} })}
+            </label>
+            <p>{category.description.clone()}</p>
+            {(!category.services.is_empty()).then(|| view! { <ul class="consent-services">{services}</ul> })}
+        </div>
+    }
+}

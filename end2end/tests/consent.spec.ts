@@ -1,0 +1,106 @@
+import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { hydrated, open } from "./helpers";
+
+const banner = (page: Page) => page.getByRole("region", { name: "Cookies on this site" });
+
+/** The choices in the consent cookie (its payload is base64url JSON, before the signature). */
+async function consentChoices(context: BrowserContext) {
+  const cookie = (await context.cookies()).find((c) => c.name === "charter_consent");
+  if (!cookie) return undefined;
+  const payload = cookie.value.split(".")[0];
+  return JSON.parse(Buffer.from(payload, "base64url").toString("utf8")).c as Record<string, boolean>;
+}
+
+test("a first visit shows the banner, three equal actions and no cookie at all", async ({ page, context }, testInfo) => {
+  await open(page, "/policies/privacy", testInfo);
+  await expect(banner(page)).toBeVisible();
+  await expect(banner(page).getByRole("link", { name: "Cookie Policy" })).toHaveAttribute("href", "/policies/cookies");
+  const actions = [
+    banner(page).getByRole("button", { name: "Accept all" }),
+    banner(page).getByRole("button", { name: "Reject all" }),
+    banner(page).locator("summary", { hasText: "Customise" }),
+  ];
+  const boxes = await Promise.all(actions.map((action) => action.boundingBox()));
+  for (const box of boxes) {
+    expect(box).not.toBeNull();
+    expect(Math.abs(box!.width - boxes[0]!.width)).toBeLessThanOrEqual(1);
+    expect(Math.abs(box!.height - boxes[0]!.height)).toBeLessThanOrEqual(1);
+  }
+  // The policy text is readable below the banner: no wall.
+  await expect(page.locator(".policy-text")).toBeVisible();
+  expect(await context.cookies()).toEqual([]);
+});
+
+test("reject all records the refusal and the banner stays away", async ({ page, context }, testInfo) => {
+  await open(page, "/policies/terms", testInfo);
+  if (hydrated(testInfo)) await page.evaluate(() => ((window as any).stayed = true));
+  await banner(page).getByRole("button", { name: "Reject all" }).click();
+  await expect(banner(page)).toBeHidden();
+  await expect(page).toHaveURL(/\/policies\/terms$/);
+  if (hydrated(testInfo)) expect(await page.evaluate(() => (window as any).stayed)).toBe(true);
+  expect(await consentChoices(context)).toEqual({ analytics: false, marketing: false, preferences: false });
+  const names = (await context.cookies()).map((c) => c.name);
+  expect(names).toEqual(["charter_consent"]);
+  await page.reload();
+  await expect(page.locator(".consent-banner")).toHaveCount(0);
+});
+
+test("accept all allows every category", async ({ page, context }, testInfo) => {
+  await open(page, "/", testInfo);
+  await banner(page).getByRole("button", { name: "Accept all" }).click();
+  await expect(banner(page)).toBeHidden();
+  expect(await consentChoices(context)).toEqual({ analytics: true, marketing: true, preferences: true });
+});
+
+test("customise lists the services and stores exactly what was ticked", async ({ page, context }, testInfo) => {
+  await open(page, "/", testInfo);
+  await banner(page).locator("summary", { hasText: "Customise" }).click();
+  await expect(banner(page).getByText("Brightlane Ads Ltd")).toBeVisible();
+  const analytics = banner(page).getByRole("checkbox", { name: "Analytics" });
+  await expect(analytics).not.toBeChecked();
+  await expect(banner(page).getByRole("checkbox", { name: /Strictly necessary/ })).toBeDisabled();
+  await analytics.check();
+  await banner(page).getByRole("button", { name: "Save my choices" }).click();
+  await expect(banner(page)).toBeHidden();
+  expect(await consentChoices(context)).toEqual({ analytics: true, marketing: false, preferences: false });
+});
+
+test("a tampered consent cookie brings the banner back", async ({ page, context }, testInfo) => {
+  await open(page, "/", testInfo);
+  await banner(page).getByRole("button", { name: "Accept all" }).click();
+  await expect(banner(page)).toBeHidden();
+  const cookie = (await context.cookies()).find((c) => c.name === "charter_consent")!;
+  const [payload, signature] = cookie.value.split(".");
+  const forged = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+  forged.c.marketing = false;
+  await context.addCookies([
+    { ...cookie, value: `${Buffer.from(JSON.stringify(forged)).toString("base64url")}.${signature}` },
+  ]);
+  await open(page, "/", testInfo);
+  await expect(banner(page)).toBeVisible();
+});
+
+test.describe("on a 320 px wide screen", () => {
+  test.use({ viewport: { width: 320, height: 640 } });
+
+  test("the banner fits and can be used", async ({ page, context }, testInfo) => {
+    await open(page, "/", testInfo);
+    await expect(banner(page)).toBeVisible();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(320);
+    await banner(page).getByRole("button", { name: "Reject all" }).click();
+    await expect(banner(page)).toBeHidden();
+    expect(await consentChoices(context)).toEqual({ analytics: false, marketing: false, preferences: false });
+  });
+});
+
+test("the banner is reachable by keyboard", async ({ page }, testInfo) => {
+  await open(page, "/", testInfo);
+  const accept = banner(page).getByRole("button", { name: "Accept all" });
+  for (let i = 0; i < 20 && !(await accept.evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press("Tab");
+  }
+  await expect(accept).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(banner(page)).toBeHidden();
+});
