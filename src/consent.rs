@@ -6,7 +6,10 @@ use crate::locale::negotiate;
 use app::{
     consent::{
         Choices, IdempotencyKey, Method,
-        ssr::{Applied, ApplyError, Origin, Submission, SubmissionError, ticked_choices},
+        ssr::{
+            Applied, ApplyError, Origin, Submission, SubmissionError, consent_cookie, events_of,
+            ticked_choices,
+        },
     },
     i18n::Locale,
     state::AppState,
@@ -121,6 +124,32 @@ pub async fn api(
         }
         Err(ApplyError::Submission(error)) => unprocessable(error.to_string()),
         Err(error) => failed(&error),
+    }
+}
+
+/// `/cookies/receipts.json`: every event recorded for this browser's consent subject, as
+/// evidence the visitor can keep.
+pub async fn receipts(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(cookie) = state.consent.verified(consent_cookie(&headers)) else {
+        return (
+            StatusCode::NOT_FOUND,
+            "this browser has no consent choice recorded here (no valid charter_consent cookie)",
+        )
+            .into_response();
+    };
+    match events_of(&state.db, &cookie.subject).await {
+        Ok(events) => (
+            [(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"consent-receipts.json\""),
+            )],
+            Json(events),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot read consent receipts");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
     }
 }
 

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
             "/api/consent",
             post(crate::consent::api).layer(DefaultBodyLimit::max(crate::consent::MAX_BODY_BYTES)),
         )
+        .route("/cookies/receipts.json", get(crate::consent::receipts))
         .route(
             "/cookies/consent",
             post(crate::consent::form).layer(DefaultBodyLimit::max(crate::consent::MAX_BODY_BYTES)),

@@ -2,7 +2,10 @@
 
 use crate::{
     comparisons::ComparisonPage,
-    consent::banner::ConsentBanner,
+    consent::{
+        banner::ConsentBanner,
+        pages::{ReceiptsPage, SettingsPage},
+    },
     documents::provide_documents,
     errors::NotFound,
     home::HomePage,
@@ -76,6 +79,8 @@ fn Layout() -> impl IntoView {
                         view=ComparisonPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/cookies/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/cookies/receipts") view=ReceiptsPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/policies/:slug/v/:number")
                         view=RevisionPage

@@ -82,6 +82,9 @@ pub fn SiteFooter() -> impl IntoView {
             <nav aria-label=move || leptos_fluent::tr!("footer-policies-label")>
                 <ul class="footer-links">
                     <Transition fallback=|| ()>{links}</Transition>
+                    <li>
+                        <a href="/cookies/settings">{move_tr!("footer-cookie-settings")}</a>
+                    </li>
                 </ul>
             </nav>
             <p class="powered-by">{move_tr!("footer-powered-by")}</p>

@@ -104,3 +104,33 @@ test("the banner is reachable by keyboard", async ({ page }, testInfo) => {
   await page.keyboard.press("Enter");
   await expect(banner(page)).toBeHidden();
 });
+
+test("cookie settings change the choice, and withdrawal expires the withdrawn cookies", async ({ page, context, baseURL }, testInfo) => {
+  await open(page, "/", testInfo);
+  await banner(page).getByRole("button", { name: "Accept all" }).click();
+  await expect(banner(page)).toBeHidden();
+  // A cookie of the analytics category, as the site's analytics would have set it.
+  await context.addCookies([{ name: "qs_stats", value: "1", url: baseURL! }]);
+
+  await page.getByRole("contentinfo").getByRole("link", { name: "Cookie settings" }).click();
+  await expect(page).toHaveURL(/\/cookies\/settings$/);
+  if (hydrated(testInfo)) await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
+  await expect(page.getByRole("status")).toContainText("You made your choice on");
+  const marketing = page.getByRole("checkbox", { name: "Marketing" });
+  await expect(marketing).toBeChecked();
+  await marketing.uncheck();
+  await page.getByRole("button", { name: "Save my choices" }).click();
+  await expect(page.getByRole("status")).not.toContainText("Marketing");
+  expect(await consentChoices(context)).toEqual({ analytics: true, marketing: false, preferences: true });
+
+  await page.getByRole("button", { name: "Withdraw all consent" }).click();
+  await expect(page.getByRole("checkbox", { name: "Analytics" })).not.toBeChecked();
+  expect(await consentChoices(context)).toEqual({ analytics: false, marketing: false, preferences: false });
+  const names = (await context.cookies()).map((c) => c.name);
+  expect(names).not.toContain("qs_stats");
+
+  await page.getByRole("link", { name: "See the record of your choices" }).click();
+  const rows = page.locator("table.receipts tbody tr");
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(2)).toContainText("withdraw");
+});

@@ -656,3 +656,90 @@ async fn the_banner_asks_until_a_valid_choice_and_again_when_the_inventory_chang
         .await;
     assert!(forged.contains(r#"class="consent-banner""#));
 }
+
+both_backends!(settings_change_and_withdraw_the_choice_and_receipts_list_it,);
+
+async fn settings_change_and_withdraw_the_choice_and_receipts_list_it(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let (status, before) = app.page("/cookies/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        before.contains("You have not made a choice yet"),
+        "{before}"
+    );
+    assert!(
+        before.contains(r#"href="/cookies/settings""#),
+        "footer link"
+    );
+    let (status, _) = app.page("/cookies/receipts.json").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let version = version(&app).await;
+    let (_, headers, _) = post_json(
+        &app,
+        &json!({"method": "accept_all", "configuration_version": version, "idempotency_key": "settings-accept1"}),
+        None,
+    )
+    .await;
+    let cookie = format!("charter_consent={}", consent_cookie(&headers));
+    let with_cookie = [(header::COOKIE, cookie.as_str())];
+    let (_, chosen) = app.page_with("/cookies/settings", &with_cookie).await;
+    assert!(chosen.contains("You made your choice on"), "{chosen}");
+    assert!(chosen.contains("Withdraw all consent"));
+    assert!(!chosen.contains(r#"class="consent-banner""#));
+
+    // The withdrawal form: the method and the page's hidden fields, no category ticked.
+    let response = app
+        .client
+        .post(app.url("/cookies/consent"))
+        .header(header::COOKIE, cookie.as_str())
+        .form(&[
+            ("method", "settings_page"),
+            ("configuration_version", version.as_str()),
+            ("idempotency_key", "settings-withdraw1"),
+            ("locale", "en"),
+            ("return_to", "/cookies/settings"),
+        ])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/cookies/settings");
+    let cookies = set_cookies(response.headers());
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("qs_stats=;") && c.contains("Max-Age=0"))
+    );
+    let withdrawn = format!("charter_consent={}", consent_cookie(response.headers()));
+
+    let (_, receipts) = app
+        .page_with("/cookies/receipts", &[(header::COOKIE, withdrawn.as_str())])
+        .await;
+    assert!(receipts.contains("<td>grant</td>"), "{receipts}");
+    assert!(receipts.contains("<td>withdraw</td>"), "{receipts}");
+    assert!(receipts.contains("<td>settings_page</td>"));
+    let response = app
+        .client
+        .get(app.url("/cookies/receipts.json"))
+        .header(header::COOKIE, withdrawn.as_str())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment")
+    );
+    let events: serde_json::Value = response.json().await.expect("json");
+    let actions: Vec<&str> = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(actions, ["grant", "withdraw"]);
+    assert_eq!(events[1]["prev_hash"], events[0]["hash"]);
+}

@@ -48,6 +48,14 @@ pub struct BannerView {
     pub idempotency_key: String,
     pub locale: Locale,
     pub categories: Vec<BannerCategory>,
+    /// The choice in force, for the settings page.
+    pub current: Option<CurrentChoice>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentChoice {
+    pub choices: std::collections::BTreeMap<String, bool>,
+    pub at: crate::clock::Timestamp,
 }
 
 #[server]
@@ -64,7 +72,16 @@ pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
         .await
         .map_err(|_| AppError::Internal)?;
     let cookie = consent_cookie(&headers);
-    let ask = match state.consent.standing(cookie, &configuration.version) {
+    let standing = state.consent.standing(cookie, &configuration.version);
+    let current = standing.chosen().map(|cookie| CurrentChoice {
+        choices: cookie
+            .choices
+            .iter()
+            .map(|(key, allowed)| (key.to_string(), *allowed))
+            .collect(),
+        at: cookie.at,
+    });
+    let ask = match standing {
         Standing::Chosen(_) => None,
         Standing::Undecided => Some(AskReason::FirstVisit),
         Standing::Outdated(_) => Some(AskReason::Changed),
@@ -102,6 +119,7 @@ pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
         idempotency_key,
         locale,
         categories,
+        current,
     })
 }
 
@@ -174,6 +192,33 @@ pub async fn choose(
     }
 }
 
+/// Records a choice through [`choose`] with the categories ticked now, as the form would post
+/// it; `done` runs once it is recorded, `failed` is raised if it was not.
+pub(super) fn send_choice(
+    method: &'static str,
+    ticked: &[(String, RwSignal<bool>)],
+    view: &BannerView,
+    done: impl FnOnce() + 'static,
+    failed: RwSignal<bool>,
+) {
+    let categories: Vec<String> = ticked
+        .iter()
+        .filter(|(_, on)| on.get_untracked())
+        .map(|(key, _)| key.clone())
+        .collect();
+    let (version, key, locale) = (
+        view.configuration_version.clone(),
+        view.idempotency_key.clone(),
+        view.locale,
+    );
+    leptos::task::spawn_local(async move {
+        match choose(method.to_owned(), categories, version, key, locale).await {
+            Ok(()) => done(),
+            Err(_) => failed.set(true),
+        }
+    });
+}
+
 /// Shows the banner while the visitor has no valid choice.
 #[component]
 pub fn ConsentBanner() -> impl IntoView {
@@ -218,22 +263,7 @@ fn Banner(view: BannerView, decided: RwSignal<bool>) -> impl IntoView {
         let ticked = ticked.clone();
         let view = view.clone();
         move |method: &'static str| {
-            let categories: Vec<String> = ticked
-                .iter()
-                .filter(|(_, on)| on.get_untracked())
-                .map(|(key, _)| key.clone())
-                .collect();
-            let (version, key, locale) = (
-                view.configuration_version.clone(),
-                view.idempotency_key.clone(),
-                view.locale,
-            );
-            leptos::task::spawn_local(async move {
-                match choose(method.to_owned(), categories, version, key, locale).await {
-                    Ok(()) => decided.set(true),
-                    Err(_) => failed.set(true),
-                }
-            });
+            send_choice(method, &ticked, &view, move || decided.set(true), failed);
         }
     };
     let button = {
@@ -256,17 +286,7 @@ fn Banner(view: BannerView, decided: RwSignal<bool>) -> impl IntoView {
             }
         }
     };
-    let categories = view
-        .categories
-        .iter()
-        .map(|category| {
-            let signal = ticked
-                .iter()
-                .find(|(key, _)| *key == category.key)
-                .map(|(_, signal)| *signal);
-            category_view(category, signal)
-        })
-        .collect_view();
+    let categories = categories_view("banner", &view.categories, &ticked);
     let reason = match view.ask {
         Some(AskReason::Changed) => Some(
             view! {
@@ -320,11 +340,32 @@ fn Banner(view: BannerView, decided: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// Every category, each with the checkbox signal of its key (none for `necessary`).
+pub(super) fn categories_view(
+    form: &str,
+    categories: &[BannerCategory],
+    ticked: &[(String, RwSignal<bool>)],
+) -> impl IntoView + use<> {
+    categories
+        .iter()
+        .map(|category| {
+            let signal = ticked
+                .iter()
+                .find(|(key, _)| *key == category.key)
+                .map(|(_, signal)| *signal);
+            category_view(form, category, signal)
+        })
+        .collect_view()
+}
+
+/// A category with its services, and its checkbox (`None`: always on, shown ticked and fixed).
 fn category_view(
+    form: &str,
     category: &BannerCategory,
     ticked: Option<RwSignal<bool>>,
 ) -> impl IntoView + use<> {
-    let id = format!("consent-{}", category.key);
+    // The banner may stay in the page, hidden, beside the settings form: ids name their form.
+    let id = format!("{form}-{}", category.key);
     let services = category
         .services
         .iter()
@@ -342,7 +383,14 @@ fn category_view(
         .collect_view();
     let input = match ticked {
         Some(ticked) => view! {
-            <input type="checkbox" id=id.clone() name="category" value=category.key.clone() bind:checked=ticked />
+            <input
+                type="checkbox"
+                id=id.clone()
+                name="category"
+                value=category.key.clone()
+                checked=ticked.get_untracked()
+                on:change=move |event| ticked.set(event_target_checked(&event))
+            />
         }
         .into_any(),
         None => view! { <input type="checkbox" id=id.clone() checked disabled /> }.into_any(),

@@ -183,6 +183,7 @@ impl TryFrom<u32> for ConsentLifetime {
 }
 
 pub mod banner;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

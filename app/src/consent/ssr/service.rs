@@ -109,10 +109,19 @@ pub enum ApplyError {
 }
 
 impl ConsentService {
+    /// The cookie's content if its signature is valid, whatever its age or configuration.
+    pub fn verified(&self, cookie: Option<&str>) -> Option<ConsentCookie> {
+        cookie.and_then(|value| ConsentCookie::verify(value, &self.key))
+    }
+
     /// Where the visitor who sent `cookie` stands with the configuration `active_version`.
     pub fn standing(&self, cookie: Option<&str>, active_version: &str) -> Standing {
-        let cookie = cookie.and_then(|value| ConsentCookie::verify(value, &self.key));
-        Standing::of(cookie, active_version, self.lifetime, Timestamp::now())
+        Standing::of(
+            self.verified(cookie),
+            active_version,
+            self.lifetime,
+            Timestamp::now(),
+        )
     }
 
     pub async fn apply(

@@ -1,0 +1,225 @@
+//! The visitor's own consent pages: `/cookies/settings` shows the choice in force and changes
+//! or withdraws it as easily as it was given; `/cookies/receipts` lists every event recorded
+//! for this browser's consent subject, with a JSON download.
+
+use super::banner::{BannerView, categories_view, get_banner, send_choice};
+use crate::{
+    clock::Timestamp,
+    errors::{AppError, Loaded},
+    i18n::Locale,
+    policies::DateTime,
+};
+use leptos::prelude::*;
+use leptos_fluent::{move_tr, tr};
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One recorded event, as its subject sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub id: i64,
+    pub recorded_at: Timestamp,
+    pub action: String,
+    pub method: String,
+    pub choices: BTreeMap<String, bool>,
+    pub configuration_version: String,
+    pub hash: String,
+}
+
+#[server]
+pub async fn get_receipts() -> Result<Vec<Receipt>, AppError> {
+    use super::ssr::{consent_cookie, events_of};
+    let state = crate::state::app_state()?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let Some(cookie) = state.consent.verified(consent_cookie(&headers)) else {
+        return Ok(Vec::new());
+    };
+    let events = events_of(&state.db, &cookie.subject).await?;
+    Ok(events
+        .into_iter()
+        .map(|event| Receipt {
+            id: event.id,
+            recorded_at: event.recorded_at,
+            action: event.action,
+            method: event.method,
+            choices: serde_json::from_value(event.choices).unwrap_or_default(),
+            configuration_version: event.configuration_version,
+            hash: event.hash,
+        })
+        .collect())
+}
+
+/// The settings data, shared with the view so a hydrated change can reload it.
+#[derive(Clone, Copy)]
+struct Settings(Resource<Result<BannerView, AppError>>);
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(Locale::current, get_banner);
+    provide_context(Settings(settings));
+    view! {
+        <Title text=tr!("settings-title") />
+        <h1>{move_tr!("settings-title")}</h1>
+        <Loaded resource=settings render=settings_view />
+    }
+}
+
+fn settings_view(view: BannerView) -> impl IntoView {
+    let settings = expect_context::<Settings>().0;
+    let failed = RwSignal::new(false);
+    let current = view.current.clone();
+    let ticked: Vec<(String, RwSignal<bool>)> = view
+        .categories
+        .iter()
+        .filter(|category| !category.always_on)
+        .map(|category| {
+            let allowed = current
+                .as_ref()
+                .and_then(|c| c.choices.get(&category.key).copied())
+                .unwrap_or(false);
+            (category.key.clone(), RwSignal::new(allowed))
+        })
+        .collect();
+    let status = match &current {
+        Some(current) => {
+            let allowed: Vec<String> = view
+                .categories
+                .iter()
+                .filter(|c| c.always_on || current.choices.get(&c.key) == Some(&true))
+                .map(|c| c.title.clone())
+                .collect();
+            let at = current.at;
+            view! {
+                <p class="settings-status" role="status">
+                    {move_tr!("settings-chosen-on")} " " <DateTime at /> ". "
+                    {move_tr!("settings-allowed")} " " {allowed.join(", ")} "."
+                </p>
+            }
+            .into_any()
+        }
+        None => view! {
+            <p class="settings-status" role="status">{move_tr!("settings-no-choice")}</p>
+        }
+        .into_any(),
+    };
+    let categories = categories_view("settings", &view.categories, &ticked);
+    let send = {
+        let view = view.clone();
+        move |ticked: &[(String, RwSignal<bool>)]| {
+            send_choice(
+                "settings_page",
+                ticked,
+                &view,
+                move || settings.refetch(),
+                failed,
+            );
+        }
+    };
+    let save = {
+        let send = send.clone();
+        let ticked = ticked.clone();
+        move |event: leptos::ev::MouseEvent| {
+            event.prevent_default();
+            send(&ticked);
+        }
+    };
+    let withdraw = move |event: leptos::ev::MouseEvent| {
+        event.prevent_default();
+        send(&[]);
+    };
+    let hidden = move || {
+        view! {
+            <input type="hidden" name="method" value="settings_page" />
+            <input type="hidden" name="configuration_version" value=view.configuration_version.clone() />
+            <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone() />
+            <input type="hidden" name="locale" value=view.locale.as_str() />
+            <input type="hidden" name="return_to" value="/cookies/settings" />
+        }
+    };
+    view! {
+        {status}
+        <form method="post" action="/cookies/consent" class="settings-form">
+            {hidden.clone()}
+            <fieldset>
+                <legend>{move_tr!("consent-categories")}</legend>
+                {categories}
+            </fieldset>
+            <button type="submit" class="consent-button" on:click=save>
+                {move_tr!("consent-save")}
+            </button>
+        </form>
+        <form method="post" action="/cookies/consent" class="settings-withdraw">
+            {hidden}
+            <p>{move_tr!("settings-withdraw-explained")}</p>
+            <button type="submit" class="consent-button" on:click=withdraw>
+                {move_tr!("settings-withdraw")}
+            </button>
+        </form>
+        <p class="consent-error" role="alert" hidden=move || !failed.get()>
+            {move_tr!("consent-failed")}
+        </p>
+        <p><a href="/cookies/receipts">{move_tr!("settings-receipts-link")}</a></p>
+    }
+}
+
+#[component]
+pub fn ReceiptsPage() -> impl IntoView {
+    let receipts = Resource::new(|| (), |()| get_receipts());
+    view! {
+        <Title text=tr!("receipts-title") />
+        <h1>{move_tr!("receipts-title")}</h1>
+        <p>{move_tr!("receipts-intro")}</p>
+        <Loaded resource=receipts render=receipts_view />
+    }
+}
+
+fn receipts_view(receipts: Vec<Receipt>) -> impl IntoView {
+    if receipts.is_empty() {
+        return view! { <p class="notice">{move_tr!("receipts-none")}</p> }.into_any();
+    }
+    let rows = receipts
+        .into_iter()
+        .map(|receipt| {
+            let choices = receipt
+                .choices
+                .iter()
+                .map(|(key, allowed)| format!("{key}: {}", if *allowed { "✓" } else { "✗" }))
+                .collect::<Vec<_>>()
+                .join(", ");
+            view! {
+                <tr>
+                    <td><DateTime at=receipt.recorded_at /></td>
+                    <td>{receipt.action}</td>
+                    <td>{receipt.method}</td>
+                    <td>{choices}</td>
+                    <td><code>{receipt.hash.get(..12).unwrap_or(&receipt.hash).to_owned()}</code></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="receipts">
+                <thead>
+                    <tr>
+                        <th scope="col">{move_tr!("receipts-when")}</th>
+                        <th scope="col">{move_tr!("receipts-action")}</th>
+                        <th scope="col">{move_tr!("receipts-method")}</th>
+                        <th scope="col">{move_tr!("receipts-choices")}</th>
+                        <th scope="col">{move_tr!("receipts-hash")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <p>
+            <a href="/cookies/receipts.json" download type="application/json">
+                {move_tr!("receipts-download")}
+            </a>
+        </p>
+    }
+    .into_any()
+}
