@@ -3,6 +3,8 @@
 
 use crate::{
     clock::Timestamp,
+    consent::pages::CookieTable,
+    documents::DocumentKind,
     errors::{AppError, Loaded},
     i18n::Locale,
     revisions::{
@@ -346,6 +348,7 @@ fn PolicyText(context: DocumentInLocale, revision: Revision, status: Status) -> 
             </header>
             <TableOfContents entries=revision.toc />
             <div class="policy-text" inner_html=revision.html></div>
+            {(context.document.kind == DocumentKind::Cookies).then(|| view! { <CookieTable /> })}
             <script type="application/ld+json" inner_html=json_ld></script>
         </article>
     }

@@ -134,3 +134,11 @@ test("cookie settings change the choice, and withdrawal expires the withdrawn co
   await expect(rows).toHaveCount(3);
   await expect(rows.nth(2)).toContainText("withdraw");
 });
+
+test("the Cookie Policy lists the cookies the banner asks about", async ({ page }, testInfo) => {
+  await open(page, "/policies/cookies", testInfo);
+  const table = page.getByRole("region", { name: "The cookies we use" });
+  await expect(table).toBeVisible();
+  await expect(table.getByRole("row", { name: /Campaign measurement/ })).toContainText("bl_click");
+  await expect(table.getByRole("heading", { name: "Marketing" })).toBeVisible();
+});

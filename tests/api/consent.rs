@@ -743,3 +743,30 @@ async fn settings_change_and_withdraw_the_choice_and_receipts_list_it(backend: B
     assert_eq!(actions, ["grant", "withdraw"]);
     assert_eq!(events[1]["prev_hash"], events[0]["hash"]);
 }
+
+both_backends!(the_cookie_policy_lists_the_inventory_in_force,);
+
+async fn the_cookie_policy_lists_the_inventory_in_force(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let (status, cookies) = app.page("/policies/cookies").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cookies.contains("The cookies we use"), "{cookies}");
+    assert!(
+        cookies.contains("<th scope=\"row\">Campaign measurement</th>"),
+        "{cookies}"
+    );
+    assert!(cookies.contains("<code>bl_click</code>"));
+    assert!(cookies.contains("a third party"));
+    assert!(cookies.contains("<code>charter_consent</code>"));
+    let (_, privacy) = app.page("/policies/privacy").await;
+    assert!(!privacy.contains("The cookies we use"));
+
+    // The table follows the inventory: a new service shows at once.
+    let edited =
+        parse(&DEFAULT_INVENTORY.replace("name = \"Language\"", "name = \"Language choice\""))
+            .expect("valid");
+    activate(&app.db, &edited).await.expect("activate");
+    let (_, cookies) = app.page("/policies/cookies").await;
+    assert!(cookies.contains("Language choice"), "{cookies}");
+    assert!(!cookies.contains("Campaign measurement"));
+}

@@ -28,6 +28,7 @@ pub struct BannerService {
     pub purpose: String,
     pub duration: String,
     pub third_party: bool,
+    pub cookies: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +107,7 @@ pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
                     purpose: text(&service.purpose),
                     duration: text(&service.duration),
                     third_party: service.party == crate::inventory::Party::Third,
+                    cookies: service.cookies.clone(),
                 })
                 .collect(),
         })

@@ -165,6 +165,74 @@ fn settings_view(view: BannerView) -> impl IntoView {
     }
 }
 
+/// The Cookie Policy's table of cookies, generated from the inventory in force, so the policy
+/// lists exactly what the banner asks about.
+#[component]
+pub fn CookieTable() -> impl IntoView {
+    let inventory = Resource::new(Locale::current, get_banner);
+    view! {
+        <section class="cookie-table" aria-labelledby="cookie-table-heading">
+            <h2 id="cookie-table-heading">{move_tr!("cookie-table-heading")}</h2>
+            <p>{move_tr!("cookie-table-intro")}</p>
+            <Loaded resource=inventory render=cookie_table_view />
+        </section>
+    }
+}
+
+fn cookie_table_view(view: BannerView) -> impl IntoView {
+    view.categories
+        .into_iter()
+        .map(|category| {
+            let rows = category
+                .services
+                .into_iter()
+                .map(|service| {
+                    let party = service.third_party;
+                    view! {
+                        <tr>
+                            <th scope="row">{service.name}</th>
+                            <td>{service.provider}</td>
+                            <td>{service.purpose}</td>
+                            <td>{service.duration}</td>
+                            <td><code>{service.cookies.join(", ")}</code></td>
+                            <td>
+                                {move || if party { tr!("cookie-table-third") } else { tr!("cookie-table-first") }}
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            let empty = rows.is_empty();
+            view! {
+                <h3>{category.title}</h3>
+                <p>{category.description}</p>
+                {if empty {
+                    view! { <p class="notice">{move_tr!("cookie-table-none")}</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-scroll">
+                            <table>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{move_tr!("cookie-table-service")}</th>
+                                        <th scope="col">{move_tr!("cookie-table-provider")}</th>
+                                        <th scope="col">{move_tr!("cookie-table-purpose")}</th>
+                                        <th scope="col">{move_tr!("cookie-table-duration")}</th>
+                                        <th scope="col">{move_tr!("cookie-table-cookies")}</th>
+                                        <th scope="col">{move_tr!("cookie-table-party")}</th>
+                                    </tr>
+                                </thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
+                    }
+                    .into_any()
+                }}
+            }
+        })
+        .collect_view()
+}
+
 #[component]
 pub fn ReceiptsPage() -> impl IntoView {
     let receipts = Resource::new(|| (), |()| get_receipts());
