@@ -89,18 +89,16 @@ pub async fn api(
         },
         None => negotiate(None, &headers),
     };
+    let origin = Origin::of(&headers, peer);
     let submission = Submission {
         method,
         choices: request.choices,
         configuration_version: request.configuration_version,
         locale,
         idempotency_key,
+        gpc: origin.gpc,
     };
-    match state
-        .consent
-        .apply(&state.db, &Origin::of(&headers, peer), &submission)
-        .await
-    {
+    match state.consent.apply(&state.db, &origin, &submission).await {
         Ok(applied) => {
             let event = &applied.recorded.event;
             let status = if applied.recorded.replayed {
@@ -124,6 +122,30 @@ pub async fn api(
         }
         Err(ApplyError::Submission(error)) => unprocessable(error.to_string()),
         Err(error) => failed(&error),
+    }
+}
+
+/// `/.well-known/gpc.json`, as the Global Privacy Control specification asks: this site honours
+/// the signal. `lastUpdate` is the day the cookie inventory in force was activated.
+pub async fn gpc_json(State(state): State<AppState>) -> Response {
+    let activated: Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(
+        "SELECT activated_at FROM consent_configuration_activations ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(state.db.reader())
+    .await;
+    match activated {
+        Ok(activated) => {
+            let mut body = serde_json::json!({ "gpc": true });
+            if let Some(millis) = activated {
+                let day = app::clock::Timestamp::from_millis(millis).rfc3339();
+                body["lastUpdate"] = serde_json::Value::from(day.get(..10).unwrap_or(&day));
+            }
+            Json(body).into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot read the consent configuration");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
     }
 }
 
@@ -200,6 +222,7 @@ pub async fn form(
         }
         _ => None,
     };
+    let origin = Origin::of(&headers, peer);
     let submission = Submission {
         method,
         choices,
@@ -208,12 +231,9 @@ pub async fn form(
             .to_owned(),
         locale,
         idempotency_key,
+        gpc: origin.gpc,
     };
-    match state
-        .consent
-        .apply(&state.db, &Origin::of(&headers, peer), &submission)
-        .await
-    {
+    match state.consent.apply(&state.db, &origin, &submission).await {
         Ok(applied) => with_cookies(Redirect::to(&return_to).into_response(), &applied),
         // The settings changed while the page was open: back to it, where the banner asks
         // about the new ones.

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
             post(crate::consent::api).layer(DefaultBodyLimit::max(crate::consent::MAX_BODY_BYTES)),
         )
         .route("/cookies/receipts.json", get(crate::consent::receipts))
+        .route("/.well-known/gpc.json", get(crate::consent::gpc_json))
         .route(
             "/cookies/consent",
             post(crate::consent::form).layer(DefaultBodyLimit::max(crate::consent::MAX_BODY_BYTES)),

@@ -142,3 +142,17 @@ test("the Cookie Policy lists the cookies the banner asks about", async ({ page 
   await expect(table.getByRole("row", { name: /Campaign measurement/ })).toContainText("bl_click");
   await expect(table.getByRole("heading", { name: "Marketing" })).toBeVisible();
 });
+
+test.describe("a browser sending Global Privacy Control", () => {
+  test.use({ extraHTTPHeaders: { "Sec-GPC": "1" } });
+
+  test("has marketing refused, is told so, and still chooses the rest", async ({ page, context }, testInfo) => {
+    await open(page, "/", testInfo);
+    await expect(banner(page)).toContainText("Global Privacy Control signal");
+    await expect(banner(page).locator(".consent-gpc")).toContainText("Marketing");
+    expect(await consentChoices(context)).toEqual({ marketing: false });
+    await banner(page).getByRole("button", { name: "Accept all" }).click();
+    await expect(banner(page)).toBeHidden();
+    expect(await consentChoices(context)).toEqual({ analytics: true, marketing: false, preferences: true });
+  });
+});

@@ -1,4 +1,4 @@
-use crate::helpers::{Backend, TestApp, both_backends, spawn_app, spawn_demo_app};
+use crate::helpers::{Backend, TestApp, both_backends, readable_text, spawn_app, spawn_demo_app};
 use app::{
     consent::{
         Action, IdempotencyKey, Method, SubjectId,
@@ -769,4 +769,71 @@ async fn the_cookie_policy_lists_the_inventory_in_force(backend: Backend) {
     let (_, cookies) = app.page("/policies/cookies").await;
     assert!(cookies.contains("Language choice"), "{cookies}");
     assert!(!cookies.contains("Campaign measurement"));
+}
+
+both_backends!(a_gpc_signal_is_recorded_once_and_honoured,);
+
+async fn a_gpc_signal_is_recorded_once_and_honoured(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/.well-known/gpc.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let gpc: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(gpc["gpc"], true);
+    assert_eq!(gpc["lastUpdate"].as_str().map(str::len), Some(10));
+
+    let gpc_header = header::HeaderName::from_static("sec-gpc");
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header(&gpc_header, "1")
+        .send()
+        .await
+        .expect("request");
+    let cookie = format!("charter_consent={}", consent_cookie(response.headers()));
+    let html = readable_text(response).await;
+    assert!(html.contains("Global Privacy Control signal"), "{html}");
+    assert!(
+        html.contains(r#"class="consent-banner""#),
+        "the other categories are still asked"
+    );
+    let (action, method, choices): (String, String, String) =
+        sqlx::query_as("SELECT action, method, choices FROM consent_events")
+            .fetch_one(app.db.reader())
+            .await
+            .expect("one event");
+    assert_eq!((action.as_str(), method.as_str()), ("gpc_opt_out", "gpc"));
+    assert_eq!(choices, r#"{"marketing":false}"#);
+
+    // The same browser again: nothing new is recorded.
+    let (_, again) = app
+        .page_with(
+            "/",
+            &[(header::COOKIE, cookie.as_str()), (gpc_header.clone(), "1")],
+        )
+        .await;
+    assert!(again.contains(r#"class="consent-banner""#));
+    assert_eq!(event_count(&app).await, 1);
+
+    // Accepting everything with the signal on still refuses marketing, for the same subject.
+    let version = version(&app).await;
+    let response = app
+        .client
+        .post(app.url("/api/consent"))
+        .header(header::COOKIE, cookie.as_str())
+        .header(&gpc_header, "1")
+        .json(&json!({"method": "accept_all", "configuration_version": version, "idempotency_key": "gpc-accept-0001"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let answer: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(
+        answer["choices"],
+        json!({"analytics": true, "marketing": false, "preferences": true})
+    );
+    let subjects: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT subject_id) FROM consent_events")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("count");
+    assert_eq!(subjects, 1);
 }

@@ -51,6 +51,9 @@ pub struct BannerView {
     pub categories: Vec<BannerCategory>,
     /// The choice in force, for the settings page.
     pub current: Option<CurrentChoice>,
+    /// Titles of the categories a Global Privacy Control signal refuses, when the request
+    /// carried one.
+    pub gpc_refused: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +66,7 @@ pub struct CurrentChoice {
 pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
     use super::{
         IdempotencyKey,
-        ssr::{Standing, consent_cookie},
+        ssr::{Origin, Standing, consent_cookie},
     };
     use crate::inventory::ssr::active;
 
@@ -72,8 +75,38 @@ pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
     let headers: axum::http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
-    let cookie = consent_cookie(&headers);
-    let standing = state.consent.standing(cookie, &configuration.version);
+    let axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr> =
+        leptos_axum::extract()
+            .await
+            .map_err(|_| AppError::Internal)?;
+    let origin = Origin::of(&headers, peer);
+    let mut cookie = consent_cookie(&headers).map(str::to_owned);
+    let gpc = state
+        .consent
+        .record_gpc(&state.db, &origin, locale)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "GPC opt-out not recorded");
+            AppError::Internal
+        })?;
+    if let Some(applied) = gpc {
+        let response = expect_context::<leptos_axum::ResponseOptions>();
+        for value in &applied.set_cookies {
+            if let Ok(value) = axum::http::HeaderValue::from_str(value) {
+                response.append_header(axum::http::header::SET_COOKIE, value);
+            }
+        }
+        // What this response sets is what the browser holds from now on.
+        cookie = applied
+            .set_cookies
+            .first()
+            .and_then(|set| set.split(';').next())
+            .and_then(|pair| pair.split_once('='))
+            .map(|(_, value)| value.to_owned());
+    }
+    let standing = state
+        .consent
+        .standing(cookie.as_deref(), &configuration.version);
     let current = standing.chosen().map(|cookie| CurrentChoice {
         choices: cookie
             .choices
@@ -84,7 +117,7 @@ pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
     });
     let ask = match standing {
         Standing::Chosen(_) => None,
-        Standing::Undecided => Some(AskReason::FirstVisit),
+        Standing::Undecided | Standing::GpcRecorded(_) => Some(AskReason::FirstVisit),
         Standing::Outdated(_) => Some(AskReason::Changed),
         Standing::Expired(_) => Some(AskReason::Expired),
     };
@@ -120,6 +153,16 @@ pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
         configuration_version: configuration.version,
         idempotency_key,
         locale,
+        gpc_refused: if origin.gpc {
+            configuration
+                .inventory
+                .optional()
+                .filter(|category| category.sale_or_sharing)
+                .map(|category| text(&category.title))
+                .collect()
+        } else {
+            Vec::new()
+        },
         categories,
         current,
     })
@@ -172,6 +215,7 @@ pub async fn choose(
         configuration_version,
         locale,
         idempotency_key,
+        gpc: origin.gpc,
     };
     match state.consent.apply(&state.db, &origin, &submission).await {
         Ok(applied) => {
@@ -307,10 +351,19 @@ fn Banner(view: BannerView, decided: RwSignal<bool>) -> impl IntoView {
         ),
         _ => None,
     };
+    let gpc = (!view.gpc_refused.is_empty()).then(|| {
+        let refused = view.gpc_refused.join(", ");
+        view! {
+            <p class="consent-gpc" role="note">
+                {move_tr!("consent-gpc-honoured")} " " <strong>{refused}</strong> "."
+            </p>
+        }
+    });
     view! {
         <section class="consent-banner" aria-labelledby="consent-heading" hidden=move || decided.get()>
                 <h2 id="consent-heading">{move_tr!("consent-banner-heading")}</h2>
                 {reason}
+                {gpc}
                 <p>
                     {move_tr!("consent-banner-body")} " "
                     <a href="/policies/cookies">{move_tr!("consent-cookie-policy")}</a>

@@ -97,6 +97,9 @@ pub struct ConsentCookie {
     pub choices: Choices,
     #[serde(rename = "t")]
     pub at: Timestamp,
+    /// Only the Global Privacy Control opt-out is recorded: the visitor has not chosen yet.
+    #[serde(rename = "g", default, skip_serializing_if = "std::ops::Not::not")]
+    pub gpc_only: bool,
 }
 
 impl ConsentCookie {
@@ -153,6 +156,7 @@ mod tests {
             version: "a".repeat(64),
             choices: [("analytics".parse().unwrap(), true)].into(),
             at: Timestamp::from_millis(1_700_000_000_000),
+            gpc_only: false,
         }
     }
 

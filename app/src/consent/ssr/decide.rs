@@ -22,6 +22,8 @@ pub struct Submission {
     pub configuration_version: String,
     pub locale: Locale,
     pub idempotency_key: IdempotencyKey,
+    /// The request carried `Sec-GPC: 1`: categories that sell or share data stay refused.
+    pub gpc: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,14 +83,30 @@ pub fn resolve(
         },
         None => Ok(all(allowed)),
     };
-    match submission.method {
+    let mut choices = match submission.method {
         Method::AcceptAll => uniform(true, "allowed"),
         Method::RejectAll => uniform(false, "refused"),
         Method::Custom | Method::SettingsPage | Method::Api => {
             given.ok_or(SubmissionError::ChoicesRequired(submission.method.as_str()))
         }
         Method::Gpc => Err(SubmissionError::MethodNotAllowed(Method::Gpc.as_str())),
+    }?;
+    if submission.gpc {
+        for category in inventory.optional().filter(|c| c.sale_or_sharing) {
+            choices.insert(category.key.clone(), false);
+        }
     }
+    Ok(choices)
+}
+
+/// What a Global Privacy Control signal decides: every category that sells or shares personal
+/// data refused, nothing else.
+pub fn gpc_choices(inventory: &Inventory) -> Choices {
+    inventory
+        .optional()
+        .filter(|category| category.sale_or_sharing)
+        .map(|category| (category.key.clone(), false))
+        .collect()
 }
 
 /// Every optional category of the inventory, chosen exactly once; nothing else.
@@ -137,6 +155,8 @@ pub enum Standing {
     Expired(ConsentCookie),
     /// A choice about an earlier configuration.
     Outdated(ConsentCookie),
+    /// No choice yet, but the browser's Global Privacy Control opt-out has been recorded.
+    GpcRecorded(ConsentCookie),
 }
 
 impl Standing {
@@ -152,6 +172,7 @@ impl Standing {
                 Standing::Expired(cookie)
             }
             Some(cookie) if cookie.version != active_version => Standing::Outdated(cookie),
+            Some(cookie) if cookie.gpc_only => Standing::GpcRecorded(cookie),
             Some(cookie) => Standing::Chosen(cookie),
         }
     }
@@ -160,6 +181,14 @@ impl Standing {
     pub fn chosen(&self) -> Option<&ConsentCookie> {
         match self {
             Standing::Chosen(cookie) => Some(cookie),
+            _ => None,
+        }
+    }
+
+    /// The visitor's subject id, if a trusted cookie about the configuration in force names one.
+    pub fn subject(&self) -> Option<&crate::consent::SubjectId> {
+        match self {
+            Standing::Chosen(cookie) | Standing::GpcRecorded(cookie) => Some(&cookie.subject),
             _ => None,
         }
     }
@@ -236,6 +265,7 @@ mod tests {
             configuration_version: "v1".into(),
             locale: Locale::En,
             idempotency_key: "key-00000001".parse().expect("key"),
+            gpc: false,
         }
     }
 
@@ -325,6 +355,23 @@ mod tests {
     }
 
     #[test]
+    fn a_gpc_signal_keeps_sale_and_sharing_refused() {
+        let inventory = parse(DEFAULT_INVENTORY).expect("valid");
+        let mut accept = submission(Method::AcceptAll, None);
+        accept.gpc = true;
+        let choices = resolve(&inventory, "v1", &accept).unwrap();
+        assert_eq!(
+            keys(&choices),
+            [
+                ("analytics", true),
+                ("marketing", false),
+                ("preferences", true)
+            ]
+        );
+        assert_eq!(keys(&gpc_choices(&inventory)), [("marketing", false)]);
+    }
+
+    #[test]
     fn actions_follow_the_previous_choice() {
         let choices = |analytics: bool| -> Choices {
             [("analytics".parse().expect("key"), analytics)].into()
@@ -353,6 +400,7 @@ mod tests {
             version: "v1".into(),
             choices: Choices::new(),
             at: Timestamp::from_millis(0),
+            gpc_only: false,
         };
         let soon = Timestamp::from_millis(0).plus_days(1);
         let later = Timestamp::from_millis(0).plus_days(lifetime.days());

@@ -7,7 +7,9 @@ mod log;
 mod service;
 
 pub use cookie::{CONSENT_COOKIE, ConsentCookie, ShortKey, SigningKey, ip_prefix};
-pub use decide::{Standing, Submission, SubmissionError, action, banner_text, refused, resolve};
+pub use decide::{
+    Standing, Submission, SubmissionError, action, banner_text, gpc_choices, refused, resolve,
+};
 pub use log::{
     ChainReport, ConsentLog, Event, GENESIS, NewEvent, RecordError, Recorded, events_of,
     verify_chain,

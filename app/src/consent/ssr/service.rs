@@ -33,6 +33,8 @@ pub struct Origin {
     pub user_agent: String,
     /// Already truncated (see [`super::ip_prefix`]).
     pub ip_prefix: String,
+    /// The request carried `Sec-GPC: 1` (Global Privacy Control).
+    pub gpc: bool,
 }
 
 impl Origin {
@@ -46,6 +48,9 @@ impl Origin {
             cookie: consent_cookie(headers).map(str::to_owned),
             user_agent: user_agent.chars().take(MAX_USER_AGENT).collect(),
             ip_prefix: ip_prefix(peer.ip()),
+            gpc: headers
+                .get("sec-gpc")
+                .is_some_and(|value| value.as_bytes().trim_ascii() == b"1"),
         }
     }
 }
@@ -134,8 +139,8 @@ impl ConsentService {
         let choices = resolve(&configuration.inventory, &configuration.version, submission)?;
         let standing = self.standing(origin.cookie.as_deref(), &configuration.version);
         let previous = standing.chosen();
-        let subject = match previous {
-            Some(cookie) => cookie.subject.clone(),
+        let subject = match standing.subject() {
+            Some(subject) => subject.clone(),
             None => SubjectId::random().map_err(|_| ApplyError::Random)?,
         };
         let event = NewEvent {
@@ -151,6 +156,52 @@ impl ConsentService {
             ip_prefix: origin.ip_prefix.clone(),
             idempotency_key: submission.idempotency_key.clone(),
         };
+        self.recorded(event, &configuration.inventory, false).await
+    }
+
+    /// Records a Global Privacy Control opt-out for a visitor who sent `Sec-GPC: 1` and has not
+    /// chosen, once: the cookie it sets marks the opt-out as recorded. `None` when there is
+    /// nothing to record.
+    pub async fn record_gpc(
+        &self,
+        db: &Db,
+        origin: &Origin,
+        locale: crate::i18n::Locale,
+    ) -> Result<Option<Applied>, ApplyError> {
+        if !origin.gpc {
+            return Ok(None);
+        }
+        let configuration = active(db).await?.ok_or(ApplyError::NoInventory)?;
+        let standing = self.standing(origin.cookie.as_deref(), &configuration.version);
+        if standing.subject().is_some() {
+            return Ok(None);
+        }
+        let event = NewEvent {
+            subject: SubjectId::random().map_err(|_| ApplyError::Random)?,
+            action: crate::consent::Action::GpcOptOut,
+            choices: super::gpc_choices(&configuration.inventory),
+            method: crate::consent::Method::Gpc,
+            configuration_version: configuration.version.clone(),
+            banner_text: banner_text(&configuration.inventory, locale),
+            revisions: in_force_ids(db, locale, Timestamp::now()).await?,
+            locale,
+            user_agent: origin.user_agent.clone(),
+            ip_prefix: origin.ip_prefix.clone(),
+            idempotency_key: crate::consent::IdempotencyKey::random()
+                .map_err(|_| ApplyError::Random)?,
+        };
+        self.recorded(event, &configuration.inventory, true)
+            .await
+            .map(Some)
+    }
+
+    /// Records `event` and builds the cookies that answer it.
+    async fn recorded(
+        &self,
+        event: NewEvent,
+        inventory: &Inventory,
+        gpc_only: bool,
+    ) -> Result<Applied, ApplyError> {
         let recorded = self.log.record(event).await?;
         // A retry answers with what the first request recorded, so the cookie matches it.
         let choices: Choices =
@@ -164,8 +215,9 @@ impl ConsentService {
             version: recorded.event.configuration_version.clone(),
             choices: choices.clone(),
             at: recorded.event.recorded_at,
+            gpc_only,
         };
-        let set_cookies = self.cookies(&cookie, &configuration.inventory);
+        let set_cookies = self.cookies(&cookie, inventory);
         Ok(Applied {
             recorded,
             choices,
