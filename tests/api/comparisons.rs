@@ -1,15 +1,12 @@
-use crate::helpers::{Backend, TestApp, both_backends, spawn_app, spawn_demo_app};
+use crate::helpers::{
+    Backend, TestApp, both_backends, publish_editorial, spawn_app, spawn_demo_app,
+};
 use app::{
-    clock::Timestamp,
     documents::{
         DocumentKind, Slug,
         ssr::{NewDocument, create},
     },
     i18n::Locale,
-    revisions::{
-        RevisionClass,
-        ssr::{NewRevision, publish},
-    },
 };
 use reqwest::{StatusCode, header};
 
@@ -238,23 +235,7 @@ async fn document_with(app: &TestApp, slug: &str, sources: &[&str]) {
     .await
     .expect("document created");
     for source in sources {
-        let now = Timestamp::now();
-        publish(
-            &app.db,
-            &NewRevision {
-                slug: &slug,
-                locale: Locale::En,
-                source,
-                class: RevisionClass::Editorial,
-                summary: "",
-                author: "Editor",
-                published_at: now,
-                effective_at: now,
-                notice_days: 30,
-            },
-        )
-        .await
-        .expect("revision published");
+        publish_editorial(app, &slug, source).await;
     }
 }
 

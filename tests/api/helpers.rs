@@ -1,4 +1,13 @@
-use app::db::Db;
+use app::{
+    clock::Timestamp,
+    db::Db,
+    documents::Slug,
+    i18n::Locale,
+    revisions::{
+        RevisionClass,
+        ssr::{NewRevision, publish},
+    },
+};
 use charter::{Application, config::Config};
 use figment::providers::Serialized;
 use reqwest::{StatusCode, header::HeaderName};
@@ -290,6 +299,27 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// Publishes an English editorial revision, in effect at once.
+pub async fn publish_editorial(app: &TestApp, slug: &Slug, source: &str) {
+    let now = Timestamp::now();
+    publish(
+        &app.db,
+        &NewRevision {
+            slug,
+            locale: Locale::En,
+            source,
+            class: RevisionClass::Editorial,
+            summary: "",
+            author: "Editor",
+            published_at: now,
+            effective_at: now,
+            notice_days: 30,
+        },
+    )
+    .await
+    .expect("a valid editorial revision publishes");
 }
 
 /// The body without Fluent's Unicode isolation marks, which wrap every interpolated value so

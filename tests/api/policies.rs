@@ -1,4 +1,6 @@
-use crate::helpers::{Backend, TestApp, both_backends, spawn_app, spawn_demo_app};
+use crate::helpers::{
+    Backend, TestApp, both_backends, publish_editorial, spawn_app, spawn_demo_app,
+};
 use app::{
     clock::Timestamp,
     documents::{
@@ -25,27 +27,6 @@ both_backends!(
     publishing_refuses_bad_revisions_without_writing_anything,
     raw_html_in_a_revision_is_sanitised,
 );
-
-/// Publishes an English editorial revision, in effect at once.
-async fn publish_editorial(app: &TestApp, slug: &Slug, source: &str) {
-    let now = Timestamp::now();
-    publish(
-        &app.db,
-        &NewRevision {
-            slug,
-            locale: Locale::En,
-            source,
-            class: RevisionClass::Editorial,
-            summary: "",
-            author: "Editor",
-            published_at: now,
-            effective_at: now,
-            notice_days: 30,
-        },
-    )
-    .await
-    .expect("a valid editorial revision publishes");
-}
 
 async fn revision_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM revisions")

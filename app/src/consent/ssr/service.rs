@@ -8,7 +8,7 @@ use super::{
 use crate::{
     clock::Timestamp,
     consent::{Choices, ConsentLifetime, SubjectId},
-    db::Db,
+    db::{Db, decode_error},
     inventory::{Inventory, ssr::active},
     revisions::ssr::in_force_ids,
 };
@@ -211,7 +211,7 @@ impl ConsentService {
                 .event
                 .subject
                 .parse()
-                .map_err(|_| ApplyError::Random)?,
+                .map_err(|e| ApplyError::Database(decode_error("subject_id", e)))?,
             version: recorded.event.configuration_version.clone(),
             choices: choices.clone(),
             at: recorded.event.recorded_at,
