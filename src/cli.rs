@@ -2,9 +2,12 @@
 
 use crate::{Application, config::Config, telemetry};
 use anyhow::Context;
-use app::{consent::ssr as consent, inventory::ssr as inventory};
+use app::{clock::Timestamp, consent::ssr as consent, inventory::ssr as inventory};
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,6 +51,23 @@ enum InventoryCommand {
 enum ConsentCommand {
     /// Re-walk the hash chain of consent events and report the first broken link, if any.
     Verify,
+    /// Write the consent events recorded in a time range to standard output, as they are read.
+    Export {
+        /// First instant included: a day (2026-11-01) or an RFC 3339 time (default: the start).
+        #[arg(long)]
+        from: Option<String>,
+        /// First instant excluded, written the same way (default: now).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
 }
 
 impl Cli {
@@ -68,6 +88,9 @@ impl Cli {
             Command::Consent {
                 command: ConsentCommand::Verify,
             } => verify_consent_log(&config).await,
+            Command::Consent {
+                command: ConsentCommand::Export { from, to, format },
+            } => export_consent(&config, from.as_deref(), to.as_deref(), format).await,
         }
     }
 }
@@ -99,4 +122,88 @@ async fn verify_consent_log(config: &Config) -> anyhow::Result<()> {
             anyhow::bail!("consent log broken at event {id}: {reason}")
         }
     }
+}
+
+async fn export_consent(
+    config: &Config,
+    from: Option<&str>,
+    to: Option<&str>,
+    format: ExportFormat,
+) -> anyhow::Result<()> {
+    let instant = |text: Option<&str>, default: Timestamp| match text {
+        Some(text) => Timestamp::parse(text).map_err(anyhow::Error::msg),
+        None => Ok(default),
+    };
+    let from = instant(from, Timestamp::from_millis(0)).context("--from")?;
+    let to = instant(to, Timestamp::now()).context("--to")?;
+    anyhow::ensure!(from < to, "--from must be earlier than --to");
+    let db = crate::open_database(config).await?;
+    let stdout = std::io::stdout().lock();
+    let count = match format {
+        ExportFormat::Csv => {
+            let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(stdout));
+            csv.write_record(CSV_COLUMNS)?;
+            let count = consent::for_each_event_between(&db, from, to, |event| {
+                csv.write_record(csv_row(&event))
+                    .map_err(std::io::Error::from)
+            })
+            .await?;
+            csv.flush()?;
+            count
+        }
+        ExportFormat::Json => {
+            let mut out = std::io::BufWriter::new(stdout);
+            out.write_all(b"[")?;
+            let mut first = true;
+            let count = consent::for_each_event_between(&db, from, to, |event| {
+                out.write_all(if first { b"\n" } else { b",\n" })?;
+                first = false;
+                serde_json::to_writer(&mut out, &event).map_err(std::io::Error::from)
+            })
+            .await?;
+            out.write_all(b"\n]\n")?;
+            out.flush()?;
+            count
+        }
+    };
+    tracing::info!(count, "consent events exported");
+    Ok(())
+}
+
+const CSV_COLUMNS: [&str; 15] = [
+    "id",
+    "recorded_at",
+    "subject_id",
+    "action",
+    "method",
+    "choices",
+    "configuration_version",
+    "banner_sha256",
+    "revisions",
+    "locale",
+    "user_agent",
+    "ip_prefix",
+    "idempotency_key",
+    "prev_hash",
+    "hash",
+];
+
+fn csv_row(event: &consent::Event) -> [String; 15] {
+    [
+        event.id.to_string(),
+        event.recorded_at.rfc3339(),
+        event.subject.clone(),
+        event.action.clone(),
+        event.method.clone(),
+        event.choices.to_string(),
+        event.configuration_version.clone(),
+        event.banner_sha256.clone(),
+        event.revisions.to_string(),
+        event.locale.clone(),
+        event.user_agent.clone(),
+        event.ip_prefix.clone(),
+        event.idempotency_key.clone(),
+        event.prev_hash.clone(),
+        event.hash.clone(),
+    ]
 }

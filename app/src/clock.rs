@@ -29,6 +29,23 @@ impl Timestamp {
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
+    /// An instant written as RFC 3339 (`2026-11-23T04:00:00Z`) or a day (`2026-11-23`, its
+    /// first instant in UTC), as an operator types it on the command line.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let at = OffsetDateTime::parse(text, &Rfc3339).or_else(|_| {
+            time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
+                .map(|day| day.midnight().assume_utc())
+        });
+        match at {
+            Ok(at) => Ok(Self(
+                i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
+            )),
+            Err(_) => Err(format!(
+                "`{text}` is not a date (2026-11-23) or an RFC 3339 time (2026-11-23T04:00:00Z)"
+            )),
+        }
+    }
+
     /// `2026-11-23T04:00:00Z`, for `<time datetime>`, feeds and JSON.
     pub fn rfc3339(self) -> String {
         self.datetime()
@@ -56,6 +73,20 @@ impl Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_and_rfc3339_times_parse() {
+        assert_eq!(
+            Timestamp::parse("1970-01-02").map(Timestamp::as_millis),
+            Ok(86_400_000)
+        );
+        assert_eq!(
+            Timestamp::parse("1970-01-01T00:00:01Z").map(Timestamp::as_millis),
+            Ok(1_000)
+        );
+        assert!(Timestamp::parse("yesterday").is_err());
+        assert!(Timestamp::parse("2026-13-01").is_err());
+    }
 
     #[test]
     fn formats_as_rfc3339_utc() {

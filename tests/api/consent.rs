@@ -1,8 +1,9 @@
 use crate::helpers::{Backend, TestApp, both_backends, readable_text, spawn_app, spawn_demo_app};
 use app::{
+    clock::Timestamp,
     consent::{
         Action, IdempotencyKey, Method, SubjectId,
-        ssr::{ChainReport, ConsentLog, NewEvent, verify_chain},
+        ssr::{ChainReport, ConsentLog, NewEvent, for_each_event_between, verify_chain},
     },
     db::Backend as DbBackend,
     i18n::Locale,
@@ -836,4 +837,39 @@ async fn a_gpc_signal_is_recorded_once_and_honoured(backend: Backend) {
         .await
         .expect("count");
     assert_eq!(subjects, 1);
+}
+
+both_backends!(the_export_streams_the_events_of_a_time_range,);
+
+async fn the_export_streams_the_events_of_a_time_range(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let version = version(&app).await;
+    let log = ConsentLog::start(app.db.clone());
+    let before = Timestamp::now();
+    for i in 0..3 {
+        log.record(event(&version, &format!("export-{i:06}"), i == 1))
+            .await
+            .expect("recorded");
+    }
+    let after = Timestamp::now().plus_days(1);
+    let mut seen = Vec::new();
+    let count = for_each_event_between(&app.db, before, after, |event| {
+        seen.push((event.idempotency_key, event.action));
+        Ok(())
+    })
+    .await
+    .expect("export");
+    assert_eq!(count, 3);
+    assert_eq!(
+        seen,
+        [
+            ("export-000000".to_owned(), "deny".to_owned()),
+            ("export-000001".to_owned(), "grant".to_owned()),
+            ("export-000002".to_owned(), "deny".to_owned()),
+        ]
+    );
+    let none = for_each_event_between(&app.db, Timestamp::from_millis(0), before, |_| Ok(()))
+        .await
+        .expect("export");
+    assert_eq!(none, 0);
 }

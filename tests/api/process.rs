@@ -59,12 +59,13 @@ fn sigterm_stops_the_server_gracefully_with_exit_code_0() {
         .env("CHARTER_ADDR", "127.0.0.1:0")
         .env("CHARTER_LOG", "info")
         .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start charter");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
+    // Logs go to standard error.
+    let logs = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(logs).lines();
     let listening = lines
         .by_ref()
         .map_while(Result::ok)
@@ -174,4 +175,51 @@ fn inventory_import_validates_the_file_and_verify_walks_the_log() {
     let (ok, stdout, _) = run(&["inventory", "import", "good.toml"]);
     assert!(ok);
     assert!(stdout.contains("unchanged"), "{stdout}");
+}
+
+#[test]
+fn consent_export_writes_csv_or_json_and_refuses_bad_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = charter()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("run charter");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = run(&["consent", "export", "--format", "csv"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.starts_with("id,recorded_at,subject_id,action,method,choices,"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1);
+    let (ok, stdout, _) = run(&["consent", "export", "--from", "2026-01-01"]);
+    assert!(ok);
+    assert_eq!(stdout, "[\n]\n");
+    let (ok, _, stderr) = run(&["consent", "export", "--from", "yesterday"]);
+    assert!(!ok);
+    assert!(stderr.contains("--from"), "{stderr}");
+    assert!(stderr.contains("is not a date"), "{stderr}");
+    let (ok, _, stderr) = run(&[
+        "consent",
+        "export",
+        "--from",
+        "2026-11-02",
+        "--to",
+        "2026-11-01",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("--from must be earlier than --to"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(&["consent", "export", "--format", "xml"]);
+    assert!(!ok);
+    assert!(stderr.contains("possible values: csv, json"), "{stderr}");
 }

@@ -321,6 +321,40 @@ pub async fn verify_chain(db: &Db) -> Result<ChainReport, sqlx::Error> {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("cannot write the export: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// Hands every event recorded in `[from, to)` to `each`, oldest first, as the database returns
+/// them: an export of millions of events never holds more than one in memory. Returns how many
+/// there were.
+pub async fn for_each_event_between(
+    db: &Db,
+    from: Timestamp,
+    to: Timestamp,
+    mut each: impl FnMut(Event) -> std::io::Result<()>,
+) -> Result<u64, ExportError> {
+    use futures_util::TryStreamExt;
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM consent_events
+         WHERE recorded_at >= $1 AND recorded_at < $2 ORDER BY id"
+    );
+    let mut rows = sqlx::query(&sql)
+        .bind(from.as_millis())
+        .bind(to.as_millis())
+        .fetch(db.reader());
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await? {
+        each(event_from_row(&row)?)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 /// A subject's events, oldest first.
 pub async fn events_of(db: &Db, subject: &SubjectId) -> Result<Vec<Event>, sqlx::Error> {
     let rows = sqlx::query(&format!(
