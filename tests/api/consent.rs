@@ -837,6 +837,15 @@ async fn a_gpc_signal_is_recorded_once_and_honoured(backend: Backend) {
         .await
         .expect("count");
     assert_eq!(subjects, 1);
+
+    // A page that also shows the settings (and so reads the consent state twice) records the
+    // signal of a new browser once.
+    let recorded = event_count(&app).await;
+    let (status, _) = app
+        .page_with("/cookies/settings", &[(gpc_header.clone(), "1")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(event_count(&app).await, recorded + 1);
 }
 
 both_backends!(the_export_streams_the_events_of_a_time_range,);

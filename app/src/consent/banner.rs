@@ -62,8 +62,11 @@ pub struct CurrentChoice {
     pub at: crate::clock::Timestamp,
 }
 
+/// The consent state and what to ask about. Only the banner records a Global Privacy Control
+/// opt-out (`record_gpc`), so a page that also shows the settings or the cookie table records
+/// it once.
 #[server]
-pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
+pub async fn get_banner(locale: Locale, record_gpc: bool) -> Result<BannerView, AppError> {
     use super::{
         IdempotencyKey,
         ssr::{Origin, Standing, consent_cookie},
@@ -81,14 +84,18 @@ pub async fn get_banner(locale: Locale) -> Result<BannerView, AppError> {
             .map_err(|_| AppError::Internal)?;
     let origin = Origin::of(&headers, peer);
     let mut cookie = consent_cookie(&headers).map(str::to_owned);
-    let gpc = state
-        .consent
-        .record_gpc(&state.db, &origin, locale)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "GPC opt-out not recorded");
-            AppError::Internal
-        })?;
+    let gpc = if record_gpc {
+        state
+            .consent
+            .record_gpc(&state.db, &origin, locale)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "GPC opt-out not recorded");
+                AppError::Internal
+            })?
+    } else {
+        None
+    };
     if let Some(applied) = gpc {
         let response = expect_context::<leptos_axum::ResponseOptions>();
         for value in &applied.set_cookies {
@@ -268,7 +275,7 @@ pub(super) fn send_choice(
 /// Shows the banner while the visitor has no valid choice.
 #[component]
 pub fn ConsentBanner() -> impl IntoView {
-    let banner = Resource::new(Locale::current, get_banner);
+    let banner = Resource::new(Locale::current, |locale| get_banner(locale, true));
     let decided = RwSignal::new(false);
     view! {
         <Transition fallback=|| ()>

@@ -58,7 +58,7 @@ struct Settings(Resource<Result<BannerView, AppError>>);
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let settings = Resource::new(Locale::current, get_banner);
+    let settings = Resource::new(Locale::current, |locale| get_banner(locale, false));
     provide_context(Settings(settings));
     view! {
         <Title text=tr!("settings-title") />
@@ -169,7 +169,7 @@ fn settings_view(view: BannerView) -> impl IntoView {
 /// lists exactly what the banner asks about.
 #[component]
 pub fn CookieTable() -> impl IntoView {
-    let inventory = Resource::new(Locale::current, get_banner);
+    let inventory = Resource::new(Locale::current, |locale| get_banner(locale, false));
     view! {
         <section class="cookie-table" aria-labelledby="cookie-table-heading">
             <h2 id="cookie-table-heading">{move_tr!("cookie-table-heading")}</h2>
