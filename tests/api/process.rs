@@ -114,21 +114,24 @@ fn sigterm_stops_the_server_gracefully_with_exit_code_0() {
     );
 }
 
+/// Runs a command to completion in `dir`: whether it succeeded, its stdout and its stderr.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let output = charter()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run charter");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn inventory_import_validates_the_file_and_verify_walks_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let output = charter()
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .expect("run charter");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| run_in(dir.path(), args);
     let (ok, stdout, stderr) = run(&["consent", "verify"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("consent log intact: 0 events"), "{stdout}");
@@ -180,18 +183,7 @@ fn inventory_import_validates_the_file_and_verify_walks_the_log() {
 #[test]
 fn consent_export_writes_csv_or_json_and_refuses_bad_ranges() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let output = charter()
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .expect("run charter");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| run_in(dir.path(), args);
     let (ok, stdout, stderr) = run(&["consent", "export", "--format", "csv"]);
     assert!(ok, "{stderr}");
     assert!(

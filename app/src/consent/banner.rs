@@ -83,7 +83,6 @@ pub async fn get_banner(locale: Locale, record_gpc: bool) -> Result<BannerView, 
             .await
             .map_err(|_| AppError::Internal)?;
     let origin = Origin::of(&headers, peer);
-    let mut cookie = consent_cookie(&headers).map(str::to_owned);
     let gpc = if record_gpc {
         state
             .consent
@@ -96,24 +95,16 @@ pub async fn get_banner(locale: Locale, record_gpc: bool) -> Result<BannerView, 
     } else {
         None
     };
-    if let Some(applied) = gpc {
-        let response = expect_context::<leptos_axum::ResponseOptions>();
-        for value in &applied.set_cookies {
-            if let Ok(value) = axum::http::HeaderValue::from_str(value) {
-                response.append_header(axum::http::header::SET_COOKIE, value);
-            }
-        }
-        // What this response sets is what the browser holds from now on.
-        cookie = applied
-            .set_cookies
-            .first()
-            .and_then(|set| set.split(';').next())
-            .and_then(|pair| pair.split_once('='))
-            .map(|(_, value)| value.to_owned());
+    if let Some(applied) = &gpc {
+        set_cookies(applied);
     }
-    let standing = state
-        .consent
-        .standing(cookie.as_deref(), &configuration.version);
+    // After recording the signal, the browser holds the cookie this response sets.
+    let standing = match gpc {
+        Some(applied) => Standing::GpcRecorded(applied.cookie),
+        None => state
+            .consent
+            .standing(consent_cookie(&headers), &configuration.version),
+    };
     let current = standing.chosen().map(|cookie| CurrentChoice {
         choices: cookie
             .choices
@@ -175,6 +166,17 @@ pub async fn get_banner(locale: Locale, record_gpc: bool) -> Result<BannerView, 
     })
 }
 
+/// Adds the cookies an applied choice sets to the response the server function is building.
+#[cfg(feature = "ssr")]
+fn set_cookies(applied: &super::ssr::Applied) {
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    for cookie in &applied.set_cookies {
+        if let Ok(value) = axum::http::HeaderValue::from_str(cookie) {
+            response.append_header(axum::http::header::SET_COOKIE, value);
+        }
+    }
+}
+
 /// The hydrated banner's buttons: the same choice the form would post.
 #[server]
 pub async fn choose(
@@ -186,10 +188,7 @@ pub async fn choose(
     locale: Locale,
 ) -> Result<(), AppError> {
     use super::ssr::{ApplyError, Origin, Submission, SubmissionError, ticked_choices};
-    use axum::{
-        extract::ConnectInfo,
-        http::{HeaderMap, HeaderValue, header},
-    };
+    use axum::{extract::ConnectInfo, http::HeaderMap};
     use std::net::SocketAddr;
 
     let state = crate::state::app_state()?;
@@ -226,12 +225,7 @@ pub async fn choose(
     };
     match state.consent.apply(&state.db, &origin, &submission).await {
         Ok(applied) => {
-            let response = expect_context::<leptos_axum::ResponseOptions>();
-            for cookie in applied.set_cookies {
-                if let Ok(value) = HeaderValue::from_str(&cookie) {
-                    response.append_header(header::SET_COOKIE, value);
-                }
-            }
+            set_cookies(&applied);
             Ok(())
         }
         Err(ApplyError::Submission(error @ SubmissionError::Outdated { .. })) => {

@@ -96,6 +96,8 @@ pub async fn ticked_choices(
 pub struct Applied {
     pub recorded: Recorded,
     pub choices: Choices,
+    /// What the consent cookie set by this response says.
+    pub cookie: ConsentCookie,
     pub set_cookies: Vec<String>,
 }
 
@@ -221,6 +223,7 @@ impl ConsentService {
         Ok(Applied {
             recorded,
             choices,
+            cookie,
             set_cookies,
         })
     }
