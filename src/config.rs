@@ -3,7 +3,10 @@
 //! hold a valid setting, so a bad value stops start-up with the setting's name and the problem.
 
 use app::{
-    consent::{ConsentLifetime, ssr::SigningKey},
+    consent::{
+        ConsentLifetime,
+        ssr::{BatchLimit, SigningKey},
+    },
     db::DatabaseUrl,
 };
 use figment::{
@@ -68,6 +71,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "Key that signs consent cookies, 32+ characters (default: generated once, kept in the database)",
     },
     Setting {
+        key: "consent_batch_limit",
+        env: "CHARTER_CONSENT_BATCH_LIMIT",
+        default: Some("256"),
+        help: "Most consent events committed in one transaction (1-1024; 1 commits each alone)",
+    },
+    Setting {
         key: "shutdown_timeout",
         env: "CHARTER_SHUTDOWN_TIMEOUT",
         default: Some("10"),
@@ -117,6 +126,7 @@ pub struct Config {
     pub shutdown_timeout: ShutdownTimeout,
     pub consent_lifetime_months: ConsentLifetime,
     pub consent_secret: Option<ConsentSecret>,
+    pub consent_batch_limit: BatchLimit,
 }
 
 /// The defaults layer, from [`SETTINGS`], parsed the way environment values are.
@@ -374,6 +384,7 @@ mod tests {
             assert_eq!(config.base_url().as_str(), "http://127.0.0.1:3000");
             assert!(!config.demo);
             assert_eq!(config.shutdown_timeout.duration(), Duration::from_secs(10));
+            assert_eq!(config.consent_batch_limit, BatchLimit::default());
             Ok(())
         });
     }
@@ -442,6 +453,7 @@ mod tests {
                 "too short",
                 "at least 32 characters",
             ),
+            ("CHARTER_CONSENT_BATCH_LIMIT", "0", "1 to 1024 events"),
         ];
         for (variable, value, expected) in cases {
             Jail::expect_with(|jail| {

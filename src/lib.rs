@@ -62,7 +62,8 @@ impl Application {
         };
         let base_url = config.base_url();
         let consent = ConsentService {
-            log: ConsentLog::start(db.clone()),
+            log: ConsentLog::start(db.clone(), config.consent_batch_limit),
+            configuration: Default::default(),
             key,
             lifetime: config.consent_lifetime_months,
             secure_cookies: base_url.as_str().starts_with("https://"),

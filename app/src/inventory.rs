@@ -222,6 +222,7 @@ pub mod ssr {
     use crate::{clock::Timestamp, db::Db, db::decode_error};
     use sha2::{Digest, Sha256};
     use sqlx::Row;
+    use std::sync::{Arc, RwLock};
 
     /// The inventory loaded on first start: the default categories and Charter's own cookies.
     pub const DEFAULT_INVENTORY: &str = include_str!("inventory.default.toml");
@@ -314,6 +315,42 @@ pub mod ssr {
             activate(db, &parse(DEFAULT_INVENTORY)?).await?;
         }
         Ok(())
+    }
+
+    /// The last configuration the consent API saw in force, kept in memory so a submission
+    /// about it is checked without a database read. It may be stale (another process imported
+    /// a new inventory): the consent log checks the version in force again in the transaction
+    /// that records the event, and a refused submission makes the cache forget.
+    #[derive(Clone, Debug, Default)]
+    pub struct ActiveCache(Arc<RwLock<Option<Arc<ActiveConfiguration>>>>);
+
+    impl ActiveCache {
+        /// The configuration in force, from memory when it is the one the client named.
+        pub async fn get(
+            &self,
+            db: &Db,
+            named: &str,
+        ) -> Result<Option<Arc<ActiveConfiguration>>, sqlx::Error> {
+            let cached = self
+                .0
+                .read()
+                .map(|cached| cached.clone())
+                .unwrap_or_default();
+            if let Some(configuration) = cached.filter(|c| c.version == named) {
+                return Ok(Some(configuration));
+            }
+            let fresh = active(db).await?.map(Arc::new);
+            if let Ok(mut cached) = self.0.write() {
+                cached.clone_from(&fresh);
+            }
+            Ok(fresh)
+        }
+
+        pub fn forget(&self) {
+            if let Ok(mut cached) = self.0.write() {
+                *cached = None;
+            }
+        }
     }
 
     pub async fn active(db: &Db) -> Result<Option<ActiveConfiguration>, sqlx::Error> {

@@ -468,7 +468,7 @@ pub mod ssr {
     /// The ids of every document's current revision in `locale`: the policies in force when a
     /// consent choice is made.
     pub async fn in_force_ids(
-        db: &Db,
+        executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
         locale: Locale,
         now: Timestamp,
     ) -> Result<Vec<i64>, sqlx::Error> {
@@ -485,7 +485,7 @@ pub mod ssr {
         )
         .bind(locale.as_str())
         .bind(now.as_millis())
-        .fetch_all(db.reader())
+        .fetch_all(executor)
         .await
     }
 

@@ -3,7 +3,10 @@ use app::{
     clock::Timestamp,
     consent::{
         Action, IdempotencyKey, Method, SubjectId,
-        ssr::{ChainReport, ConsentLog, NewEvent, for_each_event_between, verify_chain},
+        ssr::{
+            BatchLimit, ChainReport, ConsentLog, NewEvent, RecordError, for_each_event_between,
+            verify_chain,
+        },
     },
     db::Backend as DbBackend,
     i18n::Locale,
@@ -18,6 +21,7 @@ both_backends!(
     a_new_inventory_version_is_kept_beside_the_old_ones,
     concurrent_events_form_one_intact_chain,
     a_retry_with_the_same_key_records_nothing_new,
+    the_log_refuses_an_event_about_a_replaced_configuration,
     consent_evidence_cannot_be_changed_or_deleted,
     verify_reports_the_first_tampered_event,
 );
@@ -47,7 +51,6 @@ fn event(version: &str, key: &str, analytics: bool) -> NewEvent {
         method: Method::Custom,
         configuration_version: version.to_owned(),
         banner_text: "We use cookies. Accept all / Reject all / Customise".to_owned(),
-        revisions: vec![1, 2],
         locale: Locale::En,
         user_agent: "integration test".to_owned(),
         ip_prefix: "127.0.0.0/24".to_owned(),
@@ -105,34 +108,38 @@ async fn a_new_inventory_version_is_kept_beside_the_old_ones(backend: Backend) {
 async fn concurrent_events_form_one_intact_chain(backend: Backend) {
     let app = spawn_app(backend).await;
     let version = version(&app).await;
-    let log = ConsentLog::start(app.db.clone());
-    let mut tasks = JoinSet::new();
-    for i in 0..200 {
-        let log = log.clone();
-        let event = event(&version, &format!("concurrent-{i:04}"), i % 2 == 0);
-        tasks.spawn(async move { log.record(event).await });
-    }
+    // One event per transaction, batches split mid-burst, and the default limit.
+    let limits = [1, 7, BatchLimit::default().get()];
     let mut ids = Vec::new();
-    while let Some(result) = tasks.join_next().await {
-        let recorded = result.expect("task").expect("recorded");
-        assert!(!recorded.replayed);
-        assert_eq!(recorded.event.hash.len(), 64);
-        ids.push(recorded.event.id);
+    for limit in limits {
+        let log = ConsentLog::start(app.db.clone(), limit.try_into().expect("limit"));
+        let mut tasks = JoinSet::new();
+        for i in 0..200 {
+            let log = log.clone();
+            let event = event(&version, &format!("concurrent-{limit}-{i:04}"), i % 2 == 0);
+            tasks.spawn(async move { log.record(event).await });
+        }
+        while let Some(result) = tasks.join_next().await {
+            let recorded = result.expect("task").expect("recorded");
+            assert!(!recorded.replayed);
+            assert_eq!(recorded.event.hash.len(), 64);
+            ids.push(recorded.event.id);
+        }
     }
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 200);
-    assert_eq!(event_count(&app).await, 200);
+    assert_eq!(ids.len(), 600);
+    assert_eq!(event_count(&app).await, 600);
     assert_eq!(
         verify_chain(&app.db).await.expect("verify"),
-        ChainReport::Intact { events: 200 }
+        ChainReport::Intact { events: 600 }
     );
 }
 
 async fn a_retry_with_the_same_key_records_nothing_new(backend: Backend) {
     let app = spawn_app(backend).await;
     let version = version(&app).await;
-    let log = ConsentLog::start(app.db.clone());
+    let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
     let first = log
         .record(event(&version, "retry-key-0001", true))
         .await
@@ -155,10 +162,38 @@ async fn a_retry_with_the_same_key_records_nothing_new(backend: Backend) {
     assert_eq!(event_count(&app).await, 2);
 }
 
+async fn the_log_refuses_an_event_about_a_replaced_configuration(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = version(&app).await;
+    let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
+    let recorded = log
+        .record(event(&first, "before-change-1", true))
+        .await
+        .expect("recorded");
+    let edited = parse(&DEFAULT_INVENTORY.replace("Analytics", "Statistics")).expect("valid");
+    let second = activate(&app.db, &edited).await.expect("activate").version;
+
+    let refused = log.record(event(&first, "after-change-1", true)).await;
+    assert!(
+        matches!(&refused, Err(RecordError::Outdated { current }) if *current == second),
+        "{refused:?}"
+    );
+    let retry = log
+        .record(event(&first, "before-change-1", true))
+        .await
+        .expect("a retry is answered");
+    assert!(retry.replayed);
+    assert_eq!(retry.event, recorded.event);
+    log.record(event(&second, "after-change-2", true))
+        .await
+        .expect("recorded");
+    assert_eq!(event_count(&app).await, 2);
+}
+
 async fn consent_evidence_cannot_be_changed_or_deleted(backend: Backend) {
     let app = spawn_app(backend).await;
     let version = version(&app).await;
-    let log = ConsentLog::start(app.db.clone());
+    let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
     log.record(event(&version, "evidence-0001", true))
         .await
         .expect("recorded");
@@ -184,7 +219,7 @@ async fn consent_evidence_cannot_be_changed_or_deleted(backend: Backend) {
 async fn verify_reports_the_first_tampered_event(backend: Backend) {
     let app = spawn_app(backend).await;
     let version = version(&app).await;
-    let log = ConsentLog::start(app.db.clone());
+    let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
     let mut ids = Vec::new();
     for i in 0..5 {
         let recorded = log
@@ -853,7 +888,7 @@ both_backends!(the_export_streams_the_events_of_a_time_range,);
 async fn the_export_streams_the_events_of_a_time_range(backend: Backend) {
     let app = spawn_app(backend).await;
     let version = version(&app).await;
-    let log = ConsentLog::start(app.db.clone());
+    let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
     let before = Timestamp::now();
     for i in 0..3 {
         log.record(event(&version, &format!("export-{i:06}"), i == 1))

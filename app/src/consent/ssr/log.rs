@@ -6,19 +6,50 @@ use crate::{
     consent::{Action, Choices, IdempotencyKey, Method, SubjectId},
     db::{Backend, Db, decode_error},
     i18n::Locale,
+    revisions::ssr::in_force_ids,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{Row, any::AnyRow};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
 /// The hash a chain starts from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-/// How many queued events one transaction commits at most.
-const MAX_BATCH: usize = 256;
+/// How many queued events one transaction commits at most: 1 to 1024, 256 by default. Lower
+/// bounds how long one instance holds the chain's lock; 1 commits every event on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "usize")]
+pub struct BatchLimit(usize);
 
-/// An event to record. The server stamps the time and chains it.
+impl BatchLimit {
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl Default for BatchLimit {
+    fn default() -> Self {
+        BatchLimit(256)
+    }
+}
+
+impl TryFrom<usize> for BatchLimit {
+    type Error = String;
+
+    fn try_from(events: usize) -> Result<Self, Self::Error> {
+        if (1..=1024).contains(&events) {
+            Ok(BatchLimit(events))
+        } else {
+            Err(format!(
+                "{events} is out of range; a transaction may commit 1 to 1024 events"
+            ))
+        }
+    }
+}
+
+/// An event to record. The log stamps the time, adds the policy revisions in force then, and
+/// chains it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewEvent {
     pub subject: SubjectId,
@@ -28,7 +59,6 @@ pub struct NewEvent {
     pub configuration_version: String,
     /// The exact banner text shown; stored once by its SHA-256.
     pub banner_text: String,
-    pub revisions: Vec<i64>,
     pub locale: Locale,
     pub user_agent: String,
     pub ip_prefix: String,
@@ -68,6 +98,9 @@ pub struct Recorded {
 pub enum RecordError {
     #[error("the consent log is not running")]
     Stopped,
+    /// The event is about a configuration no longer in force.
+    #[error("configuration {current} is in force")]
+    Outdated { current: String },
     #[error("the consent event could not be stored: {0}")]
     Database(String),
 }
@@ -134,9 +167,9 @@ pub struct ConsentLog {
 }
 
 impl ConsentLog {
-    pub fn start(db: Db) -> Self {
-        let (queue, requests) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_batches(db, requests));
+    pub fn start(db: Db, limit: BatchLimit) -> Self {
+        let (queue, requests) = mpsc::channel(4 * limit.get());
+        tokio::spawn(write_batches(db, requests, limit.get()));
         ConsentLog { queue }
     }
 
@@ -150,13 +183,23 @@ impl ConsentLog {
     }
 }
 
-async fn write_batches(db: Db, mut requests: mpsc::Receiver<(NewEvent, Reply)>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while requests.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match commit_batch(&db, &batch).await {
-            Ok(results) => {
+async fn write_batches(db: Db, mut requests: mpsc::Receiver<(NewEvent, Reply)>, limit: usize) {
+    let mut batch = Vec::with_capacity(limit);
+    // Banners are immutable and nearly every event repeats one: a banner known to be stored is
+    // not written again.
+    let mut stored_banners = HashSet::new();
+    while requests.recv_many(&mut batch, limit).await > 0 {
+        let started = std::time::Instant::now();
+        match commit_batch(&db, &batch, &stored_banners).await {
+            Ok((results, banners)) => {
+                tracing::debug!(
+                    events = batch.len(),
+                    elapsed = ?started.elapsed(),
+                    "consent batch committed"
+                );
+                stored_banners.extend(banners);
                 for ((_, reply), result) in batch.drain(..).zip(results) {
-                    let _ = reply.send(Ok(result));
+                    let _ = reply.send(result);
                 }
             }
             Err(error) => {
@@ -169,7 +212,30 @@ async fn write_batches(db: Db, mut requests: mpsc::Receiver<(NewEvent, Reply)>) 
     }
 }
 
-async fn commit_batch(db: &Db, batch: &[(NewEvent, Reply)]) -> Result<Vec<Recorded>, sqlx::Error> {
+/// Rows per multi-row `INSERT`: 14 parameters each stays far below either backend's limit
+/// (SQLite 32,766, PostgreSQL 65,535).
+const ROWS_PER_INSERT: usize = 128;
+
+/// What becomes of one queued event within its batch.
+enum Outcome {
+    /// Recorded now; its id is known once the batch is inserted.
+    New(Event),
+    /// The answer recorded earlier for the same idempotency key.
+    Replay(Event),
+    /// A retry within this batch of the event at this index.
+    ReplayOf(usize),
+    Refused(RecordError),
+}
+
+/// Commits `batch` in one transaction, extending the chain event by event. The statements
+/// per batch are few and do not grow with its size (earlier keys are looked up at once, rows
+/// inserted many per statement), which is what lets one writer keep up with many requests.
+/// Returns each request's outcome and the banners this transaction stored.
+async fn commit_batch(
+    db: &Db,
+    batch: &[(NewEvent, Reply)],
+    stored_banners: &HashSet<String>,
+) -> Result<(Vec<Result<Recorded, RecordError>>, Vec<String>), sqlx::Error> {
     let mut tx = db.writer().begin().await?;
     if db.backend() == Backend::Postgres {
         // Instances sharing the database take turns to extend the one chain.
@@ -177,46 +243,54 @@ async fn commit_batch(db: &Db, batch: &[(NewEvent, Reply)]) -> Result<Vec<Record
             .execute(&mut *tx)
             .await?;
     }
-    let mut prev_hash: String =
-        sqlx::query_scalar("SELECT hash FROM consent_events ORDER BY id DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?
-            .unwrap_or_else(|| GENESIS.to_owned());
-    let mut in_batch: HashMap<&str, Event> = HashMap::new();
-    let mut results = Vec::with_capacity(batch.len());
-    for (new, _) in batch {
+    // The configuration in force is read in the transaction that records, so an event can
+    // never name a configuration replaced before it was stored. (One statement: every round
+    // trip to the database delays every request waiting in this batch.)
+    let (last_hash, in_force_configuration): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT hash FROM consent_events ORDER BY id DESC LIMIT 1),
+                (SELECT version FROM consent_configuration_activations ORDER BY id DESC LIMIT 1)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut prev_hash = last_hash.unwrap_or_else(|| GENESIS.to_owned());
+    let in_force_configuration = in_force_configuration.unwrap_or_default();
+    let mut earlier = recorded_with_keys(&mut tx, db.backend(), batch).await?;
+    let recorded_at = Timestamp::now();
+    let mut in_force_revisions: HashMap<Locale, serde_json::Value> = HashMap::new();
+    let mut first_in_batch: HashMap<&str, usize> = HashMap::new();
+    let mut new_banners: Vec<(String, &NewEvent)> = Vec::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (index, (new, _)) in batch.iter().enumerate() {
         let key = new.idempotency_key.as_str();
-        if let Some(first) = in_batch.get(key) {
-            results.push(Recorded {
-                event: first.clone(),
-                replayed: true,
-            });
+        if let Some(&first) = first_in_batch.get(key) {
+            outcomes.push(Outcome::ReplayOf(first));
             continue;
         }
-        let existing = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM consent_events WHERE idempotency_key = $1"
-        ))
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = existing {
-            results.push(Recorded {
-                event: event_from_row(&row)?,
-                replayed: true,
-            });
+        if let Some(event) = earlier.remove(key) {
+            outcomes.push(Outcome::Replay(event));
             continue;
         }
+        if new.configuration_version != in_force_configuration {
+            outcomes.push(Outcome::Refused(RecordError::Outdated {
+                current: in_force_configuration.clone(),
+            }));
+            continue;
+        }
+        let revisions = match in_force_revisions.get(&new.locale) {
+            Some(revisions) => revisions.clone(),
+            None => {
+                let ids = in_force_ids(&mut *tx, new.locale, recorded_at).await?;
+                let revisions = serde_json::Value::from(ids);
+                in_force_revisions.insert(new.locale, revisions.clone());
+                revisions
+            }
+        };
         let banner_sha256 = hex::encode(Sha256::digest(new.banner_text.as_bytes()));
-        sqlx::query(
-            "INSERT INTO consent_banners (sha256, configuration_version, locale, text)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
-        )
-        .bind(&banner_sha256)
-        .bind(&new.configuration_version)
-        .bind(new.locale.as_str())
-        .bind(&new.banner_text)
-        .execute(&mut *tx)
-        .await?;
+        if !stored_banners.contains(&banner_sha256)
+            && !new_banners.iter().any(|(other, _)| *other == banner_sha256)
+        {
+            new_banners.push((banner_sha256.clone(), new));
+        }
         let mut event = Event {
             id: 0,
             subject: new.subject.to_string(),
@@ -225,48 +299,155 @@ async fn commit_batch(db: &Db, batch: &[(NewEvent, Reply)]) -> Result<Vec<Record
             method: new.method.as_str().to_owned(),
             configuration_version: new.configuration_version.clone(),
             banner_sha256,
-            revisions: serde_json::to_value(&new.revisions).unwrap_or_default(),
+            revisions,
             locale: new.locale.as_str().to_owned(),
-            recorded_at: Timestamp::now(),
+            recorded_at,
             user_agent: new.user_agent.clone(),
             ip_prefix: new.ip_prefix.clone(),
             idempotency_key: key.to_owned(),
-            prev_hash: prev_hash.clone(),
+            prev_hash: std::mem::take(&mut prev_hash),
             hash: String::new(),
         };
         event.hash = chain_hash(&event);
-        event.id = sqlx::query_scalar(
+        prev_hash.clone_from(&event.hash);
+        first_in_batch.insert(key, index);
+        outcomes.push(Outcome::New(event));
+    }
+    for (sha256, new) in &new_banners {
+        sqlx::query(
+            "INSERT INTO consent_banners (sha256, configuration_version, locale, text)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(sha256)
+        .bind(&new.configuration_version)
+        .bind(new.locale.as_str())
+        .bind(&new.banner_text)
+        .execute(&mut *tx)
+        .await?;
+    }
+    insert_events(&mut tx, db.backend(), &mut outcomes).await?;
+    tx.commit().await?;
+
+    let results = (0..outcomes.len())
+        .map(|index| match &outcomes[index] {
+            Outcome::New(event) => Ok(Recorded {
+                event: event.clone(),
+                replayed: false,
+            }),
+            Outcome::Replay(event) => Ok(Recorded {
+                event: event.clone(),
+                replayed: true,
+            }),
+            // Only a new event is recorded as the first with its key.
+            Outcome::ReplayOf(first) => match &outcomes[*first] {
+                Outcome::New(event) => Ok(Recorded {
+                    event: event.clone(),
+                    replayed: true,
+                }),
+                _ => Err(RecordError::Database(
+                    "a retry lost its first event".to_owned(),
+                )),
+            },
+            Outcome::Refused(error) => Err(error.clone()),
+        })
+        .collect();
+    let banners = new_banners.into_iter().map(|(sha256, _)| sha256).collect();
+    Ok((results, banners))
+}
+
+/// The events already recorded under the batch's idempotency keys, by key.
+async fn recorded_with_keys(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    batch: &[(NewEvent, Reply)],
+) -> Result<HashMap<String, Event>, sqlx::Error> {
+    let placeholders = placeholders(backend, 0, batch.len());
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM consent_events WHERE idempotency_key IN ({placeholders})"
+    );
+    let mut query = sqlx::query(&sql);
+    for (new, _) in batch {
+        query = query.bind(new.idempotency_key.as_str());
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    rows.iter()
+        .map(|row| event_from_row(row).map(|event| (event.idempotency_key.clone(), event)))
+        .collect()
+}
+
+/// `count` parameter placeholders after the first `skip`. SQLite gets anonymous `?`: it finds
+/// a numbered one by a linear search, which makes binding a long statement quadratic.
+fn placeholders(backend: Backend, skip: usize, count: usize) -> String {
+    let each: Vec<String> = match backend {
+        Backend::Sqlite => vec!["?".to_owned(); count],
+        Backend::Postgres => (skip + 1..=skip + count).map(|n| format!("${n}")).collect(),
+    };
+    each.join(", ")
+}
+
+/// Inserts the new events, many rows per statement, and gives each its id.
+async fn insert_events(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    outcomes: &mut [Outcome],
+) -> Result<(), sqlx::Error> {
+    let mut fresh: Vec<&mut Event> = outcomes
+        .iter_mut()
+        .filter_map(|outcome| match outcome {
+            Outcome::New(event) => Some(event),
+            _ => None,
+        })
+        .collect();
+    let mut last_id = 0;
+    for chunk in fresh.chunks_mut(ROWS_PER_INSERT) {
+        let rows = (0..chunk.len())
+            .map(|row| format!("({})", placeholders(backend, row * 14, 14)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
             "INSERT INTO consent_events (subject_id, action, choices, method,
                  configuration_version, banner_sha256, revisions, locale, recorded_at,
                  user_agent, ip_prefix, idempotency_key, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             RETURNING id",
-        )
-        .bind(&event.subject)
-        .bind(&event.action)
-        .bind(event.choices.to_string())
-        .bind(&event.method)
-        .bind(&event.configuration_version)
-        .bind(&event.banner_sha256)
-        .bind(event.revisions.to_string())
-        .bind(&event.locale)
-        .bind(event.recorded_at.as_millis())
-        .bind(&event.user_agent)
-        .bind(&event.ip_prefix)
-        .bind(&event.idempotency_key)
-        .bind(&event.prev_hash)
-        .bind(&event.hash)
-        .fetch_one(&mut *tx)
-        .await?;
-        prev_hash = event.hash.clone();
-        in_batch.insert(key, event.clone());
-        results.push(Recorded {
-            event,
-            replayed: false,
-        });
+             VALUES {rows} RETURNING id, hash"
+        );
+        let mut query = sqlx::query(&sql);
+        for event in chunk.iter() {
+            query = query
+                .bind(&event.subject)
+                .bind(&event.action)
+                .bind(event.choices.to_string())
+                .bind(&event.method)
+                .bind(&event.configuration_version)
+                .bind(&event.banner_sha256)
+                .bind(event.revisions.to_string())
+                .bind(&event.locale)
+                .bind(event.recorded_at.as_millis())
+                .bind(&event.user_agent)
+                .bind(&event.ip_prefix)
+                .bind(&event.idempotency_key)
+                .bind(&event.prev_hash)
+                .bind(&event.hash);
+        }
+        // Neither backend promises RETURNING in VALUES order: match the ids by unique hash.
+        let ids: HashMap<String, i64> = query
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("hash")?, row.try_get("id")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        for event in chunk.iter_mut() {
+            event.id = *ids.get(&event.hash).ok_or(sqlx::Error::RowNotFound)?;
+            // The chain is verified in id order: refuse to commit one that would not verify.
+            if event.id <= last_id {
+                return Err(sqlx::Error::Protocol(format!(
+                    "consent event ids were not assigned in chain order ({} after {last_id})",
+                    event.id
+                )));
+            }
+            last_id = event.id;
+        }
     }
-    tx.commit().await?;
-    Ok(results)
+    Ok(())
 }
 
 /// What re-walking the chain found.

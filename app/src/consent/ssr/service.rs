@@ -9,8 +9,10 @@ use crate::{
     clock::Timestamp,
     consent::{Choices, ConsentLifetime, SubjectId},
     db::{Db, decode_error},
-    inventory::{Inventory, ssr::active},
-    revisions::ssr::in_force_ids,
+    inventory::{
+        Inventory,
+        ssr::{ActiveCache, active},
+    },
 };
 use axum::http::{HeaderMap, header};
 use std::{collections::BTreeMap, net::SocketAddr};
@@ -19,6 +21,7 @@ use std::{collections::BTreeMap, net::SocketAddr};
 #[derive(Clone, Debug)]
 pub struct ConsentService {
     pub log: ConsentLog,
+    pub configuration: ActiveCache,
     pub key: SigningKey,
     pub lifetime: ConsentLifetime,
     /// Whether cookies get `Secure` (the site is served over HTTPS).
@@ -137,7 +140,11 @@ impl ConsentService {
         origin: &Origin,
         submission: &Submission,
     ) -> Result<Applied, ApplyError> {
-        let configuration = active(db).await?.ok_or(ApplyError::NoInventory)?;
+        let configuration = self
+            .configuration
+            .get(db, &submission.configuration_version)
+            .await?
+            .ok_or(ApplyError::NoInventory)?;
         let choices = resolve(&configuration.inventory, &configuration.version, submission)?;
         let standing = self.standing(origin.cookie.as_deref(), &configuration.version);
         let previous = standing.chosen();
@@ -152,7 +159,6 @@ impl ConsentService {
             method: submission.method,
             configuration_version: configuration.version.clone(),
             banner_text: banner_text(&configuration.inventory, submission.locale),
-            revisions: in_force_ids(db, submission.locale, Timestamp::now()).await?,
             locale: submission.locale,
             user_agent: origin.user_agent.clone(),
             ip_prefix: origin.ip_prefix.clone(),
@@ -185,7 +191,6 @@ impl ConsentService {
             method: crate::consent::Method::Gpc,
             configuration_version: configuration.version.clone(),
             banner_text: banner_text(&configuration.inventory, locale),
-            revisions: in_force_ids(db, locale, Timestamp::now()).await?,
             locale,
             user_agent: origin.user_agent.clone(),
             ip_prefix: origin.ip_prefix.clone(),
@@ -204,7 +209,14 @@ impl ConsentService {
         inventory: &Inventory,
         gpc_only: bool,
     ) -> Result<Applied, ApplyError> {
-        let recorded = self.log.record(event).await?;
+        let recorded = match self.log.record(event).await {
+            Ok(recorded) => recorded,
+            Err(RecordError::Outdated { current }) => {
+                self.configuration.forget();
+                return Err(SubmissionError::Outdated { current }.into());
+            }
+            Err(error) => return Err(error.into()),
+        };
         // A retry answers with what the first request recorded, so the cookie matches it.
         let choices: Choices =
             serde_json::from_value(recorded.event.choices.clone()).unwrap_or_default();

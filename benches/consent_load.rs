@@ -1,0 +1,599 @@
+//! Load benchmark for consent writes: the optimised `charter` binary on loopback, driven by
+//! keep-alive connections that each send one request after another.
+//!
+//! For each backend (SQLite in a temporary directory; PostgreSQL in a database of its own when
+//! `TEST_DATABASE_URL` is set or a server answers on 127.0.0.1:5432) it starts a fresh server and
+//! measures, in one run, `GET /healthz` and then `POST /api/consent` with group commit (the
+//! default batch limit); then, on another fresh server and database, `POST /api/consent` with one
+//! commit per event (`CHARTER_CONSENT_BATCH_LIMIT=1`), the design group commit replaces. Consent
+//! requests carry no cookie, so every one records an event for a new subject. After each consent
+//! run the stored events must equal the 2xx answers and the chain must verify: an acknowledged
+//! event that is missing fails the benchmark.
+//!
+//! ```sh
+//! cargo bench --bench consent_load -- [--seconds 10] [--connections 64] [--only sqlite|postgres]
+//! ```
+
+use app::{
+    consent::ssr::{ChainReport, verify_chain},
+    db::{DatabaseUrl, Db},
+    inventory::ssr::active,
+};
+use sqlx::Connection;
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, ExitCode, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::task::JoinSet;
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+struct Settings {
+    duration: Duration,
+    connections: usize,
+    sqlite: bool,
+    postgres: bool,
+}
+
+impl Settings {
+    /// `cargo bench` adds `--bench`; anything else unknown is a mistake worth naming.
+    fn from_args() -> Result<Self, String> {
+        let mut settings = Settings {
+            duration: Duration::from_secs(10),
+            connections: 64,
+            sqlite: true,
+            postgres: true,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |name: &str| -> Result<u64, String> {
+                args.next()
+                    .and_then(|value| value.parse().ok())
+                    .filter(|&value| value > 0)
+                    .ok_or_else(|| format!("{name} needs a positive whole number"))
+            };
+            match arg.as_str() {
+                "--bench" => {}
+                "--seconds" => settings.duration = Duration::from_secs(number("--seconds")?),
+                "--connections" => settings.connections = number("--connections")? as usize,
+                "--only" => match args.next().as_deref() {
+                    Some("sqlite") => settings.postgres = false,
+                    Some("postgres") => settings.sqlite = false,
+                    _ => return Err("--only needs sqlite or postgres".to_owned()),
+                },
+                other => return Err(format!("unknown argument {other}")),
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// A database the benchmark owns for one server's lifetime.
+enum Database {
+    Sqlite {
+        dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl Database {
+    fn sqlite() -> Self {
+        Database::Sqlite {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    async fn postgres(admin_url: &str) -> Self {
+        let name = format!(
+            "charter_load_{}",
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .get(..12)
+                .unwrap_or("x")
+        );
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::Executor::execute(&mut admin, format!(r#"CREATE DATABASE "{name}""#).as_str())
+            .await
+            .expect("create the benchmark database");
+        let mut url = url::Url::parse(admin_url).expect("PostgreSQL URL");
+        url.set_path(&name);
+        Database::Postgres {
+            admin_url: admin_url.to_owned(),
+            name,
+            url: url.to_string(),
+        }
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Database::Sqlite { dir } => {
+                format!("sqlite:{}", dir.path().join("charter.db").display())
+            }
+            Database::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    fn working_dir(&self) -> &Path {
+        match self {
+            Database::Sqlite { dir } => dir.path(),
+            Database::Postgres { .. } => Path::new("."),
+        }
+    }
+
+    async fn drop(self) {
+        if let Database::Postgres {
+            admin_url, name, ..
+        } = self
+        {
+            let dropped = async {
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+                sqlx::Executor::execute(
+                    &mut admin,
+                    format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str(),
+                )
+                .await
+            }
+            .await;
+            if let Err(error) = dropped {
+                eprintln!("could not drop the benchmark database {name}: {error}");
+            }
+        }
+    }
+}
+
+/// A running `charter` process.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(database: &Database, batch_limit: Option<usize>) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_charter"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .current_dir(database.working_dir())
+            .env("DATABASE_URL", database.url())
+            .env("CHARTER_ADDR", "127.0.0.1:0")
+            // CHARTER_LOG=info,app::consent=debug shows every batch the writer commits.
+            .env(
+                "CHARTER_LOG",
+                std::env::var("CHARTER_LOG").unwrap_or_else(|_| "info,sqlx=warn".to_owned()),
+            )
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(limit) = batch_limit {
+            command.env("CHARTER_CONSENT_BATCH_LIMIT", limit.to_string());
+        }
+        let mut child = command.spawn().expect("start charter");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let listening = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .inspect(|line| eprintln!("  charter: {line}"))
+            .find(|line| line.contains("Charter is listening"))
+            .expect("the server reports its address");
+        let addr = listening
+            .split("addr=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("address in the log line")
+            .to_owned();
+        // Keep reading, so the server never blocks on a full pipe, and show what it reports.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                eprintln!("  charter: {line}");
+            }
+        });
+        Server {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+
+    /// The largest resident set the process has had (`VmHWM`), in MiB.
+    fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+            .map_or(f64::NAN, |kib| kib / 1024.0)
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one run of requests got back.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    successes: u64,
+    failures: Vec<String>,
+    elapsed: Duration,
+}
+
+impl Tally {
+    fn merge(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.successes += other.successes;
+        self.failures.extend(other.failures);
+    }
+
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile_ms(&mut self, fraction: f64) -> f64 {
+        self.latencies.sort_unstable();
+        let index = ((self.latencies.len() as f64 * fraction) as usize)
+            .min(self.latencies.len().saturating_sub(1));
+        self.latencies
+            .get(index)
+            .map_or(f64::NAN, |latency| latency.as_secs_f64() * 1000.0)
+    }
+}
+
+/// Which request a run sends.
+#[derive(Clone)]
+enum Load {
+    Health,
+    Consent {
+        configuration_version: String,
+        optional_categories: Vec<String>,
+        run: String,
+    },
+}
+
+impl Load {
+    fn request(
+        &self,
+        client: &reqwest::Client,
+        base: &str,
+        worker: usize,
+        n: u64,
+    ) -> reqwest::RequestBuilder {
+        match self {
+            Load::Health => client.get(format!("{base}/healthz")),
+            Load::Consent {
+                configuration_version,
+                optional_categories,
+                run,
+            } => {
+                let mut body = serde_json::json!({
+                    "configuration_version": configuration_version,
+                    "idempotency_key": format!("{run}-{worker}-{n}"),
+                });
+                // Every third visitor customises, ticking every other category.
+                match n % 3 {
+                    0 => body["method"] = "accept_all".into(),
+                    1 => body["method"] = "reject_all".into(),
+                    _ => {
+                        body["method"] = "custom".into();
+                        body["choices"] = optional_categories
+                            .iter()
+                            .enumerate()
+                            .map(|(i, key)| (key.clone(), serde_json::Value::from(i % 2 == 0)))
+                            .collect::<serde_json::Map<_, _>>()
+                            .into();
+                    }
+                }
+                client
+                    .post(format!("{base}/api/consent"))
+                    .header("user-agent", "charter-consent-load/1")
+                    .json(&body)
+            }
+        }
+    }
+
+    /// `connections` workers, each sending one request after another until `duration` is up.
+    /// A request in flight at the deadline is awaited and counted, so every answer is known.
+    async fn drive(&self, base: &str, connections: usize, duration: Duration) -> Tally {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(connections)
+            .build()
+            .expect("HTTP client");
+        let started = Instant::now();
+        let deadline = started + duration;
+        let mut workers = JoinSet::new();
+        for worker in 0..connections {
+            let (load, client, base) = (self.clone(), client.clone(), Arc::<str>::from(base));
+            workers.spawn(async move {
+                let mut tally = Tally::default();
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    let answer = load.request(&client, &base, worker, n).send().await;
+                    n += 1;
+                    match answer {
+                        Ok(response) => {
+                            let status = response.status();
+                            let body = response.text().await.unwrap_or_default();
+                            tally.latencies.push(sent.elapsed());
+                            if status.is_success() {
+                                tally.successes += 1;
+                            } else {
+                                tally.failures.push(format!("{status}: {body}"));
+                            }
+                        }
+                        Err(error) => tally.failures.push(error.to_string()),
+                    }
+                }
+                tally
+            });
+        }
+        let mut total = Tally::default();
+        while let Some(tally) = workers.join_next().await {
+            total.merge(tally.expect("worker"));
+        }
+        total.elapsed = started.elapsed();
+        total
+    }
+}
+
+/// One line of the report.
+struct Row {
+    label: String,
+    rate: f64,
+    p50: f64,
+    p99: f64,
+    successes: u64,
+    stored: Option<i64>,
+    rss: f64,
+}
+
+fn print_rows(backend: &str, rows: &[Row]) {
+    println!(
+        "\n{backend:<10} {:<34} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9}",
+        "run", "req/s", "p50 ms", "p99 ms", "2xx", "stored", "peak RSS"
+    );
+    for row in rows {
+        let stored = row.stored.map_or("-".to_owned(), |n| n.to_string());
+        println!(
+            "{:<10} {:<34} {:>9.0} {:>8.2} {:>8.2} {:>8} {:>8} {:>6.1} MiB",
+            "", row.label, row.rate, row.p50, row.p99, row.successes, stored, row.rss
+        );
+    }
+}
+
+/// Runs `load` and, for consent, checks the log against what was acknowledged.
+async fn measure(
+    label: &str,
+    load: &Load,
+    server: &Server,
+    db: &Db,
+    settings: &Settings,
+    problems: &mut Vec<String>,
+) -> Row {
+    let mut tally = load
+        .drive(&server.base, settings.connections, settings.duration)
+        .await;
+    if let Some(first) = tally.failures.first() {
+        problems.push(format!(
+            "{label}: {} requests failed, the first with {first}",
+            tally.failures.len()
+        ));
+    }
+    let stored = match load {
+        Load::Health => None,
+        Load::Consent { .. } => {
+            let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consent_events")
+                .fetch_one(db.reader())
+                .await
+                .expect("count the stored events");
+            if u64::try_from(stored).ok() != Some(tally.successes) {
+                problems.push(format!(
+                    "{label}: {} answers were 2xx but {stored} events are stored",
+                    tally.successes
+                ));
+            }
+            match verify_chain(db).await.expect("verify the chain") {
+                ChainReport::Intact { .. } => {}
+                broken => problems.push(format!("{label}: the chain is broken: {broken:?}")),
+            }
+            Some(stored)
+        }
+    };
+    Row {
+        label: label.to_owned(),
+        rate: tally.rate(),
+        p50: tally.percentile_ms(0.50),
+        p99: tally.percentile_ms(0.99),
+        successes: tally.successes,
+        stored,
+        rss: server.peak_rss_mib(),
+    }
+}
+
+async fn consent_load(db: &Db, run: &str) -> Load {
+    let configuration = active(db)
+        .await
+        .expect("read the inventory")
+        .expect("an inventory in force");
+    Load::Consent {
+        configuration_version: configuration.version,
+        optional_categories: configuration
+            .inventory
+            .optional()
+            .map(|category| category.key.to_string())
+            .collect(),
+        run: run.to_owned(),
+    }
+}
+
+async fn open(database: &Database) -> Db {
+    let url: DatabaseUrl = database.url().parse().expect("database URL");
+    Db::connect(&url).await.expect("open the database")
+}
+
+/// Healthz and group-committed consent on one server; one commit per event on another.
+/// Returns the `/healthz`, group-commit and commit-per-event rows.
+async fn bench_backend(
+    make_database: impl AsyncFn() -> Database,
+    settings: &Settings,
+    problems: &mut Vec<String>,
+) -> [Row; 3] {
+    let database = make_database().await;
+    let server = Server::start(&database, None);
+    let db = open(&database).await;
+    let consent = consent_load(&db, "group").await;
+    let health = measure(
+        "GET /healthz",
+        &Load::Health,
+        &server,
+        &db,
+        settings,
+        problems,
+    )
+    .await;
+    let grouped = measure(
+        "POST /api/consent (group commit)",
+        &consent,
+        &server,
+        &db,
+        settings,
+        problems,
+    )
+    .await;
+    db.close().await;
+    server.stop();
+    database.drop().await;
+
+    let database = make_database().await;
+    let server = Server::start(&database, Some(1));
+    let db = open(&database).await;
+    let consent = consent_load(&db, "single").await;
+    let single = measure(
+        "POST /api/consent (commit per event)",
+        &consent,
+        &server,
+        &db,
+        settings,
+        problems,
+    )
+    .await;
+    db.close().await;
+    server.stop();
+    database.drop().await;
+    [health, grouped, single]
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+async fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
+    match sqlx::PgConnection::connect(&url).await {
+        Ok(connection) => {
+            let _ = connection.close().await;
+            Some(url)
+        }
+        Err(error) => {
+            eprintln!("PostgreSQL skipped: cannot connect to {url}: {error}");
+            None
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::from_args() {
+        Ok(settings) => settings,
+        Err(problem) => {
+            eprintln!("error: {problem}");
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "consent load: {} connections, {} s per run, binary {}",
+        settings.connections,
+        settings.duration.as_secs(),
+        env!("CARGO_BIN_EXE_charter")
+    );
+    let mut problems = Vec::new();
+    let mut targets = Vec::new();
+
+    if settings.sqlite {
+        let sqlite = bench_backend(async || Database::sqlite(), &settings, &mut problems).await;
+        print_rows("SQLite", &sqlite);
+        let [health, grouped, single] = &sqlite;
+        let share = grouped.rate / health.rate;
+        targets.push(format!(
+            "SQLite: consent at {:.1}% of the /healthz rate (target at least 15%): {}",
+            share * 100.0,
+            verdict(share >= 0.15)
+        ));
+        targets.push(format!(
+            "SQLite: consent p99 {:.2} ms (target under 25 ms): {}",
+            grouped.p99,
+            verdict(grouped.p99 < 25.0)
+        ));
+        targets.push(format!(
+            "SQLite: group commit {:.1}x the commit-per-event rate",
+            grouped.rate / single.rate
+        ));
+    }
+
+    let postgres = if settings.postgres {
+        postgres_admin_url().await
+    } else {
+        None
+    };
+    if let Some(admin_url) = postgres {
+        let postgres = bench_backend(
+            async || Database::postgres(&admin_url).await,
+            &settings,
+            &mut problems,
+        )
+        .await;
+        print_rows("PostgreSQL", &postgres);
+        let [health, grouped, single] = &postgres;
+        let speedup = grouped.rate / single.rate;
+        targets.push(format!(
+            "PostgreSQL: consent at {:.1}% of the /healthz rate, p99 {:.2} ms",
+            grouped.rate / health.rate * 100.0,
+            grouped.p99
+        ));
+        targets.push(format!(
+            "PostgreSQL: group commit {speedup:.1}x the commit-per-event rate (target at least 2x): {}",
+            verdict(speedup >= 2.0)
+        ));
+    }
+
+    println!();
+    for target in &targets {
+        println!("{target}");
+    }
+    if problems.is_empty() {
+        println!("evidence: every acknowledged event is stored and every chain verifies");
+        ExitCode::SUCCESS
+    } else {
+        for problem in &problems {
+            eprintln!("error: {problem}");
+        }
+        ExitCode::FAILURE
+    }
+}
