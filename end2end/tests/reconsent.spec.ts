@@ -1,0 +1,71 @@
+import { expect, test as base, type BrowserContext, type Page } from "@playwright/test";
+import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { binary, isolated } from "../servers";
+import { open } from "./helpers";
+
+// This spec changes the cookie inventory in force, so it runs against a server of its own.
+const test = base.extend<{ server: (typeof isolated)[string] }>({
+  server: async ({}, use, testInfo) => use(isolated[testInfo.project.name]),
+  baseURL: async ({ server }, use) => use(server.url),
+});
+
+const banner = (page: Page) => page.getByRole("region", { name: "Cookies on this site" });
+
+/** The consent cookie's payload (base64url JSON before the signature): version and choices. */
+async function consent(context: BrowserContext) {
+  const cookie = (await context.cookies()).find((c) => c.name === "charter_consent");
+  if (!cookie) return undefined;
+  const payload = JSON.parse(Buffer.from(cookie.value.split(".")[0], "base64url").toString("utf8"));
+  return { version: payload.v as string, choices: payload.c as Record<string, boolean> };
+}
+
+/** Imports the demo inventory with one more analytics service, as an operator would. */
+async function addAnalyticsService(server: (typeof isolated)[string], name: string) {
+  const demo = await readFile(path.resolve(__dirname, "../../src/demo/inventory.toml"), "utf8");
+  const file = path.join(os.tmpdir(), `charter-e2e-inventory-${name}.toml`);
+  const service = `
+[[categories.services]]
+name = "${name}"
+provider = "Quillstone AI Ltd"
+party = "first"
+cookies = ["${name}"]
+purpose = { en = "Records where visitors click.", de = "Erfasst, wohin Besucher klicken." }
+duration = { en = "30 days", de = "30 Tage" }
+`;
+  // The analytics category is followed by marketing: the new service goes at its end.
+  const marker = "[[categories]]\nkey = \"marketing\"";
+  await writeFile(file, demo.replace(marker, `${service}\n${marker}`));
+  const { stdout } = await promisify(execFile)(binary, ["inventory", "import", file], {
+    env: { ...process.env, ...server.env },
+  });
+  expect(stdout).toContain("now in force");
+}
+
+test("a changed cookie inventory asks again, saying why", async ({ page, context, server }, testInfo) => {
+  await open(page, "/", testInfo);
+  await banner(page).getByRole("button", { name: "Accept all" }).click();
+  await expect(banner(page)).toBeHidden();
+  await open(page, "/policies", testInfo);
+  await expect(banner(page)).toBeHidden();
+  const before = await consent(context);
+  expect(before?.choices).toEqual({ analytics: true, marketing: true, preferences: true });
+
+  const service = `qs_heatmap_${testInfo.project.name.replace(/\W/g, "")}_${Date.now()}`;
+  await addAnalyticsService(server, service);
+
+  await open(page, "/policies", testInfo);
+  await expect(banner(page)).toBeVisible();
+  await expect(banner(page)).toContainText("The cookies we use have changed since you last chose");
+  await expect(banner(page).getByRole("link", { name: "See what changed." })).toBeVisible();
+  await banner(page).locator("summary", { hasText: "Customise" }).click();
+  await expect(banner(page).getByText(service)).toBeVisible();
+  await banner(page).getByRole("button", { name: "Reject all" }).click();
+  await expect(banner(page)).toBeHidden();
+  const after = await consent(context);
+  expect(after?.version).not.toEqual(before?.version);
+  expect(after?.choices).toEqual({ analytics: false, marketing: false, preferences: false });
+});
