@@ -2,7 +2,19 @@
 
 use crate::{Application, config::Config, telemetry};
 use anyhow::Context;
-use app::{clock::Timestamp, consent::ssr as consent, inventory::ssr as inventory};
+use app::{
+    admin::{
+        Email, Role,
+        ssr::{accounts, password::NewPassword},
+    },
+    audit::{
+        AuditAction,
+        ssr::{self as audit, Actor},
+    },
+    clock::Timestamp,
+    consent::ssr as consent,
+    inventory::ssr as inventory,
+};
 use clap::{Parser, Subcommand};
 use std::{
     io::Write,
@@ -37,6 +49,24 @@ enum Command {
     Consent {
         #[command(subcommand)]
         command: ConsentCommand,
+    },
+    /// Admin accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an account. The password is asked for on the terminal, or read from the first
+    /// line of standard input when that is not a terminal.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// editor (drafts), publisher (publishes) or admin (everything).
+        #[arg(long, default_value = "admin")]
+        role: String,
     },
 }
 
@@ -91,6 +121,9 @@ impl Cli {
             Command::Consent {
                 command: ConsentCommand::Export { from, to, format },
             } => export_consent(&config, from.as_deref(), to.as_deref(), format).await,
+            Command::Admin {
+                command: AdminCommand::Create { email, role },
+            } => create_admin(&config, &email, &role).await,
         }
     }
 }
@@ -109,6 +142,53 @@ async fn import_inventory(config: &Config, file: &Path) -> anyhow::Result<()> {
     };
     println!("inventory {}: {outcome}", imported.version);
     Ok(())
+}
+
+async fn create_admin(config: &Config, email: &str, role: &str) -> anyhow::Result<()> {
+    let email: Email = email.parse().context("--email")?;
+    let role: Role = role.parse().context("--role")?;
+    let password: NewPassword = read_password()?
+        .parse()
+        .context("the account was not created")?;
+    let db = crate::open_database(config).await?;
+    let user = accounts::create(&db, &email, role, &password)
+        .await
+        .context("the account was not created")?;
+    let operator = Actor {
+        user_id: None,
+        name: "command line".to_owned(),
+        ip: "local".to_owned(),
+        user_agent: "charter admin create".to_owned(),
+    };
+    audit::record(
+        db.writer(),
+        &operator,
+        AuditAction::UserCreated,
+        user.email.as_str(),
+        role.as_str(),
+    )
+    .await?;
+    println!("created {} account {}", role.as_str(), user.email);
+    Ok(())
+}
+
+/// The new password: typed twice on a terminal without echo, or the first line of standard
+/// input (for scripts).
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 12 characters): ")?;
+        let again = rpassword::prompt_password("The same password again: ")?;
+        anyhow::ensure!(
+            first == again,
+            "the two passwords differ; nothing was created"
+        );
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
 }
 
 async fn verify_consent_log(config: &Config) -> anyhow::Result<()> {

@@ -2,7 +2,10 @@
 //! banner and for embedding) and `POST /cookies/consent` (the banner as a plain form, answered
 //! 303 back to the page it was on). Both apply the choice through the one `ConsentService`.
 
-use crate::locale::negotiate;
+use crate::{
+    forms::{cross_site, local_path},
+    locale::negotiate,
+};
 use app::{
     consent::{
         Choices, IdempotencyKey, Method,
@@ -22,6 +25,10 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, net::SocketAddr};
+
+/// Why a choice posted from another site's page is refused: it must not record a choice the
+/// visitor never made here.
+const CROSS_SITE_REFUSED: &str = "cross-site consent submissions are refused";
 
 /// The largest body either endpoint reads.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -64,8 +71,8 @@ pub async fn api(
     headers: HeaderMap,
     body: Result<Json<ApiRequest>, JsonRejection>,
 ) -> Response {
-    if let Some(refused) = cross_site(&headers) {
-        return api_error(StatusCode::FORBIDDEN, refused);
+    if cross_site(&headers) {
+        return api_error(StatusCode::FORBIDDEN, CROSS_SITE_REFUSED);
     }
     let request = match body {
         Ok(Json(request)) => request,
@@ -183,8 +190,8 @@ pub async fn form(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Some(refused) = cross_site(&headers) {
-        return (StatusCode::FORBIDDEN, refused).into_response();
+    if cross_site(&headers) {
+        return (StatusCode::FORBIDDEN, CROSS_SITE_REFUSED).into_response();
     }
     let field = |name: &str| {
         fields
@@ -192,7 +199,7 @@ pub async fn form(
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
     };
-    let return_to = local_path(field("return_to"));
+    let return_to = local_path(field("return_to")).unwrap_or_else(|| "/".to_owned());
     let bad = |message: String| (StatusCode::BAD_REQUEST, message).into_response();
     let method: Method = match field("method").unwrap_or_default().parse() {
         Ok(method) => method,
@@ -267,31 +274,6 @@ fn with_cookies(mut response: Response, applied: &Applied) -> Response {
     response
 }
 
-/// A browser names the page a POST comes from in `Origin`; one from another site must not
-/// record a choice the visitor never made here.
-fn cross_site(headers: &HeaderMap) -> Option<&'static str> {
-    let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest)?;
-    (origin_host != host).then_some("cross-site consent submissions are refused")
-}
-
-/// Where to send the visitor back to: a path on this site, never another site.
-fn local_path(return_to: Option<&str>) -> String {
-    match return_to {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && path.len() <= 2048
-                && !path.chars().any(char::is_control) =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
 fn explain(rejection: &JsonRejection) -> String {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => {
@@ -310,45 +292,5 @@ fn explain(rejection: &JsonRejection) -> String {
             format!("the body may have at most {MAX_BODY_BYTES} bytes")
         }
         other => other.body_text(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_local_paths_are_returned_to() {
-        assert_eq!(
-            local_path(Some("/policies/privacy?x=1")),
-            "/policies/privacy?x=1"
-        );
-        for bad in [
-            None,
-            Some(""),
-            Some("https://evil.example/"),
-            Some("//evil.example"),
-            Some("/\\evil"),
-            Some("/a\nb"),
-        ] {
-            assert_eq!(local_path(bad), "/", "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn cross_site_posts_are_refused() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_static("policies.example"));
-        assert_eq!(cross_site(&headers), None);
-        headers.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("https://policies.example"),
-        );
-        assert_eq!(cross_site(&headers), None);
-        headers.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("https://evil.example"),
-        );
-        assert!(cross_site(&headers).is_some());
     }
 }

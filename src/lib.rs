@@ -2,6 +2,7 @@
 //! `main.rs` only parses the command line; everything else lives here so tests can build the
 //! real application on port 0.
 
+pub mod admin;
 pub mod cli;
 pub mod comparisons;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod consent;
 pub mod demo;
 pub mod exports;
 pub mod feeds;
+pub mod forms;
 pub mod locale;
 pub mod router;
 pub mod shutdown;

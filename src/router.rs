@@ -39,6 +39,19 @@ pub fn router(state: AppState) -> Router {
             post(crate::consent::api).layer(DefaultBodyLimit::max(crate::consent::MAX_BODY_BYTES)),
         )
         .route("/cookies/receipts.json", get(crate::consent::receipts))
+        .route(
+            "/admin/sign-in",
+            post(crate::admin::sign_in).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/admin/sign-out",
+            post(crate::admin::sign_out).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/admin/sign-out-everywhere",
+            post(crate::admin::sign_out_everywhere)
+                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
         .route("/.well-known/gpc.json", get(crate::consent::gpc_json))
         .route(
             "/cookies/consent",

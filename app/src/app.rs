@@ -1,6 +1,7 @@
 //! The HTML shell and the root component with its routes.
 
 use crate::{
+    admin::pages::{AdminHomePage, SignInPage},
     comparisons::ComparisonPage,
     consent::{
         banner::ConsentBanner,
@@ -80,6 +81,8 @@ fn Layout() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/cookies/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/sign-in") view=SignInPage />
+                    <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
                     <Route path=path!("/cookies/receipts") view=ReceiptsPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/policies/:slug/v/:number")

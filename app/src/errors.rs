@@ -23,6 +23,10 @@ pub enum AppError {
     /// A comparison address that does not name two revision numbers.
     #[error("a comparison names two version numbers, like 2..3")]
     BadRange,
+    /// A page for signed-in admins asked for without a session; the response redirects to the
+    /// sign-in page.
+    #[error("sign in first")]
+    SignInRequired,
     #[error("internal error")]
     Internal,
     /// The request never reached the function (network, encoding) or its arguments were bad.
@@ -34,6 +38,8 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotFound | AppError::NoSuchRevision { .. } | AppError::BadRange => 404,
+            // The status `leptos_axum::redirect` gives, which the error page must not undo.
+            AppError::SignInRequired => 302,
             AppError::Internal => 500,
             AppError::Request(_) => 400,
         }
@@ -113,6 +119,13 @@ pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 <h1>{move_tr!("not-found-title")}</h1>
                 <p>{move_tr!("error-bad-range")}</p>
                 <p><a href="/">{move_tr!("error-back-home")}</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::SignInRequired => view! {
+            <section class="error-page">
+                <h1>{move_tr!("admin-sign-in-title")}</h1>
+                <p><a href="/admin/sign-in">{move_tr!("admin-sign-in")}</a></p>
             </section>
         }
         .into_any(),

@@ -5,7 +5,9 @@
 // Nested `view!` types of the policy pages exceed the default depth.
 #![recursion_limit = "256"]
 
+pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod clock;
 pub mod comparisons;
 pub mod consent;

@@ -185,3 +185,22 @@ cookie-table-party = Gesetzt von
 cookie-table-first = dieser Website
 cookie-table-third = einem Drittanbieter
 consent-gpc-honoured = Ihr Browser hat ein Global-Privacy-Control-Signal gesendet; wir werten es als Ablehnung von
+
+# Verwaltung
+admin-sign-in-title = Anmelden
+admin-email = E-Mail-Adresse
+admin-password = Passwort
+admin-sign-in = Anmelden
+admin-refused = E-Mail-Adresse oder Passwort ist falsch.
+admin-throttled = Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in { $minutes } Minuten erneut.
+admin-signed-out = Sie haben sich abgemeldet.
+admin-home-title = Verwaltung
+admin-signed-in-as = Angemeldet als { $email } ({ $role }).
+admin-sign-out = Abmelden
+admin-sign-out-everywhere = Überall abmelden
+admin-audit-title = Letzte Aktivitäten
+admin-audit-when = Wann
+admin-audit-who = Wer
+admin-audit-action = Aktion
+admin-audit-object = Objekt
+admin-audit-from = Von

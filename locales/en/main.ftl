@@ -185,3 +185,22 @@ cookie-table-party = Set by
 cookie-table-first = this site
 cookie-table-third = a third party
 consent-gpc-honoured = Your browser sent a Global Privacy Control signal, so we treat it as a refusal of
+
+# Admin area
+admin-sign-in-title = Sign in
+admin-email = Email address
+admin-password = Password
+admin-sign-in = Sign in
+admin-refused = The email address or the password is wrong.
+admin-throttled = Too many failed sign-ins. Try again in { $minutes } minutes.
+admin-signed-out = You have signed out.
+admin-home-title = Admin
+admin-signed-in-as = Signed in as { $email } ({ $role }).
+admin-sign-out = Sign out
+admin-sign-out-everywhere = Sign out everywhere
+admin-audit-title = Recent activity
+admin-audit-when = When
+admin-audit-who = Who
+admin-audit-action = Action
+admin-audit-object = Object
+admin-audit-from = From

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin;
 mod comparisons;
 mod consent;
 mod health;

@@ -215,3 +215,84 @@ fn consent_export_writes_csv_or_json_and_refuses_bad_ranges() {
     assert!(!ok);
     assert!(stderr.contains("possible values: csv, json"), "{stderr}");
 }
+
+/// Runs a command in `dir` with `input` on its standard input.
+fn run_with_input(dir: &std::path::Path, args: &[&str], input: &str) -> (bool, String, String) {
+    let mut child = charter()
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run charter");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), input.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("wait");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn admin_create_reads_the_password_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |args: &[&str], input: &str| {
+        let mut all = vec!["admin", "create"];
+        all.extend_from_slice(args);
+        run_with_input(dir.path(), &all, input)
+    };
+    let (ok, stdout, stderr) = create(
+        &["--email", "Ada@Example.com"],
+        "a long and unusual passphrase\n",
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("created admin account ada@example.com"),
+        "{stdout}"
+    );
+
+    for (args, input, expected) in [
+        (
+            vec!["--email", "ada@example.com"],
+            "another long passphrase\n",
+            "already exists",
+        ),
+        (
+            vec!["--email", "grace@example.com"],
+            "too short\n",
+            "at least 12 characters",
+        ),
+        (
+            vec!["--email", "grace@example.com"],
+            "password1234\n",
+            "common password",
+        ),
+        (
+            vec!["--email", "not an address"],
+            "a long passphrase\n",
+            "is not an email address",
+        ),
+        (
+            vec!["--email", "grace@example.com", "--role", "owner"],
+            "a long passphrase\n",
+            "use editor, publisher or admin",
+        ),
+    ] {
+        let (ok, _, stderr) = create(&args, input);
+        assert!(!ok, "{args:?} succeeded");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let (ok, stdout, stderr) = create(
+        &["--email", "grace@example.com", "--role", "editor"],
+        "a long and unusual passphrase\r\n",
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("created editor account grace@example.com"),
+        "{stdout}"
+    );
+}

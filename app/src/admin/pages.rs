@@ -1,0 +1,160 @@
+//! The admin pages: `/admin/sign-in`, and `/admin`, the signed-in home with sign-out and the
+//! recent audit log. Both forms post to plain endpoints (`src/admin.rs`) answered 303, so they
+//! work with or without JavaScript.
+
+use super::AdminUser;
+use crate::{
+    audit::AuditEntry,
+    errors::{AppError, Loaded},
+    policies::DateTime,
+};
+use leptos::prelude::*;
+use leptos_fluent::{move_tr, tr};
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in home: who, the token its forms carry, and (for admins) recent activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminHome {
+    pub user: AdminUser,
+    pub csrf_token: String,
+    pub audit: Vec<AuditEntry>,
+}
+
+/// The signed-in home; without a live session, a redirect to the sign-in page.
+#[server]
+pub async fn get_admin_home() -> Result<AdminHome, AppError> {
+    use super::{
+        Role,
+        ssr::sessions::{find, session_token},
+    };
+    /// How many audit entries the home shows.
+    const RECENT_AUDIT_ENTRIES: i64 = 50;
+    let state = crate::state::app_state()?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let session = match session_token(&headers) {
+        Some(token) => find(&state.db, token).await?,
+        None => None,
+    };
+    let Some(session) = session else {
+        leptos_axum::redirect("/admin/sign-in?return_to=/admin");
+        return Err(AppError::SignInRequired.answered());
+    };
+    let audit = if session.user.role.allows(Role::Admin) {
+        crate::audit::ssr::recent(&state.db, RECENT_AUDIT_ENTRIES).await?
+    } else {
+        Vec::new()
+    };
+    Ok(AdminHome {
+        user: session.user,
+        csrf_token: session.csrf_token,
+        audit,
+    })
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.with(|query| query.get(name));
+    let return_to = param("return_to").unwrap_or_else(|| "/admin".to_owned());
+    let notice = move || match param("error").as_deref() {
+        Some("refused") => Some(tr!("admin-refused")),
+        Some("throttled") => {
+            let minutes = param("minutes").unwrap_or_else(|| "15".to_owned());
+            Some(tr!("admin-throttled", { "minutes" => minutes }))
+        }
+        _ => param("signed_out").map(|_| tr!("admin-signed-out")),
+    };
+    view! {
+        <Title text=tr!("admin-sign-in-title") />
+        <section class="admin-sign-in">
+            <h1>{move_tr!("admin-sign-in-title")}</h1>
+            {move || notice().map(|text| view! { <p class="admin-notice" role="alert">{text}</p> })}
+            <form method="post" action="/admin/sign-in" class="admin-form">
+                <input type="hidden" name="return_to" value=return_to />
+                <label for="admin-email">{move_tr!("admin-email")}</label>
+                <input id="admin-email" name="email" type="email" autocomplete="username" required />
+                <label for="admin-password">{move_tr!("admin-password")}</label>
+                <input
+                    id="admin-password"
+                    name="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                />
+                <button type="submit">{move_tr!("admin-sign-in")}</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminHomePage() -> impl IntoView {
+    let home = Resource::new(|| (), |()| get_admin_home());
+    view! {
+        <Title text=tr!("admin-home-title") />
+        <h1>{move_tr!("admin-home-title")}</h1>
+        <Loaded resource=home render=home_view />
+    }
+}
+
+fn home_view(home: AdminHome) -> impl IntoView {
+    let email = home.user.email.to_string();
+    let role = home.user.role.as_str();
+    let csrf = home.csrf_token.clone();
+    let audit = (!home.audit.is_empty()).then(|| audit_view(home.audit));
+    view! {
+        <p class="admin-who">
+            {move || tr!("admin-signed-in-as", { "email" => email.clone(), "role" => role })}
+        </p>
+        <div class="admin-actions">
+            <form method="post" action="/admin/sign-out">
+                <input type="hidden" name="csrf" value=csrf.clone() />
+                <button type="submit">{move_tr!("admin-sign-out")}</button>
+            </form>
+            <form method="post" action="/admin/sign-out-everywhere">
+                <input type="hidden" name="csrf" value=csrf />
+                <button type="submit">{move_tr!("admin-sign-out-everywhere")}</button>
+            </form>
+        </div>
+        {audit}
+    }
+}
+
+fn audit_view(entries: Vec<AuditEntry>) -> impl IntoView {
+    view! {
+        <section class="admin-audit" aria-labelledby="admin-audit-title">
+            <h2 id="admin-audit-title">{move_tr!("admin-audit-title")}</h2>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">{move_tr!("admin-audit-when")}</th>
+                        <th scope="col">{move_tr!("admin-audit-who")}</th>
+                        <th scope="col">{move_tr!("admin-audit-action")}</th>
+                        <th scope="col">{move_tr!("admin-audit-object")}</th>
+                        <th scope="col">{move_tr!("admin-audit-from")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {entries
+                        .into_iter()
+                        .map(|entry| {
+                            view! {
+                                <tr>
+                                    <td><DateTime at=entry.at /></td>
+                                    <td>{entry.actor}</td>
+                                    <td><code>{entry.action.as_str()}</code></td>
+                                    <td>{entry.object}</td>
+                                    <td>{entry.ip}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

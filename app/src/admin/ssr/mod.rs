@@ -1,0 +1,6 @@
+//! The server side of the admin area: accounts, passwords, sessions and sign-in throttling.
+
+pub mod accounts;
+pub mod password;
+pub mod sessions;
+pub mod throttle;

@@ -1,0 +1,59 @@
+import { expect, test } from "@playwright/test";
+import { spawn } from "node:child_process";
+import { binary, shared } from "../servers";
+import { open } from "./helpers";
+
+const password = "a long and unusual passphrase";
+const emailOf = (project: string) => `e2e-${project}@example.com`;
+
+/** Creates an account with the real CLI, the password on standard input, as a script would. */
+function createAccount(email: string) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(binary, ["admin", "create", "--email", email, "--role", "admin"], {
+      env: { ...process.env, ...shared.env },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(stderr))));
+    child.stdin.end(`${password}\n`);
+  });
+}
+
+test.beforeAll(async ({}, testInfo) => {
+  await createAccount(emailOf(testInfo.project.name));
+});
+
+test("an admin signs in, is refused a wrong password, and signs out", async ({ page }, testInfo) => {
+  const email = emailOf(testInfo.project.name);
+  await open(page, "/admin", testInfo);
+  await expect(page).toHaveURL(/\/admin\/sign-in\?return_to=/);
+
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill("not the password at all");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("The email address or the password is wrong.");
+
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByText(`Signed in as ${email} (admin).`)).toBeVisible();
+  await expect(page.getByRole("table")).toContainText("sign_in_failed");
+
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page.getByRole("alert")).toHaveText("You have signed out.");
+  await open(page, "/admin", testInfo);
+  await expect(page).toHaveURL(/\/admin\/sign-in/);
+});
+
+test("repeated failed sign-ins are throttled with a clear message", async ({ page }, testInfo) => {
+  const email = `nobody-${testInfo.project.name}@example.com`;
+  await open(page, "/admin/sign-in", testInfo);
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    await page.getByLabel("Email address").fill(email);
+    await page.getByLabel("Password").fill(`wrong guess number ${attempt}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toBeVisible();
+  }
+  await expect(page.getByRole("alert")).toContainText("Too many failed sign-ins. Try again in");
+});

@@ -1,0 +1,239 @@
+//! The admin area's form endpoints: sign-in, sign-out and sign-out everywhere. Each answers
+//! 303 to a page, like the consent banner's form, so they work without JavaScript.
+
+use crate::forms::{cross_site, local_path};
+use app::{
+    admin::ssr::{
+        accounts::{SignInError, check_sign_in},
+        sessions::{self, clear_cookie, session_token, set_cookie},
+    },
+    audit::{
+        AuditAction,
+        ssr::{Actor, record},
+    },
+    consent::ssr::{Origin, ip_prefix},
+    state::AppState,
+};
+use axum::{
+    Form,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// The largest form body these endpoints read.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+
+/// Where a signed-in admin lands.
+const HOME: &str = "/admin";
+const SIGN_IN: &str = "/admin/sign-in";
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignedInForm {
+    csrf: String,
+}
+
+/// The actor of an audit entry from the request that acts.
+fn actor(headers: &HeaderMap, peer: SocketAddr, user_id: Option<i64>, name: &str) -> Actor {
+    let origin = Origin::of(headers, peer);
+    Actor {
+        user_id,
+        name: name.to_owned(),
+        ip: ip_prefix(peer.ip()),
+        user_agent: origin.user_agent,
+    }
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn failed(error: &dyn std::fmt::Display) -> Response {
+    tracing::error!(%error, "admin request failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "something went wrong on our side and nothing was changed; please try again",
+    )
+        .into_response()
+}
+
+fn cross_site_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "this form was sent from another site's page and was refused",
+    )
+        .into_response()
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    if cross_site(&headers) {
+        return cross_site_refused();
+    }
+    let network = ip_prefix(peer.ip());
+    let return_to = local_path(form.return_to.as_deref())
+        .filter(|path| path.starts_with(HOME))
+        .unwrap_or_else(|| HOME.to_owned());
+    let again = |error: &str, minutes: Option<u64>| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("error", error);
+        if let Some(minutes) = minutes {
+            query.append_pair("minutes", &minutes.to_string());
+        }
+        query.append_pair("return_to", &return_to);
+        Redirect::to(&format!("{SIGN_IN}?{}", query.finish())).into_response()
+    };
+    match check_sign_in(&state.db, &form.email, form.password, &network).await {
+        Ok(user) => {
+            let started =
+                match sessions::start(&state.db, user.clone(), session_token(&headers)).await {
+                    Ok(started) => started,
+                    Err(error) => return failed(&error),
+                };
+            let who = actor(&headers, peer, Some(user.id), user.email.as_str());
+            if let Err(error) = record(
+                state.db.writer(),
+                &who,
+                AuditAction::SignIn,
+                user.email.as_str(),
+                "",
+            )
+            .await
+            {
+                return failed(&error);
+            }
+            with_cookie(
+                Redirect::to(&return_to).into_response(),
+                &set_cookie(&started.token),
+            )
+        }
+        Err(SignInError::Refused) => {
+            let typed = form.email.trim().to_lowercase();
+            let who = actor(&headers, peer, None, &typed);
+            if let Err(error) = record(
+                state.db.writer(),
+                &who,
+                AuditAction::SignInFailed,
+                &typed,
+                "",
+            )
+            .await
+            {
+                return failed(&error);
+            }
+            again("refused", None)
+        }
+        Err(SignInError::Throttled { minutes }) => again("throttled", Some(minutes)),
+        Err(error) => failed(&error),
+    }
+}
+
+/// The session a signed-in form post comes from and its token. A post without a live session
+/// is sent to sign in; one whose CSRF token does not match its session's is refused.
+async fn session_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<(String, sessions::Session), Response> {
+    let signed_out = || with_cookie(Redirect::to(SIGN_IN).into_response(), &clear_cookie());
+    let Some(token) = session_token(headers) else {
+        return Err(signed_out());
+    };
+    match sessions::find(&state.db, token).await {
+        Ok(Some(session)) if session.csrf_token == csrf => Ok((token.to_owned(), session)),
+        Ok(Some(_)) => Err((
+            StatusCode::FORBIDDEN,
+            "this form does not belong to your current session; reload the page and try again",
+        )
+            .into_response()),
+        Ok(None) => Err(signed_out()),
+        Err(error) => Err(failed(&error)),
+    }
+}
+
+async fn sign_out_with(
+    state: AppState,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    form: SignedInForm,
+    everywhere: bool,
+) -> Response {
+    if cross_site(&headers) {
+        return cross_site_refused();
+    }
+    let (token, session) = match session_of(&state, &headers, &form.csrf).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let ended = if everywhere {
+        sessions::end_all(&state.db, session.user.id)
+            .await
+            .map(drop)
+    } else {
+        sessions::end(&state.db, &token).await
+    };
+    if let Err(error) = ended {
+        return failed(&error);
+    }
+    let action = if everywhere {
+        AuditAction::SignOutEverywhere
+    } else {
+        AuditAction::SignOut
+    };
+    let who = actor(
+        &headers,
+        peer,
+        Some(session.user.id),
+        session.user.email.as_str(),
+    );
+    if let Err(error) = record(
+        state.db.writer(),
+        &who,
+        action,
+        session.user.email.as_str(),
+        "",
+    )
+    .await
+    {
+        return failed(&error);
+    }
+    with_cookie(
+        Redirect::to(&format!("{SIGN_IN}?signed_out=1")).into_response(),
+        &clear_cookie(),
+    )
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<SignedInForm>,
+) -> Response {
+    sign_out_with(state, peer, headers, form, false).await
+}
+
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<SignedInForm>,
+) -> Response {
+    sign_out_with(state, peer, headers, form, true).await
+}

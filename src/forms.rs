@@ -1,0 +1,79 @@
+//! What the plain HTML form endpoints share: refusing posts from other sites, and sending the
+//! browser back only to pages of this one.
+
+use axum::http::{HeaderMap, header};
+
+/// Whether a browser says the POST comes from another site's page (`Origin`, which browsers
+/// send with every cross-origin POST). Such a post must not change anything here.
+pub fn cross_site(headers: &HeaderMap) -> bool {
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok());
+    match (origin, host) {
+        // A site-less `Origin: null` (sandboxed frames, some redirects) matches no host.
+        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, rest)| rest) != Some(host),
+        (Some(_), None) => true,
+        // Without `Origin` the post comes from an old browser or a client that is no browser,
+        // which no other site can make a visitor's browser send.
+        (None, _) => false,
+    }
+}
+
+/// `return_to` if it is a path on this site: never another site, whatever its spelling.
+pub fn local_path(return_to: Option<&str>) -> Option<String> {
+    return_to
+        .filter(|path| {
+            path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && path.len() <= 2048
+                && !path.chars().any(char::is_control)
+        })
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        assert_eq!(
+            local_path(Some("/policies/privacy?x=1")).as_deref(),
+            Some("/policies/privacy?x=1")
+        );
+        for bad in [
+            None,
+            Some(""),
+            Some("https://evil.example/"),
+            Some("//evil.example"),
+            Some("/\\evil"),
+            Some("/a\nb"),
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cross_site_posts_are_refused() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("policies.example"));
+        assert!(!cross_site(&headers));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://policies.example"),
+        );
+        assert!(!cross_site(&headers));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(cross_site(&headers));
+        headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(cross_site(&headers));
+    }
+}

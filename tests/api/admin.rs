@@ -1,0 +1,331 @@
+//! The admin area's sign-in, sessions, sign-out, throttling and audit log, on both backends.
+
+use crate::helpers::{Backend, TestApp, both_backends, readable_text, spawn_app};
+use app::{
+    admin::{
+        Role,
+        ssr::{accounts, password::NewPassword},
+    },
+    clock::Timestamp,
+};
+use reqwest::{StatusCode, header};
+
+both_backends!(
+    the_admin_home_sends_a_stranger_to_sign_in,
+    signing_in_opens_the_home_and_signing_out_closes_it,
+    a_wrong_password_and_an_unknown_address_are_refused_alike_then_throttled,
+    signing_in_again_replaces_the_session,
+    sign_out_needs_the_session_csrf_token_and_this_site,
+    an_idle_or_old_session_ends,
+    sign_out_everywhere_ends_every_session,
+    audit_entries_cannot_be_changed_or_deleted,
+);
+
+const PASSWORD: &str = "a long and unusual passphrase";
+
+async fn account(app: &TestApp, email: &str, role: Role) {
+    let password: NewPassword = PASSWORD.parse().expect("strong");
+    accounts::create(&app.db, &email.parse().expect("email"), role, &password)
+        .await
+        .expect("account created");
+}
+
+/// Posts the sign-in form; the answer's `Location` and the session token it sets, if any.
+async fn sign_in(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    cookie: Option<&str>,
+) -> (String, Option<String>) {
+    let mut request = app.client.post(app.url("/admin/sign-in")).form(&[
+        ("email", email),
+        ("password", password),
+        ("return_to", "/admin"),
+    ]);
+    if let Some(token) = cookie {
+        request = request.header(header::COOKIE, format!("__Host-charter_session={token}"));
+    }
+    let response = request.send().await.expect("request");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()[header::LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let token = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookie| {
+            let value = cookie.strip_prefix("__Host-charter_session=")?;
+            assert!(cookie.contains("HttpOnly"), "{cookie}");
+            assert!(cookie.contains("Secure"), "{cookie}");
+            assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+            assert!(cookie.contains("Path=/"), "{cookie}");
+            Some(value.split(';').next().unwrap_or_default().to_owned())
+        });
+    (location, token)
+}
+
+/// The admin home as the browser holding `token` gets it.
+async fn home(app: &TestApp, token: &str) -> (StatusCode, String) {
+    let response = app
+        .client
+        .get(app.url("/admin"))
+        .header(header::COOKIE, format!("__Host-charter_session={token}"))
+        .send()
+        .await
+        .expect("request");
+    (response.status(), readable_text(response).await)
+}
+
+/// The CSRF token in the home page's forms.
+async fn csrf_of(app: &TestApp, token: &str) -> String {
+    let html = app
+        .client
+        .get(app.url("/admin"))
+        .header(header::COOKIE, format!("__Host-charter_session={token}"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    let start = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+async fn post_signed_in(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    csrf: &str,
+    origin: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header(header::COOKIE, format!("__Host-charter_session={token}"))
+        .form(&[("csrf", csrf)]);
+    if let Some(origin) = origin {
+        request = request.header(header::ORIGIN, origin);
+    }
+    request.send().await.expect("request")
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(app.db.reader())
+        .await
+        .expect("audit log")
+}
+
+async fn the_admin_home_sends_a_stranger_to_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/admin").await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/admin/sign-in?return_to=/admin"
+    );
+    let (status, text) = app.page("/admin/sign-in").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        text.contains("Email address") && text.contains("Password"),
+        "{text}"
+    );
+}
+
+async fn signing_in_opens_the_home_and_signing_out_closes_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    account(&app, "ada@example.com", Role::Admin).await;
+    let (location, token) = sign_in(&app, " Ada@Example.com ", PASSWORD, None).await;
+    assert_eq!(location, "/admin");
+    let token = token.expect("a session cookie");
+    let (status, text) = home(&app, &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        text.contains("Signed in as ada@example.com (admin)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Recent activity") && text.contains("sign_in"),
+        "{text}"
+    );
+
+    let csrf = csrf_of(&app, &token).await;
+    let response = post_signed_in(&app, "/admin/sign-out", &token, &csrf, None).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/admin/sign-in?signed_out=1"
+    );
+    let (status, _) = home(&app, &token).await;
+    assert_eq!(status, StatusCode::FOUND, "the old token opens nothing");
+    let (_, text) = app.page("/admin/sign-in?signed_out=1").await;
+    assert!(text.contains("You have signed out."), "{text}");
+    assert_eq!(audit_actions(&app).await, ["sign_in", "sign_out"]);
+}
+
+async fn a_wrong_password_and_an_unknown_address_are_refused_alike_then_throttled(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    account(&app, "grace@example.com", Role::Editor).await;
+    let (wrong, token) = sign_in(&app, "grace@example.com", "not the password", None).await;
+    assert!(token.is_none());
+    let (unknown, _) = sign_in(&app, "nobody@example.com", "not the password", None).await;
+    assert_eq!(
+        wrong, unknown,
+        "the same answer whether the account exists or not"
+    );
+    assert!(wrong.starts_with("/admin/sign-in?error=refused"), "{wrong}");
+    let (_, text) = app.page(&wrong).await;
+    assert!(
+        text.contains("The email address or the password is wrong."),
+        "{text}"
+    );
+
+    for _ in 0..4 {
+        sign_in(&app, "grace@example.com", "still not it", None).await;
+    }
+    // Five failures lock the address, even for the right password, with a clear message.
+    let (locked, token) = sign_in(&app, "grace@example.com", PASSWORD, None).await;
+    assert!(token.is_none());
+    assert!(
+        locked.starts_with("/admin/sign-in?error=throttled&minutes="),
+        "{locked}"
+    );
+    let (_, text) = app.page(&locked).await;
+    assert!(
+        text.contains("Too many failed sign-ins. Try again in"),
+        "{text}"
+    );
+    // Another address from the same network is not locked by them.
+    account(&app, "alan@example.com", Role::Editor).await;
+    let (_, token) = sign_in(&app, "alan@example.com", PASSWORD, None).await;
+    assert!(token.is_some());
+    let failed = audit_actions(&app)
+        .await
+        .iter()
+        .filter(|action| *action == "sign_in_failed")
+        .count();
+    assert_eq!(failed, 6);
+}
+
+async fn signing_in_again_replaces_the_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    account(&app, "ada@example.com", Role::Publisher).await;
+    let (_, first) = sign_in(&app, "ada@example.com", PASSWORD, None).await;
+    let first = first.expect("session");
+    let (_, second) = sign_in(&app, "ada@example.com", PASSWORD, Some(&first)).await;
+    let second = second.expect("session");
+    assert_ne!(first, second);
+    assert_eq!(home(&app, &first).await.0, StatusCode::FOUND);
+    assert_eq!(home(&app, &second).await.0, StatusCode::OK);
+}
+
+async fn sign_out_needs_the_session_csrf_token_and_this_site(backend: Backend) {
+    let app = spawn_app(backend).await;
+    account(&app, "ada@example.com", Role::Admin).await;
+    let (_, token) = sign_in(&app, "ada@example.com", PASSWORD, None).await;
+    let token = token.expect("session");
+    let csrf = csrf_of(&app, &token).await;
+
+    let forged = post_signed_in(&app, "/admin/sign-out", &token, "guessed", None).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(
+        forged
+            .text()
+            .await
+            .expect("body")
+            .contains("reload the page")
+    );
+    let cross_site = post_signed_in(
+        &app,
+        "/admin/sign-out",
+        &token,
+        &csrf,
+        Some("https://evil.example"),
+    )
+    .await;
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    let cross_site_sign_in = app
+        .client
+        .post(app.url("/admin/sign-in"))
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(cross_site_sign_in.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        home(&app, &token).await.0,
+        StatusCode::OK,
+        "still signed in"
+    );
+}
+
+async fn an_idle_or_old_session_ends(backend: Backend) {
+    let app = spawn_app(backend).await;
+    account(&app, "ada@example.com", Role::Admin).await;
+    let now = Timestamp::now().as_millis();
+    for (created, last_seen) in [
+        (now - 60_000 * 40, now - 60_000 * 31),
+        (now - 60_000 * 60 * 13, now - 60_000),
+    ] {
+        let (_, token) = sign_in(&app, "ada@example.com", PASSWORD, None).await;
+        let token = token.expect("session");
+        assert_eq!(home(&app, &token).await.0, StatusCode::OK);
+        sqlx::query("UPDATE admin_sessions SET created_at = $1, last_seen_at = $2")
+            .bind(created)
+            .bind(last_seen)
+            .execute(app.db.writer())
+            .await
+            .expect("age the session");
+        assert_eq!(home(&app, &token).await.0, StatusCode::FOUND);
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_sessions")
+            .fetch_one(app.db.reader())
+            .await
+            .expect("count");
+        assert_eq!(left, 0, "an expired session is deleted");
+    }
+}
+
+async fn sign_out_everywhere_ends_every_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    account(&app, "ada@example.com", Role::Admin).await;
+    account(&app, "alan@example.com", Role::Admin).await;
+    let (_, laptop) = sign_in(&app, "ada@example.com", PASSWORD, None).await;
+    let (_, phone) = sign_in(&app, "ada@example.com", PASSWORD, None).await;
+    let (_, other) = sign_in(&app, "alan@example.com", PASSWORD, None).await;
+    let (laptop, phone, other) = (laptop.unwrap(), phone.unwrap(), other.unwrap());
+    let csrf = csrf_of(&app, &laptop).await;
+    let response = post_signed_in(&app, "/admin/sign-out-everywhere", &laptop, &csrf, None).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(home(&app, &laptop).await.0, StatusCode::FOUND);
+    assert_eq!(home(&app, &phone).await.0, StatusCode::FOUND);
+    assert_eq!(
+        home(&app, &other).await.0,
+        StatusCode::OK,
+        "others stay signed in"
+    );
+    assert!(
+        audit_actions(&app)
+            .await
+            .contains(&"sign_out_everywhere".to_owned())
+    );
+}
+
+async fn audit_entries_cannot_be_changed_or_deleted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    sign_in(&app, "nobody@example.com", "whatever it is", None).await;
+    for statement in [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log",
+    ] {
+        let refused = sqlx::query(statement).execute(app.db.writer()).await;
+        assert!(refused.is_err(), "{statement} was allowed");
+    }
+    assert_eq!(audit_actions(&app).await, ["sign_in_failed"]);
+}
