@@ -66,6 +66,7 @@ impl Application {
         let consent = ConsentService {
             log: ConsentLog::start(db.clone(), config.consent_batch_limit),
             configuration: Default::default(),
+            banners: Default::default(),
             key,
             lifetime: config.consent_lifetime_months,
             secure_cookies: base_url.as_str().starts_with("https://"),

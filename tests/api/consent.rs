@@ -4,8 +4,8 @@ use app::{
     consent::{
         Action, IdempotencyKey, Method, SubjectId,
         ssr::{
-            BatchLimit, ChainReport, ConsentLog, NewEvent, RecordError, for_each_event_between,
-            verify_chain,
+            Banner, BatchLimit, ChainReport, ConsentLog, NewEvent, RecordError,
+            for_each_event_between, verify_chain,
         },
     },
     db::Backend as DbBackend,
@@ -50,7 +50,8 @@ fn event(version: &str, key: &str, analytics: bool) -> NewEvent {
         .into(),
         method: Method::Custom,
         configuration_version: version.to_owned(),
-        banner_text: "We use cookies. Accept all / Reject all / Customise".to_owned(),
+        banner: Banner::new("We use cookies. Accept all / Reject all / Customise".to_owned())
+            .into(),
         locale: Locale::En,
         user_agent: "integration test".to_owned(),
         ip_prefix: "127.0.0.0/24".to_owned(),

@@ -116,16 +116,7 @@ fn sigterm_stops_the_server_gracefully_with_exit_code_0() {
 
 /// Runs a command to completion in `dir`: whether it succeeded, its stdout and its stderr.
 fn run_in(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let output = charter()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run charter");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    run_with_input(dir, args, "")
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::{
     clock::Timestamp,
     db::{Db, decode_error},
 };
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -48,15 +48,7 @@ fn digest(token: &str) -> String {
 
 /// The session token among a request's cookies.
 pub fn session_token(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE).then_some(value)
-        })
+    crate::cookies::cookie(headers, SESSION_COOKIE)
 }
 
 /// The `Set-Cookie` value that hands `token` to the browser.

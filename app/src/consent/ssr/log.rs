@@ -11,7 +11,10 @@ use crate::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{Row, any::AnyRow};
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 use tokio::sync::{mpsc, oneshot};
 
 /// The hash a chain starts from.
@@ -57,12 +60,26 @@ pub struct NewEvent {
     pub choices: Choices,
     pub method: Method,
     pub configuration_version: String,
-    /// The exact banner text shown; stored once by its SHA-256.
-    pub banner_text: String,
+    /// The exact banner shown; stored once by its SHA-256.
+    pub banner: Arc<Banner>,
     pub locale: Locale,
     pub user_agent: String,
     pub ip_prefix: String,
     pub idempotency_key: IdempotencyKey,
+}
+
+/// A banner's exact text and its SHA-256, computed once for every event that shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Banner {
+    pub text: String,
+    pub sha256: String,
+}
+
+impl Banner {
+    pub fn new(text: String) -> Self {
+        let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+        Banner { text, sha256 }
+    }
 }
 
 /// A recorded event, as stored.
@@ -285,7 +302,7 @@ async fn commit_batch(
                 revisions
             }
         };
-        let banner_sha256 = hex::encode(Sha256::digest(new.banner_text.as_bytes()));
+        let banner_sha256 = new.banner.sha256.clone();
         if !stored_banners.contains(&banner_sha256)
             && !new_banners.iter().any(|(other, _)| *other == banner_sha256)
         {
@@ -321,7 +338,7 @@ async fn commit_batch(
         .bind(sha256)
         .bind(&new.configuration_version)
         .bind(new.locale.as_str())
-        .bind(&new.banner_text)
+        .bind(&new.banner.text)
         .execute(&mut *tx)
         .await?;
     }

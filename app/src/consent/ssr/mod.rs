@@ -11,7 +11,7 @@ pub use decide::{
     Standing, Submission, SubmissionError, action, banner_text, gpc_choices, refused, resolve,
 };
 pub use log::{
-    BatchLimit, ChainReport, ConsentLog, Event, ExportError, GENESIS, NewEvent, RecordError,
-    Recorded, events_of, for_each_event_between, verify_chain,
+    Banner, BatchLimit, ChainReport, ConsentLog, Event, ExportError, GENESIS, NewEvent,
+    RecordError, Recorded, events_of, for_each_event_between, verify_chain,
 };
 pub use service::{Applied, ApplyError, ConsentService, Origin, consent_cookie, ticked_choices};

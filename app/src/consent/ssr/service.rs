@@ -2,30 +2,63 @@
 //! settings page, JSON API), from the submission to the recorded event and the cookies to set.
 
 use super::{
-    CONSENT_COOKIE, ConsentCookie, ConsentLog, NewEvent, RecordError, Recorded, SigningKey,
+    Banner, CONSENT_COOKIE, ConsentCookie, ConsentLog, NewEvent, RecordError, Recorded, SigningKey,
     Standing, Submission, SubmissionError, action, banner_text, ip_prefix, refused, resolve,
 };
 use crate::{
     clock::Timestamp,
     consent::{Choices, ConsentLifetime, SubjectId},
     db::{Db, decode_error},
+    i18n::Locale,
     inventory::{
         Inventory,
-        ssr::{ActiveCache, active},
+        ssr::{ActiveCache, ActiveConfiguration, active},
     },
 };
 use axum::http::{HeaderMap, header};
-use std::{collections::BTreeMap, net::SocketAddr};
+use std::{
+    collections::{BTreeMap, HashMap},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 
 /// Everything consent handling needs, shared by every request.
 #[derive(Clone, Debug)]
 pub struct ConsentService {
     pub log: ConsentLog,
     pub configuration: ActiveCache,
+    pub banners: BannerCache,
     pub key: SigningKey,
     pub lifetime: ConsentLifetime,
     /// Whether cookies get `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
+}
+
+/// Banners by configuration version and locale. Every visitor is shown the same text until the
+/// inventory changes, and formatting it was the costliest step of recording a choice.
+#[derive(Clone, Debug, Default)]
+pub struct BannerCache(Arc<Mutex<HashMap<BannerKey, Arc<Banner>>>>);
+
+/// A configuration version and a locale.
+type BannerKey = (String, Locale);
+
+impl BannerCache {
+    pub fn get(&self, configuration: &ActiveConfiguration, locale: Locale) -> Arc<Banner> {
+        let key = (configuration.version.clone(), locale);
+        if let Some(banner) = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|banners| banners.get(&key).cloned())
+        {
+            return banner;
+        }
+        let banner = Arc::new(Banner::new(banner_text(&configuration.inventory, locale)));
+        if let Ok(mut banners) = self.0.lock() {
+            banners.insert(key, banner.clone());
+        }
+        banner
+    }
 }
 
 /// The request's part in an event: what it carried and where it came from.
@@ -63,15 +96,7 @@ const MAX_USER_AGENT: usize = 512;
 
 /// The `charter_consent` value among a request's cookies.
 pub fn consent_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == CONSENT_COOKIE).then_some(value)
-        })
+    crate::cookies::cookie(headers, CONSENT_COOKIE)
 }
 
 /// A form's ticked categories as a full choice: every optional category of the inventory in
@@ -158,7 +183,7 @@ impl ConsentService {
             choices,
             method: submission.method,
             configuration_version: configuration.version.clone(),
-            banner_text: banner_text(&configuration.inventory, submission.locale),
+            banner: self.banners.get(&configuration, submission.locale),
             locale: submission.locale,
             user_agent: origin.user_agent.clone(),
             ip_prefix: origin.ip_prefix.clone(),
@@ -190,7 +215,7 @@ impl ConsentService {
             choices: super::gpc_choices(&configuration.inventory),
             method: crate::consent::Method::Gpc,
             configuration_version: configuration.version.clone(),
-            banner_text: banner_text(&configuration.inventory, locale),
+            banner: self.banners.get(&configuration, locale),
             locale,
             user_agent: origin.user_agent.clone(),
             ip_prefix: origin.ip_prefix.clone(),
@@ -258,22 +283,5 @@ impl ConsentService {
             }
         }
         cookies
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderValue;
-
-    #[test]
-    fn the_consent_cookie_is_found_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("charter-lang=de; charter_consent=abc.def; x=y"),
-        );
-        assert_eq!(consent_cookie(&headers), Some("abc.def"));
-        assert_eq!(consent_cookie(&HeaderMap::new()), None);
     }
 }
