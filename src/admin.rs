@@ -1,7 +1,7 @@
 //! The admin area's form endpoints: sign-in, sign-out and sign-out everywhere. Each answers
 //! 303 to a page, like the consent banner's form, so they work without JavaScript.
 
-use crate::forms::{cross_site, local_path};
+use crate::forms::{cross_site, local_path, with_cookies};
 use app::{
     admin::ssr::{
         accounts::{SignInError, check_sign_in},
@@ -11,13 +11,13 @@ use app::{
         AuditAction,
         ssr::{Actor, record},
     },
-    consent::ssr::{Origin, ip_prefix},
+    consent::ssr::Origin,
     state::AppState,
 };
 use axum::{
     Form,
     extract::{ConnectInfo, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -44,21 +44,18 @@ pub struct SignedInForm {
 }
 
 /// The actor of an audit entry from the request that acts.
-fn actor(headers: &HeaderMap, peer: SocketAddr, user_id: Option<i64>, name: &str) -> Actor {
-    let origin = Origin::of(headers, peer);
+fn actor(origin: &Origin, user_id: Option<i64>, name: &str) -> Actor {
     Actor {
         user_id,
         name: name.to_owned(),
-        ip: ip_prefix(peer.ip()),
-        user_agent: origin.user_agent,
+        ip: origin.ip_prefix.clone(),
+        user_agent: origin.user_agent.clone(),
     }
 }
 
-fn with_cookie(mut response: Response, cookie: &str) -> Response {
-    if let Ok(value) = HeaderValue::from_str(cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+/// `response` setting the one cookie `cookie`.
+fn with_cookie(response: Response, cookie: &str) -> Response {
+    with_cookies(response, [cookie])
 }
 
 fn failed(error: &dyn std::fmt::Display) -> Response {
@@ -87,7 +84,7 @@ pub async fn sign_in(
     if cross_site(&headers) {
         return cross_site_refused();
     }
-    let network = ip_prefix(peer.ip());
+    let origin = Origin::of(&headers, peer);
     let return_to = local_path(form.return_to.as_deref())
         .filter(|path| path.starts_with(HOME))
         .unwrap_or_else(|| HOME.to_owned());
@@ -100,14 +97,14 @@ pub async fn sign_in(
         query.append_pair("return_to", &return_to);
         Redirect::to(&format!("{SIGN_IN}?{}", query.finish())).into_response()
     };
-    match check_sign_in(&state.db, &form.email, form.password, &network).await {
+    match check_sign_in(&state.db, &form.email, form.password, &origin.ip_prefix).await {
         Ok(user) => {
             let started =
                 match sessions::start(&state.db, user.clone(), session_token(&headers)).await {
                     Ok(started) => started,
                     Err(error) => return failed(&error),
                 };
-            let who = actor(&headers, peer, Some(user.id), user.email.as_str());
+            let who = actor(&origin, Some(user.id), user.email.as_str());
             if let Err(error) = record(
                 state.db.writer(),
                 &who,
@@ -126,7 +123,7 @@ pub async fn sign_in(
         }
         Err(SignInError::Refused) => {
             let typed = form.email.trim().to_lowercase();
-            let who = actor(&headers, peer, None, &typed);
+            let who = actor(&origin, None, &typed);
             if let Err(error) = record(
                 state.db.writer(),
                 &who,
@@ -198,8 +195,7 @@ async fn sign_out_with(
         AuditAction::SignOut
     };
     let who = actor(
-        &headers,
-        peer,
+        &Origin::of(&headers, peer),
         Some(session.user.id),
         session.user.email.as_str(),
     );

@@ -3,14 +3,14 @@
 //! 303 back to the page it was on). Both apply the choice through the one `ConsentService`.
 
 use crate::{
-    forms::{cross_site, local_path},
+    forms::{cross_site, local_path, with_cookies},
     locale::negotiate,
 };
 use app::{
     consent::{
         Choices, IdempotencyKey, Method,
         ssr::{
-            Applied, ApplyError, Origin, Submission, SubmissionError, consent_cookie, events_of,
+            ApplyError, Origin, Submission, SubmissionError, consent_cookie, events_of,
             ticked_choices,
         },
     },
@@ -122,7 +122,10 @@ pub async fn api(
                 recorded_at: event.recorded_at.rfc3339(),
                 replayed: applied.recorded.replayed,
             });
-            with_cookies((status, answer).into_response(), &applied)
+            with_cookies(
+                (status, answer).into_response(),
+                applied.set_cookies.iter().map(String::as_str),
+            )
         }
         Err(ApplyError::Submission(error @ SubmissionError::Outdated { .. })) => {
             api_error(StatusCode::CONFLICT, error.to_string())
@@ -241,7 +244,10 @@ pub async fn form(
         gpc: origin.gpc,
     };
     match state.consent.apply(&state.db, &origin, &submission).await {
-        Ok(applied) => with_cookies(Redirect::to(&return_to).into_response(), &applied),
+        Ok(applied) => with_cookies(
+            Redirect::to(&return_to).into_response(),
+            applied.set_cookies.iter().map(String::as_str),
+        ),
         // The settings changed while the page was open: back to it, where the banner asks
         // about the new ones.
         Err(ApplyError::Submission(SubmissionError::Outdated { .. })) => {
@@ -263,15 +269,6 @@ fn failed(error: &ApplyError) -> Response {
         "your choice could not be recorded, and nothing was stored; please try again",
     )
         .into_response()
-}
-
-fn with_cookies(mut response: Response, applied: &Applied) -> Response {
-    for cookie in &applied.set_cookies {
-        if let Ok(value) = HeaderValue::from_str(cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    response
 }
 
 fn explain(rejection: &JsonRejection) -> String {

@@ -1,7 +1,10 @@
 //! What the plain HTML form endpoints share: refusing posts from other sites, and sending the
 //! browser back only to pages of this one.
 
-use axum::http::{HeaderMap, header};
+use axum::{
+    http::{HeaderMap, HeaderValue, header},
+    response::Response,
+};
 
 /// Whether a browser says the POST comes from another site's page (`Origin`, which browsers
 /// send with every cross-origin POST). Such a post must not change anything here.
@@ -33,6 +36,19 @@ pub fn local_path(return_to: Option<&str>) -> Option<String> {
                 && !path.chars().any(char::is_control)
         })
         .map(str::to_owned)
+}
+
+/// `response` with a `Set-Cookie` header for each of `cookies`.
+pub fn with_cookies<'a>(
+    mut response: Response,
+    cookies: impl IntoIterator<Item = &'a str>,
+) -> Response {
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
 }
 
 #[cfg(test)]

@@ -345,8 +345,9 @@ async fn commit_batch(
     insert_events(&mut tx, db.backend(), &mut outcomes).await?;
     tx.commit().await?;
 
-    let results = (0..outcomes.len())
-        .map(|index| match &outcomes[index] {
+    let results = outcomes
+        .iter()
+        .map(|outcome| match outcome {
             Outcome::New(event) => Ok(Recorded {
                 event: event.clone(),
                 replayed: false,
