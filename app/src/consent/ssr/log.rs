@@ -128,24 +128,28 @@ const EVENT_COLUMNS: &str = "id, subject_id, action, choices, method, configurat
                              ip_prefix, idempotency_key, prev_hash, hash";
 
 /// SHA-256 over the previous hash and the event's fields, as a JSON array (unambiguous
-/// whatever the fields contain).
+/// whatever the fields contain), streamed into the hasher: the writer hashes every event while
+/// its batch waits.
 fn chain_hash(event: &Event) -> String {
-    let fields = serde_json::json!([
-        event.prev_hash,
-        event.subject,
-        event.action,
-        event.choices,
-        event.method,
-        event.configuration_version,
-        event.banner_sha256,
-        event.revisions,
-        event.locale,
+    let fields = (
+        &event.prev_hash,
+        &event.subject,
+        &event.action,
+        &event.choices,
+        &event.method,
+        &event.configuration_version,
+        &event.banner_sha256,
+        &event.revisions,
+        &event.locale,
         event.recorded_at.as_millis(),
-        event.user_agent,
-        event.ip_prefix,
-        event.idempotency_key,
-    ]);
-    hex::encode(Sha256::digest(fields.to_string().as_bytes()))
+        &event.user_agent,
+        &event.ip_prefix,
+        &event.idempotency_key,
+    );
+    let mut hasher = Sha256::new();
+    // Writing into a hasher cannot fail, and every field serialises.
+    let _ = serde_json::to_writer(&mut hasher, &fields);
+    hex::encode(hasher.finalize())
 }
 
 fn event_from_row(row: &AnyRow) -> Result<Event, sqlx::Error> {
@@ -563,4 +567,50 @@ pub async fn events_of(db: &Db, subject: &SubjectId) -> Result<Vec<Event>, sqlx:
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(event_from_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chain_hash_is_sha256_of_the_fields_as_a_json_array() {
+        let event = Event {
+            id: 7,
+            subject: "0123456789abcdef0123456789abcdef".to_owned(),
+            action: "grant".to_owned(),
+            choices: serde_json::json!({ "analytics": true, "marketing": false }),
+            method: "custom".to_owned(),
+            configuration_version: "c".repeat(64),
+            banner_sha256: "b".repeat(64),
+            revisions: serde_json::json!([1, 4]),
+            locale: "de".to_owned(),
+            recorded_at: Timestamp::from_millis(1_764_000_000_123),
+            user_agent: "Agent \"quoted\" \\ ü \u{1}".to_owned(),
+            ip_prefix: "203.0.113.0/24".to_owned(),
+            idempotency_key: "key-1".to_owned(),
+            prev_hash: GENESIS.to_owned(),
+            hash: String::new(),
+        };
+        // The form every stored hash was computed in; a change here breaks every chain.
+        let array = serde_json::json!([
+            event.prev_hash,
+            event.subject,
+            event.action,
+            event.choices,
+            event.method,
+            event.configuration_version,
+            event.banner_sha256,
+            event.revisions,
+            event.locale,
+            event.recorded_at.as_millis(),
+            event.user_agent,
+            event.ip_prefix,
+            event.idempotency_key,
+        ]);
+        assert_eq!(
+            chain_hash(&event),
+            hex::encode(Sha256::digest(array.to_string().as_bytes()))
+        );
+    }
 }
