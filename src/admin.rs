@@ -1,11 +1,14 @@
 //! The admin area's form endpoints: sign-in, sign-out and sign-out everywhere. Each answers
 //! 303 to a page, like the consent banner's form, so they work without JavaScript.
 
-use crate::forms::{cross_site, local_path, with_cookies};
+use crate::forms::{local_path, with_cookies};
 use app::{
-    admin::ssr::{
-        accounts::{SignInError, check_sign_in},
-        sessions::{self, clear_cookie, session_token, set_cookie},
+    admin::{
+        Role,
+        ssr::{
+            accounts::{SignInError, check_sign_in},
+            sessions::{self, clear_cookie, session_token, set_cookie},
+        },
     },
     audit::{
         AuditAction,
@@ -43,34 +46,16 @@ pub struct SignedInForm {
     csrf: String,
 }
 
-/// The actor of an audit entry from the request that acts.
-fn actor(origin: &Origin, user_id: Option<i64>, name: &str) -> Actor {
-    Actor {
-        user_id,
-        name: name.to_owned(),
-        ip: origin.ip_prefix.clone(),
-        user_agent: origin.user_agent.clone(),
-    }
-}
-
 /// `response` setting the one cookie `cookie`.
 fn with_cookie(response: Response, cookie: &str) -> Response {
     with_cookies(response, [cookie])
 }
 
-fn failed(error: &dyn std::fmt::Display) -> Response {
+pub(crate) fn failed(error: &dyn std::fmt::Display) -> Response {
     tracing::error!(%error, "admin request failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         "something went wrong on our side and nothing was changed; please try again",
-    )
-        .into_response()
-}
-
-fn cross_site_refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "this form was sent from another site's page and was refused",
     )
         .into_response()
 }
@@ -81,9 +66,6 @@ pub async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    if cross_site(&headers) {
-        return cross_site_refused();
-    }
     let origin = Origin::of(&headers, peer);
     let return_to = local_path(form.return_to.as_deref())
         .filter(|path| path.starts_with(HOME))
@@ -97,46 +79,18 @@ pub async fn sign_in(
         query.append_pair("return_to", &return_to);
         Redirect::to(&format!("{SIGN_IN}?{}", query.finish())).into_response()
     };
-    match check_sign_in(&state.db, &form.email, form.password, &origin.ip_prefix).await {
+    match check_sign_in(&state.db, &form.email, form.password, &origin).await {
         Ok(user) => {
-            let started =
-                match sessions::start(&state.db, user.clone(), session_token(&headers)).await {
-                    Ok(started) => started,
-                    Err(error) => return failed(&error),
-                };
-            let who = actor(&origin, Some(user.id), user.email.as_str());
-            if let Err(error) = record(
-                state.db.writer(),
-                &who,
-                AuditAction::SignIn,
-                user.email.as_str(),
-                "",
-            )
-            .await
-            {
-                return failed(&error);
+            let who = Actor::of_user(&origin, &user);
+            match sessions::start(&state.db, user, session_token(&headers), &who).await {
+                Ok(started) => with_cookie(
+                    Redirect::to(&return_to).into_response(),
+                    &set_cookie(&started.token),
+                ),
+                Err(error) => failed(&error),
             }
-            with_cookie(
-                Redirect::to(&return_to).into_response(),
-                &set_cookie(&started.token),
-            )
         }
-        Err(SignInError::Refused) => {
-            let typed = form.email.trim().to_lowercase();
-            let who = actor(&origin, None, &typed);
-            if let Err(error) = record(
-                state.db.writer(),
-                &who,
-                AuditAction::SignInFailed,
-                &typed,
-                "",
-            )
-            .await
-            {
-                return failed(&error);
-            }
-            again("refused", None)
-        }
+        Err(SignInError::Refused) => again("refused", None),
         Err(SignInError::Throttled { minutes }) => again("throttled", Some(minutes)),
         Err(error) => failed(&error),
     }
@@ -144,7 +98,7 @@ pub async fn sign_in(
 
 /// The session a signed-in form post comes from and its token. A post without a live session
 /// is sent to sign in; one whose CSRF token does not match its session's is refused.
-async fn session_of(
+pub(crate) async fn session_of(
     state: &AppState,
     headers: &HeaderMap,
     csrf: &str,
@@ -172,9 +126,6 @@ async fn sign_out_with(
     form: SignedInForm,
     everywhere: bool,
 ) -> Response {
-    if cross_site(&headers) {
-        return cross_site_refused();
-    }
     let (token, session) = match session_of(&state, &headers, &form.csrf).await {
         Ok(found) => found,
         Err(answer) => return answer,
@@ -194,11 +145,7 @@ async fn sign_out_with(
     } else {
         AuditAction::SignOut
     };
-    let who = actor(
-        &Origin::of(&headers, peer),
-        Some(session.user.id),
-        session.user.email.as_str(),
-    );
+    let who = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     if let Err(error) = record(
         state.db.writer(),
         &who,
@@ -232,4 +179,25 @@ pub async fn sign_out_everywhere(
     Form(form): Form<SignedInForm>,
 ) -> Response {
     sign_out_with(state, peer, headers, form, true).await
+}
+
+/// The signed-in session of a form post whose role allows `needed`, or the answer to give.
+pub(crate) async fn authorised(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+    needed: Role,
+) -> Result<sessions::Session, Response> {
+    let (_, session) = session_of(state, headers, csrf).await?;
+    if !session.user.role.allows(needed) {
+        return Err((
+            StatusCode::FORBIDDEN,
+            format!(
+                "your role ({}) does not allow this; ask an admin",
+                session.user.role.as_str()
+            ),
+        )
+            .into_response());
+    }
+    Ok(session)
 }

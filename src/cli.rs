@@ -7,10 +7,7 @@ use app::{
         Email, Role,
         ssr::{accounts, password::NewPassword},
     },
-    audit::{
-        AuditAction,
-        ssr::{self as audit, Actor},
-    },
+    audit::ssr::Actor,
     clock::Timestamp,
     consent::ssr as consent,
     inventory::ssr as inventory,
@@ -151,23 +148,15 @@ async fn create_admin(config: &Config, email: &str, role: &str) -> anyhow::Resul
         .parse()
         .context("the account was not created")?;
     let db = crate::open_database(config).await?;
-    let user = accounts::create(&db, &email, role, &password)
-        .await
-        .context("the account was not created")?;
     let operator = Actor {
         user_id: None,
         name: "command line".to_owned(),
         ip: "local".to_owned(),
         user_agent: "charter admin create".to_owned(),
     };
-    audit::record(
-        db.writer(),
-        &operator,
-        AuditAction::UserCreated,
-        user.email.as_str(),
-        role.as_str(),
-    )
-    .await?;
+    let user = accounts::create(&db, &email, role, &password, &operator)
+        .await
+        .context("the account was not created")?;
     println!("created {} account {}", role.as_str(), user.email);
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! 303 back to the page it was on). Both apply the choice through the one `ConsentService`.
 
 use crate::{
-    forms::{cross_site, local_path, with_cookies},
+    forms::{local_path, with_cookies},
     locale::negotiate,
 };
 use app::{
@@ -25,10 +25,6 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, net::SocketAddr};
-
-/// Why a choice posted from another site's page is refused: it must not record a choice the
-/// visitor never made here.
-const CROSS_SITE_REFUSED: &str = "cross-site consent submissions are refused";
 
 /// The largest body either endpoint reads.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -71,9 +67,6 @@ pub async fn api(
     headers: HeaderMap,
     body: Result<Json<ApiRequest>, JsonRejection>,
 ) -> Response {
-    if cross_site(&headers) {
-        return api_error(StatusCode::FORBIDDEN, CROSS_SITE_REFUSED);
-    }
     let request = match body {
         Ok(Json(request)) => request,
         Err(rejection) => return api_error(rejection.status(), explain(&rejection)),
@@ -193,9 +186,6 @@ pub async fn form(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if cross_site(&headers) {
-        return (StatusCode::FORBIDDEN, CROSS_SITE_REFUSED).into_response();
-    }
     let field = |name: &str| {
         fields
             .iter()

@@ -2,9 +2,38 @@
 //! browser back only to pages of this one.
 
 use axum::{
-    http::{HeaderMap, HeaderValue, header},
-    response::Response,
+    Json,
+    extract::Request,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
 };
+
+const CROSS_SITE_REFUSED: &str =
+    "this request was sent from another site's page and was refused; nothing was changed";
+
+/// Refuses every state-changing request a browser sends from another site's page: forms, the
+/// consent API and server functions alike. (Admin forms and server functions also carry their
+/// session's CSRF token; this check covers the posts no session protects.)
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe || !cross_site(request.headers()) {
+        return next.run(request).await;
+    }
+    tracing::warn!(path = %request.uri().path(), "cross-site request refused");
+    if request.uri().path().starts_with("/api/") {
+        (
+            StatusCode::FORBIDDEN,
+            Json(serde_json::json!({ "error": CROSS_SITE_REFUSED })),
+        )
+            .into_response()
+    } else {
+        (StatusCode::FORBIDDEN, CROSS_SITE_REFUSED).into_response()
+    }
+}
 
 /// Whether a browser says the POST comes from another site's page (`Origin`, which browsers
 /// send with every cross-origin POST). Such a post must not change anything here.

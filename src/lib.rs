@@ -8,6 +8,7 @@ pub mod comparisons;
 pub mod config;
 pub mod consent;
 pub mod demo;
+pub mod editor;
 pub mod exports;
 pub mod feeds;
 pub mod forms;
@@ -15,6 +16,7 @@ pub mod locale;
 pub mod router;
 pub mod shutdown;
 pub mod telemetry;
+pub mod users;
 
 use anyhow::Context;
 use app::{

@@ -21,6 +21,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn router(state: AppState) -> Router {
+    // Browsers honour HSTS only over HTTPS; a site served over plain HTTP sends none.
+    let hsts = state
+        .site
+        .base_url
+        .starts_with("https://")
+        .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     let shell = {
         let options = state.leptos_options.clone();
         move || app::app::shell(options.clone())
@@ -52,6 +58,37 @@ pub fn router(state: AppState) -> Router {
             post(crate::admin::sign_out_everywhere)
                 .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
         )
+        .route(
+            "/admin/drafts/save",
+            post(crate::editor::save).layer(DefaultBodyLimit::max(crate::editor::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/admin/drafts/publish",
+            post(crate::editor::publish)
+                .layer(DefaultBodyLimit::max(crate::editor::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/admin/settings",
+            post(crate::editor::settings)
+                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/admin/users/invite",
+            post(crate::users::invite).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/admin/users/role",
+            post(crate::users::change_role)
+                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/admin/users/remove",
+            post(crate::users::remove).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/admin/invitations/accept",
+            post(crate::users::accept).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
         .route("/.well-known/gpc.json", get(crate::consent::gpc_json))
         .route(
             "/cookies/consent",
@@ -70,6 +107,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::exports::middleware,
         ))
+        .layer(axum::middleware::from_fn(crate::forms::refuse_cross_site))
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
@@ -88,6 +126,15 @@ pub fn router(state: AppState) -> Router {
                 .layer(SetResponseHeaderLayer::if_not_present(
                     HeaderName::from_static("x-frame-options"),
                     HeaderValue::from_static("DENY"),
+                ))
+                // Pages set their own policy, with the nonce of their scripts.
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(app::csp::NON_PAGE_POLICY),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::STRICT_TRANSPORT_SECURITY,
+                    hsts,
                 )),
         )
         .with_state(state)

@@ -1,18 +1,23 @@
 //! The HTML shell and the root component with its routes.
 
 use crate::{
-    admin::pages::{AdminHomePage, SignInPage},
+    admin::{
+        pages::{AdminHomePage, SignInPage},
+        users::{InvitationPage, UsersPage},
+    },
     comparisons::ComparisonPage,
     consent::{
         banner::ConsentBanner,
         pages::{ReceiptsPage, SettingsPage},
     },
     documents::provide_documents,
+    editor::pages::{DocumentsPage, DraftComparePage, EditorPage},
     errors::NotFound,
     home::HomePage,
     i18n::I18nProvider,
     layout::{HeadLinks, SiteFooter, SiteHeader},
     policies::{HistoryPage, PolicyPage, RevisionPage},
+    settings::AdminSettingsPage,
     site::provide_site,
 };
 use leptos::prelude::*;
@@ -25,6 +30,8 @@ use leptos_router::{
 
 /// The document around the app. `<html lang>` is filled in by the i18n provider.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::csp::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html>
@@ -83,6 +90,28 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("/cookies/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/sign-in") view=SignInPage />
                     <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/documents") view=DocumentsPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/documents/:slug/:locale")
+                        view=EditorPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/documents/:slug/:locale/compare")
+                        view=DraftComparePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/invitations/:token")
+                        view=InvitationPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/settings")
+                        view=AdminSettingsPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/cookies/receipts") view=ReceiptsPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/policies/:slug/v/:number")

@@ -13,15 +13,27 @@ pub enum AuditAction {
     SignOut,
     SignOutEverywhere,
     UserCreated,
+    UserInvited,
+    UserRemoved,
+    RoleChanged,
+    DraftSaved,
+    RevisionPublished,
+    SettingsChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 5] = [
+    pub const ALL: [AuditAction; 11] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
         AuditAction::UserCreated,
+        AuditAction::UserInvited,
+        AuditAction::UserRemoved,
+        AuditAction::RoleChanged,
+        AuditAction::DraftSaved,
+        AuditAction::RevisionPublished,
+        AuditAction::SettingsChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -31,6 +43,12 @@ impl AuditAction {
             AuditAction::SignOut => "sign_out",
             AuditAction::SignOutEverywhere => "sign_out_everywhere",
             AuditAction::UserCreated => "user_created",
+            AuditAction::UserInvited => "user_invited",
+            AuditAction::UserRemoved => "user_removed",
+            AuditAction::RoleChanged => "role_changed",
+            AuditAction::DraftSaved => "draft_saved",
+            AuditAction::RevisionPublished => "revision_published",
+            AuditAction::SettingsChanged => "settings_changed",
         }
     }
 }
@@ -63,6 +81,7 @@ pub struct AuditEntry {
 pub mod ssr {
     use super::{AuditAction, AuditEntry};
     use crate::{
+        admin::AdminUser,
         clock::Timestamp,
         db::{Db, decode_error},
     };
@@ -78,6 +97,26 @@ pub mod ssr {
         /// Already truncated to its network, as consent records keep it.
         pub ip: String,
         pub user_agent: String,
+    }
+
+    impl Actor {
+        /// `user_id` and `name` acting from where `origin` says.
+        pub fn from_origin(
+            origin: &crate::consent::ssr::Origin,
+            user_id: Option<i64>,
+            name: &str,
+        ) -> Actor {
+            Actor {
+                user_id,
+                name: name.to_owned(),
+                ip: origin.ip_prefix.clone(),
+                user_agent: origin.user_agent.clone(),
+            }
+        }
+
+        pub fn of_user(origin: &crate::consent::ssr::Origin, user: &AdminUser) -> Actor {
+            Actor::from_origin(origin, Some(user.id), user.email.as_str())
+        }
     }
 
     /// Appends one entry. Pass the transaction of the action itself where there is one, so

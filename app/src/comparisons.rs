@@ -424,7 +424,7 @@ fn section_title(section: &Section) -> String {
 }
 
 /// Old and new text together: deletions in `<del>`, insertions in `<ins>`.
-fn inline_view(comparison: &Comparison) -> impl IntoView + use<> {
+pub(crate) fn inline_view(comparison: &Comparison) -> impl IntoView + use<> {
     let blocks = group_rows(&comparison.blocks)
         .into_iter()
         .map(|group| group_view(comparison, group, 0))

@@ -161,6 +161,16 @@ pub mod ssr {
         rows.iter().map(summary_from_row).collect()
     }
 
+    /// Every document, published or not, in creation order: what the admin area edits.
+    pub async fn all(db: &Db, locale: Locale) -> Result<Vec<DocumentSummary>, sqlx::Error> {
+        let rows = sqlx::query(&format!("{SUMMARY_SELECT} ORDER BY d.id"))
+            .bind(locale.as_str())
+            .bind(Locale::default().as_str())
+            .fetch_all(db.reader())
+            .await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
     /// The document with this slug, titled in `locale` (falling back to English).
     pub async fn find(
         db: &Db,

@@ -27,6 +27,18 @@ pub enum AppError {
     /// sign-in page.
     #[error("sign in first")]
     SignInRequired,
+    /// A call from the browser whose session has ended (signed out, idle or expired).
+    #[error("your session has ended; sign in again")]
+    SessionEnded,
+    /// Signed in, but the account's role does not allow this.
+    #[error("your role does not allow this")]
+    Forbidden,
+    /// A state-changing call without its session's CSRF token.
+    #[error("this request does not belong to your current session; reload the page and try again")]
+    CsrfRefused,
+    /// Input a person must correct; the message says how.
+    #[error("{0}")]
+    Invalid(String),
     #[error("internal error")]
     Internal,
     /// The request never reached the function (network, encoding) or its arguments were bad.
@@ -40,6 +52,9 @@ impl AppError {
             AppError::NotFound | AppError::NoSuchRevision { .. } | AppError::BadRange => 404,
             // The status `leptos_axum::redirect` gives, which the error page must not undo.
             AppError::SignInRequired => 302,
+            AppError::SessionEnded => 401,
+            AppError::Forbidden | AppError::CsrfRefused => 403,
+            AppError::Invalid(_) => 422,
             AppError::Internal => 500,
             AppError::Request(_) => 400,
         }
@@ -126,6 +141,30 @@ pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
             <section class="error-page">
                 <h1>{move_tr!("admin-sign-in-title")}</h1>
                 <p><a href="/admin/sign-in">{move_tr!("admin-sign-in")}</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::SessionEnded => view! {
+            <section class="error-page">
+                <h1>{move_tr!("admin-sign-in-title")}</h1>
+                <p>{move_tr!("error-session-ended")}</p>
+                <p><a href="/admin/sign-in">{move_tr!("admin-sign-in")}</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::Forbidden | AppError::CsrfRefused => view! {
+            <section class="error-page">
+                <h1>{move_tr!("error-forbidden-title")}</h1>
+                <p>{move_tr!("error-forbidden-body")}</p>
+                <p><a href="/admin">{move_tr!("admin-home-title")}</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::Invalid(message) => view! {
+            <section class="error-page">
+                <h1>{move_tr!("error-request-title")}</h1>
+                <p>{message}</p>
+                <p><a href="/">{move_tr!("error-back-home")}</a></p>
             </section>
         }
         .into_any(),

@@ -11,8 +11,10 @@ pub mod audit;
 pub mod clock;
 pub mod comparisons;
 pub mod consent;
+pub mod csp;
 pub mod diff;
 pub mod documents;
+pub mod editor;
 pub mod errors;
 pub mod home;
 pub mod i18n;
@@ -23,6 +25,7 @@ pub mod markdown;
 mod newtypes;
 pub mod policies;
 pub mod revisions;
+pub mod settings;
 pub mod site;
 
 #[cfg(feature = "ssr")]

@@ -248,6 +248,18 @@ pub mod ssr {
     /// never change afterwards: a mistake is corrected by publishing another revision.
     #[tracing::instrument(skip(db, new), fields(slug = %new.slug, locale = %new.locale))]
     pub async fn publish(db: &Db, new: &NewRevision<'_>) -> Result<RevisionMeta, PublishError> {
+        let mut tx = db.writer().begin().await?;
+        let meta = publish_in(&mut tx, new).await?;
+        tx.commit().await?;
+        Ok(meta)
+    }
+
+    /// [`publish`] inside the caller's transaction, so what goes with publishing (the draft
+    /// removed, the audit entry) commits or fails with the revision.
+    pub async fn publish_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        new: &NewRevision<'_>,
+    ) -> Result<RevisionMeta, PublishError> {
         let summary = new.summary.trim();
         let author = new.author.trim();
         if author.is_empty() {
@@ -275,10 +287,9 @@ pub mod ssr {
         let toc = serde_json::to_string(&rendered.toc).unwrap_or_else(|_| "[]".to_owned());
         let sha256 = hex::encode(Sha256::digest(new.source.as_bytes()));
 
-        let mut tx = db.writer().begin().await?;
         let document_id: i64 = sqlx::query_scalar("SELECT id FROM documents WHERE slug = $1")
             .bind(new.slug.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| PublishError::UnknownDocument(new.slug.to_string()))?;
         let number: i64 = sqlx::query_scalar(
@@ -286,7 +297,7 @@ pub mod ssr {
         )
         .bind(document_id)
         .bind(new.locale.as_str())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO revisions (document_id, locale, number, source, source_sha256, html, toc,
@@ -305,9 +316,8 @@ pub mod ssr {
         .bind(new.class.as_str())
         .bind(summary)
         .bind(author)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(RevisionMeta {
             number,
             locale: new.locale,
@@ -322,7 +332,7 @@ pub mod ssr {
 
     /// The label added, visually hidden, to links that leave the site; it is part of the stored
     /// HTML, so it is in the revision's own language.
-    fn external_link_label(locale: Locale) -> &'static str {
+    pub fn external_link_label(locale: Locale) -> &'static str {
         match locale {
             Locale::En => "(external link)",
             Locale::De => "(externer Link)",

@@ -1,26 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { spawn } from "node:child_process";
-import { binary, shared } from "../servers";
-import { open } from "./helpers";
-
-const password = "a long and unusual passphrase";
-
-/** Creates an account with the real CLI, the password on standard input, as a script would. */
-function createAccount(email: string) {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(binary, ["admin", "create", "--email", email, "--role", "admin"], {
-      env: { ...process.env, ...shared.env },
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(stderr))));
-    child.stdin.end(`${password}\n`);
-  });
-}
+import { shared } from "../servers";
+import { createAccount, open, password } from "./helpers";
 
 test("an admin signs in, is refused a wrong password, and signs out", async ({ page }, testInfo) => {
   const email = `e2e-${testInfo.project.name}-${Date.now()}@example.com`;
-  await createAccount(email);
+  await createAccount(shared, email, "admin");
   await open(page, "/admin", testInfo);
   await expect(page).toHaveURL(/\/admin\/sign-in\?return_to=/);
 

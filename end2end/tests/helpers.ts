@@ -1,4 +1,9 @@
 import { expect, type Page, type TestInfo } from "@playwright/test";
+import { spawn } from "node:child_process";
+import { binary, type Server } from "../servers";
+
+/** The password of every account the specs create. */
+export const password = "a long and unusual passphrase";
 
 export const hydrated = (testInfo: TestInfo) => testInfo.project.name === "hydrated";
 
@@ -9,4 +14,24 @@ export async function open(page: Page, path: string, testInfo: TestInfo) {
     await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
   }
   return response;
+}
+
+/** Creates an account on `server` with the real CLI, the password on standard input, as a script would. */
+export function createAccount(server: Server, email: string, role: "editor" | "publisher" | "admin") {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(binary, ["admin", "create", "--email", email, "--role", role], {
+      env: { ...process.env, ...server.env },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(stderr))));
+    child.stdin.end(`${password}\n`);
+  });
+}
+
+/** Signs in on the sign-in page `page` is sent to. */
+export async function signIn(page: Page, email: string) {
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
 }

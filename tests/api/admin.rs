@@ -6,6 +6,7 @@ use app::{
         Role,
         ssr::{accounts, password::NewPassword},
     },
+    audit::ssr::Actor,
     clock::Timestamp,
 };
 use reqwest::{StatusCode, header};
@@ -21,17 +22,29 @@ both_backends!(
     audit_entries_cannot_be_changed_or_deleted,
 );
 
-const PASSWORD: &str = "a long and unusual passphrase";
+pub(crate) const PASSWORD: &str = "a long and unusual passphrase";
 
-async fn account(app: &TestApp, email: &str, role: Role) {
+pub(crate) async fn account(app: &TestApp, email: &str, role: Role) {
     let password: NewPassword = PASSWORD.parse().expect("strong");
-    accounts::create(&app.db, &email.parse().expect("email"), role, &password)
-        .await
-        .expect("account created");
+    let operator = Actor {
+        user_id: None,
+        name: "test".to_owned(),
+        ip: "local".to_owned(),
+        user_agent: "test".to_owned(),
+    };
+    accounts::create(
+        &app.db,
+        &email.parse().expect("email"),
+        role,
+        &password,
+        &operator,
+    )
+    .await
+    .expect("account created");
 }
 
 /// Posts the sign-in form; the answer's `Location` and the session token it sets, if any.
-async fn sign_in(
+pub(crate) async fn sign_in(
     app: &TestApp,
     email: &str,
     password: &str,
@@ -80,7 +93,7 @@ async fn home(app: &TestApp, token: &str) -> (StatusCode, String) {
 }
 
 /// The CSRF token in the home page's forms.
-async fn csrf_of(app: &TestApp, token: &str) -> String {
+pub(crate) async fn csrf_of(app: &TestApp, token: &str) -> String {
     let html = app
         .client
         .get(app.url("/admin"))
@@ -113,7 +126,7 @@ async fn post_signed_in(
     request.send().await.expect("request")
 }
 
-async fn audit_actions(app: &TestApp) -> Vec<String> {
+pub(crate) async fn audit_actions(app: &TestApp) -> Vec<String> {
     sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
         .fetch_all(app.db.reader())
         .await
@@ -126,7 +139,7 @@ async fn the_admin_home_sends_a_stranger_to_sign_in(backend: Backend) {
     assert_eq!(response.status(), StatusCode::FOUND);
     assert_eq!(
         response.headers()[header::LOCATION],
-        "/admin/sign-in?return_to=/admin"
+        "/admin/sign-in?return_to=%2Fadmin"
     );
     let (status, text) = app.page("/admin/sign-in").await;
     assert_eq!(status, StatusCode::OK);
@@ -164,7 +177,10 @@ async fn signing_in_opens_the_home_and_signing_out_closes_it(backend: Backend) {
     assert_eq!(status, StatusCode::FOUND, "the old token opens nothing");
     let (_, text) = app.page("/admin/sign-in?signed_out=1").await;
     assert!(text.contains("You have signed out."), "{text}");
-    assert_eq!(audit_actions(&app).await, ["sign_in", "sign_out"]);
+    assert_eq!(
+        audit_actions(&app).await,
+        ["user_created", "sign_in", "sign_out"]
+    );
 }
 
 async fn a_wrong_password_and_an_unknown_address_are_refused_alike_then_throttled(
@@ -210,7 +226,17 @@ async fn a_wrong_password_and_an_unknown_address_are_refused_alike_then_throttle
         .iter()
         .filter(|action| *action == "sign_in_failed")
         .count();
-    assert_eq!(failed, 6);
+    let throttled: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND detail = 'throttled'",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .expect("count");
+    assert_eq!(
+        (failed, throttled),
+        (7, 1),
+        "six refusals and one throttled attempt"
+    );
 }
 
 async fn signing_in_again_replaces_the_session(backend: Backend) {

@@ -1,13 +1,4 @@
-use crate::helpers::{
-    Backend, TestApp, both_backends, publish_editorial, spawn_app, spawn_demo_app,
-};
-use app::{
-    documents::{
-        DocumentKind, Slug,
-        ssr::{NewDocument, create},
-    },
-    i18n::Locale,
-};
+use crate::helpers::{Backend, both_backends, document_with, spawn_app, spawn_demo_app};
 use reqwest::{StatusCode, header};
 
 both_backends!(
@@ -217,25 +208,6 @@ async fn the_compare_form_redirects_to_the_comparison(backend: Backend) {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
         let text = response.text().await.expect("a body");
         assert!(text.contains("choose two versions to compare"), "{text}");
-    }
-}
-
-/// Publishes `sources` in order as editorial revisions of a new English document.
-async fn document_with(app: &TestApp, slug: &str, sources: &[&str]) {
-    let slug: Slug = slug.parse().expect("a valid slug");
-    create(
-        &app.db,
-        &NewDocument {
-            slug: slug.clone(),
-            kind: DocumentKind::Custom,
-            titles: &[(Locale::En, "Data Notice")],
-        },
-        0,
-    )
-    .await
-    .expect("document created");
-    for source in sources {
-        publish_editorial(app, &slug, source).await;
     }
 }
 

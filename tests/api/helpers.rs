@@ -1,7 +1,10 @@
 use app::{
     clock::Timestamp,
     db::Db,
-    documents::Slug,
+    documents::{
+        DocumentKind, Slug,
+        ssr::{NewDocument, create},
+    },
     i18n::Locale,
     revisions::{
         RevisionClass,
@@ -298,6 +301,25 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// Publishes `sources` in order as editorial revisions of a new English document.
+pub async fn document_with(app: &TestApp, slug: &str, sources: &[&str]) {
+    let slug: Slug = slug.parse().expect("a valid slug");
+    create(
+        &app.db,
+        &NewDocument {
+            slug: slug.clone(),
+            kind: DocumentKind::Custom,
+            titles: &[(Locale::En, "Data Notice")],
+        },
+        0,
+    )
+    .await
+    .expect("document created");
+    for source in sources {
+        publish_editorial(app, &slug, source).await;
     }
 }
 

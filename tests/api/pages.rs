@@ -183,4 +183,46 @@ async fn pages_carry_security_headers(backend: Backend) {
         response.headers()["referrer-policy"],
         "strict-origin-when-cross-origin"
     );
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none(),
+        "no HSTS over plain HTTP"
+    );
+    // Every inline script carries the nonce the page's policy allows, and the policy allows no
+    // other inline script.
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(
+        !policy.contains("script-src 'self' 'unsafe-inline'"),
+        "{policy}"
+    );
+    let html = response.text().await.expect("body");
+    let scripts = html.matches("<script").count();
+    let json_ld = html
+        .matches(r#"<script type="application/ld+json""#)
+        .count();
+    let with_nonce = html.matches(&format!(r#"nonce="{nonce}""#)).count();
+    assert!(scripts > 0 && with_nonce >= scripts - json_ld, "{html}");
+
+    let other = app.get("/").await;
+    assert_ne!(
+        other.headers()["content-security-policy"],
+        policy.as_str(),
+        "a fresh nonce per response"
+    );
+    let api = app.get("/.well-known/gpc.json").await;
+    assert_eq!(
+        api.headers()["content-security-policy"],
+        app::csp::NON_PAGE_POLICY
+    );
 }

@@ -8,6 +8,7 @@ use std::str::FromStr;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod users;
 
 /// What an account may do. Each role includes the ones before it: a publisher also edits, an
 /// admin also publishes.
@@ -96,6 +97,15 @@ impl FromStr for Email {
             .then(|| Email(text.to_lowercase()))
             .ok_or_else(|| BadEmail(text.to_owned()))
     }
+}
+
+/// An account as the users page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub user: AdminUser,
+    pub created_at: crate::clock::Timestamp,
+    /// When it was removed; a removed account can no longer sign in.
+    pub removed_at: Option<crate::clock::Timestamp>,
 }
 
 /// A signed-in account, as the pages see it.

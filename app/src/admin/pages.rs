@@ -27,22 +27,18 @@ pub struct AdminHome {
 pub async fn get_admin_home() -> Result<AdminHome, AppError> {
     use super::{
         Role,
-        ssr::sessions::{find, session_token},
+        ssr::guard::{SignedOut, require},
     };
     /// How many audit entries the home shows.
     const RECENT_AUDIT_ENTRIES: i64 = 50;
     let state = crate::state::app_state()?;
-    let headers: axum::http::HeaderMap = leptos_axum::extract()
-        .await
-        .map_err(|_| AppError::Internal)?;
-    let session = match session_token(&headers) {
-        Some(token) => find(&state.db, token).await?,
-        None => None,
-    };
-    let Some(session) = session else {
-        leptos_axum::redirect("/admin/sign-in?return_to=/admin");
-        return Err(AppError::SignInRequired.answered());
-    };
+    let session = require(
+        Role::Editor,
+        SignedOut::SignIn {
+            return_to: "/admin",
+        },
+    )
+    .await?;
     let audit = if session.user.role.allows(Role::Admin) {
         crate::audit::ssr::recent(&state.db, RECENT_AUDIT_ENTRIES).await?
     } else {
@@ -106,10 +102,22 @@ fn home_view(home: AdminHome) -> impl IntoView {
     let role = home.user.role.as_str();
     let csrf = home.csrf_token.clone();
     let audit = (!home.audit.is_empty()).then(|| audit_view(home.audit));
+    let settings = home.user.role.allows(super::Role::Admin).then(|| {
+        view! {
+            <li><a href="/admin/users">{move_tr!("users-title")}</a></li>
+            <li><a href="/admin/settings">{move_tr!("admin-settings-title")}</a></li>
+        }
+    });
     view! {
         <p class="admin-who">
             {move || tr!("admin-signed-in-as", { "email" => email.clone(), "role" => role })}
         </p>
+        <nav aria-label="admin">
+            <ul class="admin-nav">
+                <li><a href="/admin/documents">{move_tr!("admin-documents")}</a></li>
+                {settings}
+            </ul>
+        </nav>
         <div class="admin-actions">
             <form method="post" action="/admin/sign-out">
                 <input type="hidden" name="csrf" value=csrf.clone() />

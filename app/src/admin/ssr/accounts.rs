@@ -5,8 +5,13 @@ use super::{
     throttle,
 };
 use crate::{
-    admin::{AdminUser, Email, Role},
+    admin::{Account, AdminUser, Email, Role},
+    audit::{
+        AuditAction,
+        ssr::{Actor, record},
+    },
     clock::Timestamp,
+    consent::ssr::Origin,
     db::{Db, decode_error},
 };
 use sqlx::{Row, any::AnyRow};
@@ -31,28 +36,176 @@ fn user_from_row(row: &AnyRow) -> Result<AdminUser, sqlx::Error> {
     })
 }
 
-/// Creates an account. The address must not have one yet.
+/// Creates an account, recorded as created by `actor`. The address must not have one yet.
 pub async fn create(
     db: &Db,
     email: &Email,
     role: Role,
     password: &NewPassword,
+    actor: &Actor,
 ) -> Result<AdminUser, AccountError> {
     let hash = password::hash(password).await?;
+    let mut tx = db.writer().begin().await?;
+    let user = insert_account(&mut tx, email, role, hash).await?;
+    record(
+        &mut *tx,
+        actor,
+        AuditAction::UserCreated,
+        user.email.as_str(),
+        role.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Inserts an account with an argon2id `password_hash`. A removed account of the same address
+/// comes back with the new role and password (accounts are disabled, never deleted); an active
+/// one makes this fail.
+pub(super) async fn insert_account(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    email: &Email,
+    role: Role,
+    password_hash: String,
+) -> Result<AdminUser, AccountError> {
     let inserted = sqlx::query(
         "INSERT INTO admin_users (email, role, password_hash, created_at)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING RETURNING id, email, role",
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (email) DO UPDATE
+         SET role = excluded.role, password_hash = excluded.password_hash, disabled_at = NULL
+         WHERE admin_users.disabled_at IS NOT NULL
+         RETURNING id, email, role",
     )
     .bind(email.as_str())
     .bind(role.as_str())
-    .bind(hash)
+    .bind(password_hash)
     .bind(Timestamp::now().as_millis())
-    .fetch_optional(db.writer())
+    .fetch_optional(&mut **tx)
     .await?;
     match inserted {
         Some(row) => Ok(user_from_row(&row)?),
         None => Err(AccountError::Exists(email.clone())),
     }
+}
+
+/// An account as the users page lists it.
+pub async fn list(db: &Db) -> Result<Vec<Account>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, email, role, created_at, disabled_at FROM admin_users ORDER BY email",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let disabled_at: Option<i64> = row.try_get("disabled_at")?;
+            Ok(Account {
+                user: user_from_row(row)?,
+                created_at: Timestamp::from_millis(row.try_get("created_at")?),
+                removed_at: disabled_at.map(Timestamp::from_millis),
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("there is no active account with that id")]
+    NoSuchAccount,
+    #[error("this would leave no admin; make someone else an admin first")]
+    LastAdmin,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// The active account `user_id`, read inside `tx`.
+async fn active_account(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+) -> Result<AdminUser, ChangeError> {
+    let row = sqlx::query(
+        "SELECT id, email, role FROM admin_users WHERE id = $1 AND disabled_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(ChangeError::NoSuchAccount)?;
+    Ok(user_from_row(&row)?)
+}
+
+/// Whether another active admin than `user_id` remains.
+async fn another_admin(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM admin_users
+         WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(others > 0)
+}
+
+/// Gives `user_id` the role `role`; it applies to their next request. The last admin keeps
+/// theirs.
+pub async fn change_role(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    role: Role,
+) -> Result<AdminUser, ChangeError> {
+    let mut tx = db.writer().begin().await?;
+    let before = active_account(&mut tx, user_id).await?;
+    if before.role == Role::Admin && role != Role::Admin && !another_admin(&mut tx, user_id).await?
+    {
+        return Err(ChangeError::LastAdmin);
+    }
+    sqlx::query("UPDATE admin_users SET role = $1 WHERE id = $2")
+        .bind(role.as_str())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("{} → {}", before.role.as_str(), role.as_str());
+    record(
+        &mut *tx,
+        actor,
+        AuditAction::RoleChanged,
+        before.email.as_str(),
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AdminUser { role, ..before })
+}
+
+/// Removes `user_id`: the account is disabled (the audit log keeps pointing at it) and signed
+/// out everywhere. The last admin cannot be removed.
+pub async fn remove(db: &Db, actor: &Actor, user_id: i64) -> Result<AdminUser, ChangeError> {
+    let mut tx = db.writer().begin().await?;
+    let user = active_account(&mut tx, user_id).await?;
+    if user.role == Role::Admin && !another_admin(&mut tx, user_id).await? {
+        return Err(ChangeError::LastAdmin);
+    }
+    sqlx::query("UPDATE admin_users SET disabled_at = $1 WHERE id = $2")
+        .bind(Timestamp::now().as_millis())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM admin_sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut *tx,
+        actor,
+        AuditAction::UserRemoved,
+        user.email.as_str(),
+        user.role.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 /// Why a sign-in was refused. Deliberately the same for an unknown address, a wrong password
@@ -69,17 +222,28 @@ pub enum SignInError {
     Database(#[from] sqlx::Error),
 }
 
-/// Checks `password` for the account `email` (as typed), from the client network `ip_prefix`.
-/// Failures are counted; once an address or a network has failed too often it is refused
-/// without checking, until the oldest counted failure leaves the window.
+/// Checks `password` for the account `email` (as typed), from where `origin` says. Failures
+/// are counted and audited; once an address or a network has failed too often it is refused
+/// without checking (and audited as throttled), until the oldest counted failure leaves the
+/// window.
 pub async fn check_sign_in(
     db: &Db,
     email: &str,
     password: String,
-    ip_prefix: &str,
+    origin: &Origin,
 ) -> Result<AdminUser, SignInError> {
     let typed = email.trim().to_lowercase();
+    let ip_prefix = origin.ip_prefix.as_str();
+    let attempt = Actor::from_origin(origin, None, &typed);
     if let Some(wait) = throttle::wait(db, &typed, ip_prefix).await? {
+        record(
+            db.writer(),
+            &attempt,
+            AuditAction::SignInFailed,
+            &typed,
+            "throttled",
+        )
+        .await?;
         return Err(SignInError::Throttled {
             minutes: wait.as_secs().div_ceil(60).max(1),
         });
@@ -107,7 +271,10 @@ pub async fn check_sign_in(
             Ok(user_from_row(&row)?)
         }
         _ => {
-            throttle::record_failure(db, &typed, ip_prefix).await?;
+            let mut tx = db.writer().begin().await?;
+            throttle::record_failure(&mut *tx, &typed, ip_prefix).await?;
+            record(&mut *tx, &attempt, AuditAction::SignInFailed, &typed, "").await?;
+            tx.commit().await?;
             Err(SignInError::Refused)
         }
     }

@@ -4,6 +4,10 @@
 
 use crate::{
     admin::AdminUser,
+    audit::{
+        AuditAction,
+        ssr::{Actor, record},
+    },
     clock::Timestamp,
     db::{Db, decode_error},
 };
@@ -36,13 +40,13 @@ pub struct Started {
     pub session: Session,
 }
 
-fn random_token() -> Result<String, sqlx::Error> {
+pub(super) fn random_token() -> Result<String, sqlx::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| decode_error("random token", e))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn digest(token: &str) -> String {
+pub(super) fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -61,12 +65,13 @@ pub fn clear_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
 }
 
-/// Starts a session for `user` and ends `previous` (the browser's session before sign-in, if
+/// Starts a session for `user`, audited as `actor`'s sign-in, and ends `previous` (the browser's session before sign-in, if
 /// any), so a session token planted or seen before sign-in is worthless after it.
 pub async fn start(
     db: &Db,
     user: AdminUser,
     previous: Option<&str>,
+    actor: &Actor,
 ) -> Result<Started, sqlx::Error> {
     let token = random_token()?;
     let csrf_token = random_token()?;
@@ -87,6 +92,14 @@ pub async fn start(
     .bind(&csrf_token)
     .bind(now)
     .execute(&mut *tx)
+    .await?;
+    record(
+        &mut *tx,
+        actor,
+        AuditAction::SignIn,
+        user.email.as_str(),
+        "",
+    )
     .await?;
     tx.commit().await?;
     Ok(Started {

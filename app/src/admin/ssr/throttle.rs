@@ -43,12 +43,16 @@ pub async fn wait(db: &Db, email: &str, ip_prefix: &str) -> Result<Option<Durati
     Ok(opens.map(|opens| Duration::from_millis(u64::try_from(opens - now).unwrap_or(0))))
 }
 
-pub async fn record_failure(db: &Db, email: &str, ip_prefix: &str) -> Result<(), sqlx::Error> {
+pub async fn record_failure(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    email: &str,
+    ip_prefix: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO sign_in_failures (email, ip_prefix, at) VALUES ($1, $2, $3)")
         .bind(email)
         .bind(ip_prefix)
         .bind(Timestamp::now().as_millis())
-        .execute(db.writer())
+        .execute(executor)
         .await
         .map(drop)
 }

@@ -1,0 +1,280 @@
+//! Accounts in the browser: `/admin/users`, where admins invite people, change roles and remove
+//! accounts, and `/admin/invitations/:token`, where an invited person chooses a password. The
+//! forms post to plain endpoints (`src/users.rs`) answered 303, so they work without JavaScript.
+
+use super::{Account, Role};
+use crate::{
+    errors::{AppError, Loaded},
+    policies::DateTime,
+};
+use leptos::prelude::*;
+use leptos_fluent::{move_tr, tr};
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersView {
+    pub accounts: Vec<Account>,
+    /// The signed-in admin, who cannot remove themselves here.
+    pub me: i64,
+    pub csrf_token: String,
+}
+
+#[server(endpoint = "admin/users")]
+pub async fn get_users() -> Result<UsersView, AppError> {
+    use super::ssr::{
+        accounts::list,
+        guard::{SignedOut, require},
+    };
+    let session = require(
+        Role::Admin,
+        SignedOut::SignIn {
+            return_to: "/admin/users",
+        },
+    )
+    .await?;
+    let state = crate::state::app_state()?;
+    Ok(UsersView {
+        accounts: list(&state.db).await?,
+        me: session.user.id,
+        csrf_token: session.csrf_token,
+    })
+}
+
+/// A pending invitation, as its link shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub token: String,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: crate::clock::Timestamp,
+}
+
+#[server(endpoint = "invitation")]
+pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
+    use super::ssr::invitations::{InvitationError, find};
+    let state = crate::state::app_state()?;
+    let invitation = find(state.db.reader(), &token)
+        .await?
+        .ok_or_else(|| AppError::Invalid(InvitationError::Gone.to_string()).answered())?;
+    Ok(InvitationView {
+        token,
+        email: invitation.email.to_string(),
+        role: invitation.role,
+        expires_at: invitation.expires_at,
+    })
+}
+
+/// The message for the error code a form endpoint redirects with (`src/users.rs`).
+fn form_error(code: &str) -> String {
+    match code {
+        "bad-email" => tr!("users-error-bad-email"),
+        "has-account" => tr!("users-error-has-account"),
+        "last-admin" => tr!("users-error-last-admin"),
+        "too-short" => tr!("invitation-error-too-short"),
+        "too-long" => tr!("invitation-error-too-long"),
+        "common" => tr!("invitation-error-common"),
+        "mismatch" => tr!("invitation-error-mismatch"),
+        _ => tr!("error-request-body"),
+    }
+}
+
+fn role_label(role: Role) -> String {
+    match role {
+        Role::Editor => tr!("users-role-editor"),
+        Role::Publisher => tr!("users-role-publisher"),
+        Role::Admin => tr!("users-role-admin"),
+    }
+}
+
+/// A role picker with `selected` chosen.
+fn role_select(id: String, selected: Role) -> impl IntoView {
+    let options = Role::ALL
+        .into_iter()
+        .map(|role| {
+            view! {
+                <option value=role.as_str() selected=role == selected>
+                    {move || role_label(role)}
+                </option>
+            }
+        })
+        .collect_view();
+    view! { <select id=id name="role">{options}</select> }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let users = Resource::new(|| (), |()| get_users());
+    view! {
+        <Title text=tr!("users-title") />
+        <nav class="breadcrumbs"><a href="/admin">{move_tr!("admin-home-title")}</a></nav>
+        <h1>{move_tr!("users-title")}</h1>
+        <Loaded resource=users render=users_view />
+    }
+}
+
+fn users_view(view: UsersView) -> impl IntoView {
+    let query = use_query_map();
+    let notice = move || {
+        query.with(|query| {
+            if let Some(code) = query.get("error") {
+                return Some(("alert", form_error(&code), None));
+            }
+            let link = query.get("link");
+            let text = if let Some(email) = query.get("invited") {
+                tr!("users-invited", { "email" => email })
+            } else if let Some(email) = query.get("changed") {
+                tr!("users-changed", { "email" => email })
+            } else {
+                tr!("users-removed", { "email" => query.get("removed")? })
+            };
+            Some(("status", text, link))
+        })
+    };
+    let csrf = view.csrf_token.clone();
+    let rows = view
+        .accounts
+        .into_iter()
+        .map(|account| {
+            let user = account.user;
+            let id = user.id.to_string();
+            let select_id = format!("role-{id}");
+            let actions = match account.removed_at {
+                Some(at) => view! { <td>{move_tr!("users-removed-on")} " " <DateTime at /></td> }
+                    .into_any(),
+                None => {
+                    let remove = (user.id != view.me).then(|| {
+                        view! {
+                            <form method="post" action="/admin/users/remove">
+                                <input type="hidden" name="csrf" value=csrf.clone() />
+                                <input type="hidden" name="user_id" value=id.clone() />
+                                <button type="submit">
+                                    {move_tr!("users-remove")}
+                                    <span class="visually-hidden">" " {user.email.to_string()}</span>
+                                </button>
+                            </form>
+                        }
+                    });
+                    view! {
+                        <td>
+                            <form method="post" action="/admin/users/role" class="users-role">
+                                <input type="hidden" name="csrf" value=csrf.clone() />
+                                <input type="hidden" name="user_id" value=id.clone() />
+                                <label for=select_id.clone() class="visually-hidden">
+                                    {move_tr!("users-role")} " " {user.email.to_string()}
+                                </label>
+                                {role_select(select_id, user.role)}
+                                <button type="submit">{move_tr!("users-change-role")}</button>
+                            </form>
+                            {remove}
+                        </td>
+                    }
+                    .into_any()
+                }
+            };
+            view! {
+                <tr>
+                    <th scope="row">{user.email.to_string()}</th>
+                    <td>{move || role_label(user.role)}</td>
+                    <td><DateTime at=account.created_at /></td>
+                    {actions}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        {move || notice().map(|(role, text, link)| view! {
+            <div class="admin-notice" role=role>
+                <p>{text}</p>
+                {link.map(|link| view! {
+                    <p>
+                        {move_tr!("users-invitation-link")} " "
+                        <code class="users-link">{link}</code>
+                    </p>
+                })}
+            </div>
+        })}
+        <section aria-labelledby="users-invite-title">
+            <h2 id="users-invite-title">{move_tr!("users-invite-title")}</h2>
+            <form method="post" action="/admin/users/invite" class="admin-form">
+                <input type="hidden" name="csrf" value=view.csrf_token.clone() />
+                <label for="users-invite-email">{move_tr!("admin-email")}</label>
+                <input id="users-invite-email" name="email" type="email" required />
+                <label for="users-invite-role">{move_tr!("users-role")}</label>
+                {role_select("users-invite-role".to_owned(), Role::Editor)}
+                <button type="submit">{move_tr!("users-invite")}</button>
+            </form>
+        </section>
+        <div class="table-scroll">
+            <table class="users">
+                <thead>
+                    <tr>
+                        <th scope="col">{move_tr!("admin-email")}</th>
+                        <th scope="col">{move_tr!("users-role")}</th>
+                        <th scope="col">{move_tr!("users-since")}</th>
+                        <th scope="col">{move_tr!("users-actions")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let params = use_params_map();
+    let invitation = Resource::new(
+        move || params.read().get("token").unwrap_or_default(),
+        get_invitation,
+    );
+    view! {
+        <Title text=tr!("invitation-title") />
+        <h1>{move_tr!("invitation-title")}</h1>
+        <Loaded resource=invitation render=invitation_view />
+    }
+}
+
+fn invitation_view(invitation: InvitationView) -> impl IntoView {
+    let query = use_query_map();
+    let error = move || query.with(|query| query.get("error"));
+    let (email, role) = (invitation.email.clone(), invitation.role);
+    view! {
+        <p>
+            {move || {
+                tr!("invitation-intro", { "email" => email.clone(), "role" => role_label(role) })
+            }}
+            " "
+            {move_tr!("invitation-expires")}
+            " "
+            <DateTime at=invitation.expires_at />
+            "."
+        </p>
+        {move || {
+            error().map(|code| view! { <p class="admin-notice" role="alert">{form_error(&code)}</p> })
+        }}
+        <form method="post" action="/admin/invitations/accept" class="admin-form">
+            <input type="hidden" name="token" value=invitation.token />
+            <input type="email" name="email" autocomplete="username" value=invitation.email hidden />
+            <label for="invitation-password">{move_tr!("invitation-password")}</label>
+            <input
+                id="invitation-password"
+                name="password"
+                type="password"
+                autocomplete="new-password"
+                minlength="12"
+                required
+            />
+            <label for="invitation-password-again">{move_tr!("invitation-password-again")}</label>
+            <input
+                id="invitation-password-again"
+                name="password_again"
+                type="password"
+                autocomplete="new-password"
+                required
+            />
+            <button type="submit">{move_tr!("invitation-accept")}</button>
+        </form>
+    }
+}

@@ -1,0 +1,188 @@
+//! The form endpoints of accounts: inviting, changing roles and removing (admins), and accepting
+//! an invitation (the invited person). Each answers 303 to a page, so they work without
+//! JavaScript; refusals come back as `?error=` codes the pages explain.
+
+use crate::{
+    admin::{authorised, failed},
+    forms::with_cookies,
+};
+use app::{
+    admin::{
+        Email, Role,
+        ssr::{
+            accounts::{self, ChangeError},
+            invitations::{self, InvitationError},
+            password::{NewPassword, WeakPassword},
+            sessions::{self, session_token, set_cookie},
+        },
+    },
+    audit::ssr::Actor,
+    consent::ssr::Origin,
+    state::AppState,
+};
+use axum::{
+    Form,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use url::form_urlencoded::Serializer;
+
+const USERS: &str = "/admin/users";
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    csrf: String,
+    email: String,
+    role: String,
+}
+
+#[derive(Deserialize)]
+pub struct AccountForm {
+    csrf: String,
+    user_id: i64,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    token: String,
+    password: String,
+    password_again: String,
+}
+
+/// `path` with the query `pairs`.
+fn to(path: &str, pairs: &[(&str, &str)]) -> Response {
+    let query = Serializer::new(String::new()).extend_pairs(pairs).finish();
+    Redirect::to(&format!("{path}?{query}")).into_response()
+}
+
+fn bad_role() -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown role; use editor, publisher or admin",
+    )
+        .into_response()
+}
+
+pub async fn invite(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<InviteForm>,
+) -> Response {
+    let session = match authorised(&state, &headers, &form.csrf, Role::Admin).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
+    };
+    let Ok(role) = form.role.parse::<Role>() else {
+        return bad_role();
+    };
+    let Ok(email) = form.email.parse::<Email>() else {
+        return to(USERS, &[("error", "bad-email")]);
+    };
+    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
+    match invitations::invite(&state.db, &actor, &email, role).await {
+        Ok(token) => {
+            let link = format!("{}/admin/invitations/{token}", state.site.base_url);
+            to(USERS, &[("invited", email.as_str()), ("link", &link)])
+        }
+        Err(InvitationError::HasAccount(_)) => to(USERS, &[("error", "has-account")]),
+        Err(error) => failed(&error),
+    }
+}
+
+/// Changes a role, or with `remove`, removes the account.
+async fn change(
+    state: AppState,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    form: AccountForm,
+    remove: bool,
+) -> Response {
+    let session = match authorised(&state, &headers, &form.csrf, Role::Admin).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
+    };
+    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
+    let changed = if remove {
+        accounts::remove(&state.db, &actor, form.user_id).await
+    } else {
+        let Some(Ok(role)) = form.role.as_deref().map(str::parse::<Role>) else {
+            return bad_role();
+        };
+        accounts::change_role(&state.db, &actor, form.user_id, role).await
+    };
+    match changed {
+        Ok(user) if remove => to(USERS, &[("removed", user.email.as_str())]),
+        Ok(user) => to(USERS, &[("changed", user.email.as_str())]),
+        Err(ChangeError::LastAdmin) => to(USERS, &[("error", "last-admin")]),
+        Err(ChangeError::NoSuchAccount) => (
+            StatusCode::NOT_FOUND,
+            "there is no active account with that id",
+        )
+            .into_response(),
+        Err(error) => failed(&error),
+    }
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    change(state, peer, headers, form, false).await
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    change(state, peer, headers, form, true).await
+}
+
+/// Creates the invited account and signs its owner in.
+pub async fn accept(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<AcceptForm>,
+) -> Response {
+    let back = format!("/admin/invitations/{}", form.token);
+    if form.password != form.password_again {
+        return to(&back, &[("error", "mismatch")]);
+    }
+    let password: NewPassword = match form.password.parse() {
+        Ok(password) => password,
+        Err(weak) => {
+            let code = match weak {
+                WeakPassword::TooShort => "too-short",
+                WeakPassword::TooLong => "too-long",
+                WeakPassword::Common => "common",
+            };
+            return to(&back, &[("error", code)]);
+        }
+    };
+    let origin = Origin::of(&headers, peer);
+    let from = Actor::from_origin(&origin, None, "");
+    let user = match invitations::accept(&state.db, &form.token, &password, &from).await {
+        Ok(user) => user,
+        // The page explains that the link is used up or expired.
+        Err(InvitationError::Gone) => return Redirect::to(&back).into_response(),
+        Err(error) => return failed(&error),
+    };
+    let who = Actor::of_user(&origin, &user);
+    match sessions::start(&state.db, user, session_token(&headers), &who).await {
+        Ok(started) => with_cookies(
+            Redirect::to("/admin").into_response(),
+            [set_cookie(&started.token).as_str()],
+        ),
+        Err(error) => failed(&error),
+    }
+}
