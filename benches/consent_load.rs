@@ -3,15 +3,17 @@
 //!
 //! For each backend (SQLite in a temporary directory; PostgreSQL in a database of its own when
 //! `TEST_DATABASE_URL` is set or a server answers on 127.0.0.1:5432) it starts a fresh server and
-//! measures, in one run, `GET /healthz` and then `POST /api/consent` with group commit (the
-//! default batch limit); then, on another fresh server and database, `POST /api/consent` with one
-//! commit per event (`CHARTER_CONSENT_BATCH_LIMIT=1`), the design group commit replaces. Consent
+//! measures, in one run, `GET /healthz` and `POST /api/consent` with group commit (the default
+//! batch limit) in alternating rounds; then, on another fresh server and database,
+//! `POST /api/consent` with one commit per event (`CHARTER_CONSENT_BATCH_LIMIT=1`), the design
+//! group commit replaces. Consent
 //! requests carry no cookie, so every one records an event for a new subject. After each consent
 //! run the stored events must equal the 2xx answers and the chain must verify: an acknowledged
 //! event that is missing fails the benchmark.
 //!
 //! ```sh
-//! cargo bench --bench consent_load -- [--seconds 10] [--connections 64] [--only sqlite|postgres]
+//! cargo bench --bench consent_load -- [--seconds 10] [--rounds 5] [--connections 64]
+//!                                      [--only sqlite|postgres]
 //! ```
 
 use app::{
@@ -33,6 +35,9 @@ const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 struct Settings {
     duration: Duration,
+    /// `/healthz` and group-committed consent alternate this many times, each for an equal
+    /// share of `duration`.
+    rounds: u32,
     connections: usize,
     sqlite: bool,
     postgres: bool,
@@ -43,6 +48,7 @@ impl Settings {
     fn from_args() -> Result<Self, String> {
         let mut settings = Settings {
             duration: Duration::from_secs(10),
+            rounds: 5,
             connections: 64,
             sqlite: true,
             postgres: true,
@@ -58,6 +64,7 @@ impl Settings {
             match arg.as_str() {
                 "--bench" => {}
                 "--seconds" => settings.duration = Duration::from_secs(number("--seconds")?),
+                "--rounds" => settings.rounds = number("--rounds")? as u32,
                 "--connections" => settings.connections = number("--connections")? as usize,
                 "--only" => match args.next().as_deref() {
                     Some("sqlite") => settings.postgres = false,
@@ -237,6 +244,7 @@ struct Tally {
 
 impl Tally {
     fn merge(&mut self, other: Tally) {
+        self.elapsed += other.elapsed;
         self.latencies.extend(other.latencies);
         self.successes += other.successes;
         self.failures.extend(other.failures);
@@ -272,6 +280,7 @@ impl Load {
         &self,
         client: &reqwest::Client,
         base: &str,
+        round: u32,
         worker: usize,
         n: u64,
     ) -> reqwest::RequestBuilder {
@@ -284,7 +293,7 @@ impl Load {
             } => {
                 let mut body = serde_json::json!({
                     "configuration_version": configuration_version,
-                    "idempotency_key": format!("{run}-{worker}-{n}"),
+                    "idempotency_key": format!("{run}-{round}-{worker}-{n}"),
                 });
                 // Every third visitor customises, ticking every other category.
                 match n % 3 {
@@ -310,7 +319,8 @@ impl Load {
 
     /// `connections` workers, each sending one request after another until `duration` is up.
     /// A request in flight at the deadline is awaited and counted, so every answer is known.
-    async fn drive(&self, base: &str, connections: usize, duration: Duration) -> Tally {
+    /// `round` keeps the idempotency keys of every round apart.
+    async fn drive(&self, base: &str, round: u32, connections: usize, duration: Duration) -> Tally {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(connections)
             .build()
@@ -325,7 +335,7 @@ impl Load {
                 let mut n = 0;
                 while Instant::now() < deadline {
                     let sent = Instant::now();
-                    let answer = load.request(&client, &base, worker, n).send().await;
+                    let answer = load.request(&client, &base, round, worker, n).send().await;
                     n += 1;
                     match answer {
                         Ok(response) => {
@@ -378,18 +388,37 @@ fn print_rows(backend: &str, rows: &[Row]) {
     }
 }
 
-/// Runs `load` and, for consent, checks the log against what was acknowledged.
-async fn measure(
+/// Drives `loads` in turn, `settings.rounds` times each for an equal share of the duration, so
+/// drift of the machine during a run (this 2-core machine's `/healthz` rate moved by a third
+/// within minutes) weighs on every load alike. Returns one tally per load.
+async fn drive_interleaved<const N: usize>(
+    loads: [&Load; N],
+    server: &Server,
+    settings: &Settings,
+) -> [Tally; N] {
+    let slice = settings.duration / settings.rounds;
+    let mut tallies: [Tally; N] = std::array::from_fn(|_| Tally::default());
+    for round in 0..settings.rounds {
+        for (load, tally) in loads.iter().zip(&mut tallies) {
+            tally.merge(
+                load.drive(&server.base, round, settings.connections, slice)
+                    .await,
+            );
+        }
+    }
+    tallies
+}
+
+/// The report of what `load` got and, for consent, checks the log against what was
+/// acknowledged.
+async fn report(
     label: &str,
     load: &Load,
+    mut tally: Tally,
     server: &Server,
     db: &Db,
-    settings: &Settings,
     problems: &mut Vec<String>,
 ) -> Row {
-    let mut tally = load
-        .drive(&server.base, settings.connections, settings.duration)
-        .await;
     if let Some(first) = tally.failures.first() {
         problems.push(format!(
             "{label}: {} requests failed, the first with {first}",
@@ -459,21 +488,23 @@ async fn bench_backend(
     let server = Server::start(&database, None);
     let db = open(&database).await;
     let consent = consent_load(&db, "group").await;
-    let health = measure(
+    let [health_tally, consent_tally] =
+        drive_interleaved([&Load::Health, &consent], &server, settings).await;
+    let health = report(
         "GET /healthz",
         &Load::Health,
+        health_tally,
         &server,
         &db,
-        settings,
         problems,
     )
     .await;
-    let grouped = measure(
+    let grouped = report(
         "POST /api/consent (group commit)",
         &consent,
+        consent_tally,
         &server,
         &db,
-        settings,
         problems,
     )
     .await;
@@ -485,12 +516,15 @@ async fn bench_backend(
     let server = Server::start(&database, Some(1));
     let db = open(&database).await;
     let consent = consent_load(&db, "single").await;
-    let single = measure(
+    let tally = consent
+        .drive(&server.base, 0, settings.connections, settings.duration)
+        .await;
+    let single = report(
         "POST /api/consent (commit per event)",
         &consent,
+        tally,
         &server,
         &db,
-        settings,
         problems,
     )
     .await;
@@ -528,9 +562,10 @@ async fn main() -> ExitCode {
         }
     };
     println!(
-        "consent load: {} connections, {} s per run, binary {}",
+        "consent load: {} connections, {} s per load in {} alternating rounds, binary {}",
         settings.connections,
         settings.duration.as_secs(),
+        settings.rounds,
         env!("CARGO_BIN_EXE_charter")
     );
     let mut problems = Vec::new();

@@ -220,10 +220,18 @@ impl Db {
                 // The single writer leaves checkpoints (copying the WAL into the database, which
                 // takes milliseconds) to a background task, so no commit waits behind one, and
                 // keeps the hot pages of the indexes it extends in a larger cache.
+                //
+                // A new database gets 1 KiB pages (an existing one keeps its own): each consent
+                // event lands on a random leaf of three indexes (idempotency key, hash, subject),
+                // and every page a commit touches is written whole to the WAL, so smaller pages
+                // cut the bytes each durable commit writes. The load benchmark measured about a
+                // quarter more group-committed events per second than with 4 KiB pages, and a
+                // lower p99.
                 let writer = pool_options(
                     backend,
                     1,
-                    "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16384;",
+                    "PRAGMA page_size = 1024; PRAGMA wal_autocheckpoint = 0; \
+                     PRAGMA cache_size = -16384;",
                 )
                 .connect_with(options.clone())
                 .await
