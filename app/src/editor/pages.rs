@@ -317,6 +317,8 @@ fn publish_fieldset(view: &EditorView, error: Option<String>) -> impl IntoView +
         fields.effective_on.clone()
     };
     let notice_days = view.notice_days;
+    // The earliest day is said, not set as the field's minimum: the server's refusal explains
+    // itself, where a browser's would only block the form.
     let earliest = view.earliest_effective_on.clone();
     let confirm = (error.as_deref() == Some("missing-locales")).then(|| {
         view! {
@@ -350,7 +352,6 @@ fn publish_fieldset(view: &EditorView, error: Option<String>) -> impl IntoView +
                 id="editor-effective"
                 name="effective_on"
                 type="date"
-                min=earliest.clone()
                 value=effective_on
             />
             <p class="editor-hint">
