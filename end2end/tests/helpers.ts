@@ -11,7 +11,9 @@ export const hydrated = (testInfo: TestInfo) => testInfo.project.name === "hydra
 export async function open(page: Page, path: string, testInfo: TestInfo) {
   const response = await page.goto(path);
   if (hydrated(testInfo)) {
-    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "");
+    // The first page of a worker compiles the wasm while the other worker and the servers keep
+    // both cores busy: allow it longer than a usual assertion.
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "", { timeout: 15_000 });
   }
   return response;
 }

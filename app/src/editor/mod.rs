@@ -68,26 +68,14 @@ pub struct EditorView {
 /// The editor's data for `slug` in `locale`.
 #[server(endpoint = "admin/editor")]
 pub async fn get_editor(slug: String, locale: Locale) -> Result<EditorView, AppError> {
-    use crate::{
-        admin::{
-            Role,
-            ssr::guard::{SignedOut, require},
-        },
-        revisions::ssr::parse_slug,
-    };
+    use crate::admin::Role;
     let return_to = format!("/admin/documents/{slug}/{locale}");
-    let session = require(
-        Role::Editor,
-        SignedOut::SignIn {
-            return_to: &return_to,
-        },
-    )
-    .await?;
-    let state = crate::state::app_state()?;
-    let slug = parse_slug(&slug)?;
-    let document = crate::documents::ssr::find(&state.db, &slug, locale)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Editable {
+        session,
+        state,
+        slug,
+        document,
+    } = editable(&slug, locale, &return_to).await?;
     let latest = latest_source(&state.db, &slug, locale).await?;
     let latest_number = latest.as_ref().map_or(0, |(meta, _)| meta.number);
     let draft = ssr::draft(state.db.reader(), &slug, locale).await?;
@@ -125,6 +113,38 @@ pub async fn get_editor(slug: String, locale: Locale) -> Result<EditorView, AppE
         earliest_effective_on,
         can_publish: session.user.role.allows(Role::Publisher),
         csrf_token: session.csrf_token,
+    })
+}
+
+/// What an editor page starts with.
+#[cfg(feature = "ssr")]
+struct Editable {
+    session: crate::admin::ssr::sessions::Session,
+    state: crate::state::AppState,
+    slug: crate::documents::Slug,
+    /// Titled in the page's locale.
+    document: DocumentSummary,
+}
+
+/// The editor's session (else a redirect to sign in and back to `return_to`) and the document
+/// `slug`, titled in `locale`.
+#[cfg(feature = "ssr")]
+async fn editable(slug: &str, locale: Locale, return_to: &str) -> Result<Editable, AppError> {
+    use crate::admin::{
+        Role,
+        ssr::guard::{SignedOut, require},
+    };
+    let session = require(Role::Editor, SignedOut::SignIn { return_to }).await?;
+    let state = crate::state::app_state()?;
+    let slug = crate::revisions::ssr::parse_slug(slug)?;
+    let document = crate::documents::ssr::find(&state.db, &slug, locale)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Editable {
+        session,
+        state,
+        slug,
+        document,
     })
 }
 
@@ -236,26 +256,13 @@ pub async fn get_draft_comparison(
     slug: String,
     locale: Locale,
 ) -> Result<DraftComparison, AppError> {
-    use crate::{
-        admin::{
-            Role,
-            ssr::guard::{SignedOut, require},
-        },
-        revisions::ssr::parse_slug,
-    };
     let return_to = format!("/admin/documents/{slug}/{locale}/compare");
-    require(
-        Role::Editor,
-        SignedOut::SignIn {
-            return_to: &return_to,
-        },
-    )
-    .await?;
-    let state = crate::state::app_state()?;
-    let slug = parse_slug(&slug)?;
-    let document = crate::documents::ssr::find(&state.db, &slug, locale)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Editable {
+        state,
+        slug,
+        document,
+        ..
+    } = editable(&slug, locale, &return_to).await?;
     let draft = ssr::draft(state.db.reader(), &slug, locale)
         .await?
         .ok_or(AppError::NotFound)?;
