@@ -1,12 +1,13 @@
 //! The HTTP surface: health probes, the Leptos pages and server functions, static files, and the
 //! layers every request passes through.
 
-use app::{app::App, state::AppState};
+use app::{app::App, csp::ssr::CspNonce, state::AppState};
 use axum::{
     Router,
-    extract::DefaultBodyLimit,
-    extract::State,
+    extract::{DefaultBodyLimit, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use leptos::prelude::provide_context;
@@ -33,7 +34,10 @@ pub fn router(state: AppState) -> Router {
     };
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            app::csp::ssr::provide_request_nonce();
+        }
     };
     Router::new()
         .route("/healthz", get(healthz))
@@ -108,6 +112,7 @@ pub fn router(state: AppState) -> Router {
             crate::exports::middleware,
         ))
         .layer(axum::middleware::from_fn(crate::forms::refuse_cross_site))
+        .layer(axum::middleware::from_fn(content_security_policy))
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
@@ -158,4 +163,29 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+/// Gives each request a fresh nonce, which the page's inline scripts carry, and an HTML answer
+/// the policy that allows exactly those scripts. Other answers get the strict default below.
+async fn content_security_policy(mut request: Request, next: Next) -> Response {
+    let nonce = match CspNonce::new() {
+        Ok(nonce) => nonce,
+        Err(error) => {
+            tracing::error!(%error, "no randomness for a CSP nonce");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
+    };
+    request.extensions_mut().insert(nonce.clone());
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if html && let Ok(policy) = HeaderValue::from_str(&app::csp::page_policy(&nonce.0)) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }

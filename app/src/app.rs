@@ -30,8 +30,6 @@ use leptos_router::{
 
 /// The document around the app. `<html lang>` is filled in by the i18n provider.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::csp::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html>
