@@ -1,7 +1,7 @@
 //! The admin area's form endpoints: sign-in, sign-out and sign-out everywhere. Each answers
 //! 303 to a page, like the consent banner's form, so they work without JavaScript.
 
-use crate::forms::{local_path, with_cookies};
+use crate::forms::{local_path, redirect_with_query, with_cookies};
 use app::{
     admin::{
         Role,
@@ -71,13 +71,11 @@ pub async fn sign_in(
         .filter(|path| path.starts_with(HOME))
         .unwrap_or_else(|| HOME.to_owned());
     let again = |error: &str, minutes: Option<u64>| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query.append_pair("error", error);
-        if let Some(minutes) = minutes {
-            query.append_pair("minutes", &minutes.to_string());
-        }
-        query.append_pair("return_to", &return_to);
-        Redirect::to(&format!("{SIGN_IN}?{}", query.finish())).into_response()
+        let minutes = minutes.map(|minutes| minutes.to_string());
+        let mut query = vec![("error", error)];
+        query.extend(minutes.as_deref().map(|minutes| ("minutes", minutes)));
+        query.push(("return_to", &return_to));
+        redirect_with_query(SIGN_IN, &query)
     };
     match check_sign_in(&state.db, &form.email, form.password, &origin).await {
         Ok(user) => {

@@ -2,7 +2,10 @@
 //! `?error=` naming what to correct, so they work without JavaScript; the checks are the ones the
 //! server functions use (`app::editor::ssr`).
 
-use crate::admin::{authorised, failed};
+use crate::{
+    admin::{authorised, failed},
+    forms::redirect_with_query,
+};
 use app::{
     admin::Role,
     audit::ssr::Actor,
@@ -56,13 +59,7 @@ pub struct SettingsForm {
 
 /// Back to the editor with a notice: `saved`, or an error code and its detail.
 fn back_to_editor(slug: &str, locale: Locale, notice: &[(&str, &str)]) -> Response {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    query.extend_pairs(notice);
-    Redirect::to(&format!(
-        "/admin/documents/{slug}/{locale}?{}",
-        query.finish()
-    ))
-    .into_response()
+    redirect_with_query(&format!("/admin/documents/{slug}/{locale}"), notice)
 }
 
 /// The answer to a refused save or publish: back to the editor with the code and detail of what
@@ -171,10 +168,7 @@ async fn draft_form(
     {
         Ok(meta) => {
             let what = format!("{slug}/{locale} v{}", meta.number);
-            let query = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("published", &what)
-                .finish();
-            Redirect::to(&format!("/admin/documents?{query}")).into_response()
+            redirect_with_query("/admin/documents", &[("published", &what)])
         }
         Err(error) => refused(&slug, locale, error),
     }
@@ -209,11 +203,10 @@ pub async fn settings(
         Err(answer) => return answer,
     };
     let Ok(days) = form.notice_days.parse::<NoticeDays>() else {
-        let query = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("error", "notice-days")
-            .append_pair("value", &form.notice_days)
-            .finish();
-        return Redirect::to(&format!("/admin/settings?{query}")).into_response();
+        return redirect_with_query(
+            "/admin/settings",
+            &[("error", "notice-days"), ("value", &form.notice_days)],
+        );
     };
     let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     match set_notice_days(&state.db, &actor, days).await {

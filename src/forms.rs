@@ -6,7 +6,7 @@ use axum::{
     extract::Request,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 
 const CROSS_SITE_REFUSED: &str =
@@ -65,6 +65,15 @@ pub fn local_path(return_to: Option<&str>) -> Option<String> {
                 && !path.chars().any(char::is_control)
         })
         .map(str::to_owned)
+}
+
+/// A 303 to `path` with the query `pairs`, percent-encoded: how a form endpoint sends the
+/// browser back to its page with what to show.
+pub fn redirect_with_query(path: &str, pairs: &[(&str, &str)]) -> Response {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    Redirect::to(&format!("{path}?{query}")).into_response()
 }
 
 /// `response` with a `Set-Cookie` header for each of `cookies`.

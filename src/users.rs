@@ -4,7 +4,7 @@
 
 use crate::{
     admin::{authorised, failed},
-    forms::with_cookies,
+    forms::{redirect_with_query, with_cookies},
 };
 use app::{
     admin::{
@@ -28,7 +28,6 @@ use axum::{
 };
 use serde::Deserialize;
 use std::net::SocketAddr;
-use url::form_urlencoded::Serializer;
 
 const USERS: &str = "/admin/users";
 
@@ -54,12 +53,6 @@ pub struct AcceptForm {
     password_again: String,
 }
 
-/// `path` with the query `pairs`.
-fn to(path: &str, pairs: &[(&str, &str)]) -> Response {
-    let query = Serializer::new(String::new()).extend_pairs(pairs).finish();
-    Redirect::to(&format!("{path}?{query}")).into_response()
-}
-
 fn bad_role() -> Response {
     (
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -82,15 +75,17 @@ pub async fn invite(
         return bad_role();
     };
     let Ok(email) = form.email.parse::<Email>() else {
-        return to(USERS, &[("error", "bad-email")]);
+        return redirect_with_query(USERS, &[("error", "bad-email")]);
     };
     let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     match invitations::invite(&state.db, &actor, &email, role).await {
         Ok(token) => {
             let link = format!("{}/admin/invitations/{token}", state.site.base_url);
-            to(USERS, &[("invited", email.as_str()), ("link", &link)])
+            redirect_with_query(USERS, &[("invited", email.as_str()), ("link", &link)])
         }
-        Err(InvitationError::HasAccount(_)) => to(USERS, &[("error", "has-account")]),
+        Err(InvitationError::HasAccount(_)) => {
+            redirect_with_query(USERS, &[("error", "has-account")])
+        }
         Err(error) => failed(&error),
     }
 }
@@ -117,9 +112,9 @@ async fn change(
         accounts::change_role(&state.db, &actor, form.user_id, role).await
     };
     match changed {
-        Ok(user) if remove => to(USERS, &[("removed", user.email.as_str())]),
-        Ok(user) => to(USERS, &[("changed", user.email.as_str())]),
-        Err(ChangeError::LastAdmin) => to(USERS, &[("error", "last-admin")]),
+        Ok(user) if remove => redirect_with_query(USERS, &[("removed", user.email.as_str())]),
+        Ok(user) => redirect_with_query(USERS, &[("changed", user.email.as_str())]),
+        Err(ChangeError::LastAdmin) => redirect_with_query(USERS, &[("error", "last-admin")]),
         Err(ChangeError::NoSuchAccount) => (
             StatusCode::NOT_FOUND,
             "there is no active account with that id",
@@ -156,7 +151,7 @@ pub async fn accept(
 ) -> Response {
     let back = format!("/admin/invitations/{}", form.token);
     if form.password != form.password_again {
-        return to(&back, &[("error", "mismatch")]);
+        return redirect_with_query(&back, &[("error", "mismatch")]);
     }
     let password: NewPassword = match form.password.parse() {
         Ok(password) => password,
@@ -166,7 +161,7 @@ pub async fn accept(
                 WeakPassword::TooLong => "too-long",
                 WeakPassword::Common => "common",
             };
-            return to(&back, &[("error", code)]);
+            return redirect_with_query(&back, &[("error", code)]);
         }
     };
     let origin = Origin::of(&headers, peer);
