@@ -187,15 +187,45 @@ pub(crate) async fn authorised(
     needed: Role,
 ) -> Result<sessions::Session, Response> {
     let (_, session) = session_of(state, headers, csrf).await?;
-    if !session.user.role.allows(needed) {
-        return Err((
+    match role_refused(&session, needed) {
+        Some(refusal) => Err(refusal),
+        None => Ok(session),
+    }
+}
+
+/// The session of a request that only reads (a download) whose role allows `needed`. Without a
+/// live session the browser is sent to sign in and brought back to `return_to`.
+pub(crate) async fn signed_in_to_read(
+    state: &AppState,
+    headers: &HeaderMap,
+    needed: Role,
+    return_to: &str,
+) -> Result<sessions::Session, Response> {
+    let session = match session_token(headers) {
+        Some(token) => sessions::find(&state.db, token)
+            .await
+            .map_err(|error| failed(&error))?,
+        None => None,
+    };
+    let Some(session) = session else {
+        return Err(redirect_with_query(SIGN_IN, &[("return_to", return_to)]));
+    };
+    match role_refused(&session, needed) {
+        Some(refusal) => Err(refusal),
+        None => Ok(session),
+    }
+}
+
+/// The answer to `session` when its role does not allow what `needed` may do.
+fn role_refused(session: &sessions::Session, needed: Role) -> Option<Response> {
+    (!session.user.role.allows(needed)).then(|| {
+        (
             StatusCode::FORBIDDEN,
             format!(
                 "your role ({}) does not allow this; ask an admin",
                 session.user.role.as_str()
             ),
         )
-            .into_response());
-    }
-    Ok(session)
+            .into_response()
+    })
 }

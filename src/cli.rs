@@ -1,6 +1,11 @@
 //! The command line: `charter` (or `charter serve`) runs the server; `--help` lists every setting.
 
-use crate::{Application, config::Config, telemetry};
+use crate::{
+    Application,
+    config::Config,
+    consent_records::{ExportFormat, ExportWriter, record_export},
+    telemetry,
+};
 use anyhow::Context;
 use app::{
     admin::{
@@ -8,15 +13,13 @@ use app::{
         ssr::{accounts, password::NewPassword},
     },
     audit::ssr::Actor,
-    clock::Timestamp,
-    consent::ssr as consent,
+    clock::{DayRange, Timestamp},
+    consent::{records::EventFilter, ssr as consent},
     inventory::ssr as inventory,
 };
 use clap::{Parser, Subcommand};
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-};
+use futures_util::TryStreamExt;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,12 +94,6 @@ enum ConsentCommand {
     },
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum ExportFormat {
-    Csv,
-    Json,
-}
-
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         let config = Config::load(self.config.as_deref()).context("configuration error")?;
@@ -131,7 +128,8 @@ async fn import_inventory(config: &Config, file: &Path) -> anyhow::Result<()> {
     let inventory =
         inventory::parse(&text).with_context(|| format!("{} was not imported", file.display()))?;
     let db = crate::open_database(config).await?;
-    let imported = inventory::activate(&db, &inventory).await?;
+    let imported =
+        inventory::activate(&db, &inventory, &operator("charter inventory import")).await?;
     let outcome = if imported.changed {
         "now in force; visitors will be asked again"
     } else {
@@ -148,17 +146,22 @@ async fn create_admin(config: &Config, email: &str, role: &str) -> anyhow::Resul
         .parse()
         .context("the account was not created")?;
     let db = crate::open_database(config).await?;
-    let operator = Actor {
-        user_id: None,
-        name: "command line".to_owned(),
-        ip: "local".to_owned(),
-        user_agent: "charter admin create".to_owned(),
-    };
-    let user = accounts::create(&db, &email, role, &password, &operator)
-        .await
-        .context("the account was not created")?;
+    let user = accounts::create(
+        &db,
+        &email,
+        role,
+        &password,
+        &operator("charter admin create"),
+    )
+    .await
+    .context("the account was not created")?;
     println!("created {} account {}", role.as_str(), user.email);
     Ok(())
+}
+
+/// The operator at this machine's command line, as the audit log names them.
+fn operator(command: &str) -> Actor {
+    Actor::local("command line", command)
 }
 
 /// The new password: typed twice on a terminal without echo, or the first line of standard
@@ -206,73 +209,25 @@ async fn export_consent(
     let from = instant(from, Timestamp::from_millis(0)).context("--from")?;
     let to = instant(to, Timestamp::now()).context("--to")?;
     anyhow::ensure!(from < to, "--from must be earlier than --to");
-    let db = crate::open_database(config).await?;
-    let stdout = std::io::stdout().lock();
-    let count = match format {
-        ExportFormat::Csv => {
-            let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(stdout));
-            csv.write_record(CSV_COLUMNS)?;
-            let count = consent::for_each_event_between(&db, from, to, |event| {
-                csv.write_record(csv_row(&event))
-                    .map_err(std::io::Error::from)
-            })
-            .await?;
-            csv.flush()?;
-            count
-        }
-        ExportFormat::Json => {
-            let mut out = std::io::BufWriter::new(stdout);
-            out.write_all(b"[")?;
-            let mut first = true;
-            let count = consent::for_each_event_between(&db, from, to, |event| {
-                out.write_all(if first { b"\n" } else { b",\n" })?;
-                first = false;
-                serde_json::to_writer(&mut out, &event).map_err(std::io::Error::from)
-            })
-            .await?;
-            out.write_all(b"\n]\n")?;
-            out.flush()?;
-            count
-        }
+    let filter = EventFilter {
+        days: DayRange {
+            from: Some(from),
+            until: Some(to),
+        },
+        ..EventFilter::default()
     };
+    let db = crate::open_database(config).await?;
+    record_export(&db, &operator("charter consent export"), &filter, format).await?;
+    let query = consent::EventQuery::new(&filter);
+    let mut events = std::pin::pin!(query.events(&db));
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut writer = ExportWriter::start(format, stdout)?;
+    let mut count = 0u64;
+    while let Some(event) = events.try_next().await? {
+        writer.write(&event)?;
+        count += 1;
+    }
+    writer.finish()?;
     tracing::info!(count, "consent events exported");
     Ok(())
-}
-
-const CSV_COLUMNS: [&str; 15] = [
-    "id",
-    "recorded_at",
-    "subject_id",
-    "action",
-    "method",
-    "choices",
-    "configuration_version",
-    "banner_sha256",
-    "revisions",
-    "locale",
-    "user_agent",
-    "ip_prefix",
-    "idempotency_key",
-    "prev_hash",
-    "hash",
-];
-
-fn csv_row(event: &consent::Event) -> [String; 15] {
-    [
-        event.id.to_string(),
-        event.recorded_at.rfc3339(),
-        event.subject.clone(),
-        event.action.clone(),
-        event.method.clone(),
-        event.choices.to_string(),
-        event.configuration_version.clone(),
-        event.banner_sha256.clone(),
-        event.revisions.to_string(),
-        event.locale.clone(),
-        event.user_agent.clone(),
-        event.ip_prefix.clone(),
-        event.idempotency_key.clone(),
-        event.prev_hash.clone(),
-        event.hash.clone(),
-    ]
 }

@@ -7,6 +7,7 @@
 //! derived from them by the edits below. `demo/inventory.toml` is the demo cookie inventory.
 
 use app::{
+    audit::ssr::Actor,
     clock::Timestamp,
     db::Db,
     documents::{
@@ -223,9 +224,13 @@ pub async fn load_if_empty(db: &Db) -> Result<(), DemoError> {
         tracing::info!("database already has documents; demo content not loaded");
         return Ok(());
     }
-    activate(db, &parse(INVENTORY)?)
-        .await
-        .map_err(ImportError::from)?;
+    activate(
+        db,
+        &parse(INVENTORY)?,
+        &Actor::local("charter", "demo content"),
+    )
+    .await
+    .map_err(ImportError::from)?;
     let now = Timestamp::now();
     for document in &DOCUMENTS {
         let slug: Slug = document

@@ -93,6 +93,23 @@ pub fn router(state: AppState) -> Router {
             "/admin/invitations/accept",
             post(crate::users::accept).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
         )
+        .route(
+            "/admin/inventory/draft",
+            post(crate::inventory_editor::save).layer(DefaultBodyLimit::max(
+                crate::inventory_editor::MAX_BODY_BYTES,
+            )),
+        )
+        .route(
+            "/admin/inventory/activate",
+            post(crate::inventory_editor::activate)
+                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/admin/inventory/discard",
+            post(crate::inventory_editor::discard)
+                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route("/admin/consent/export", get(crate::consent_records::export))
         .route("/.well-known/gpc.json", get(crate::consent::gpc_json))
         .route(
             "/cookies/consent",

@@ -5,16 +5,19 @@ use crate::{
         pages::{AdminHomePage, SignInPage},
         users::{InvitationPage, UsersPage},
     },
+    audit::AuditLogPage,
     comparisons::ComparisonPage,
     consent::{
         banner::ConsentBanner,
         pages::{ReceiptsPage, SettingsPage},
+        records::ConsentRecordsPage,
     },
     documents::provide_documents,
     editor::pages::{DocumentsPage, DraftComparePage, EditorPage},
     errors::NotFound,
     home::HomePage,
     i18n::I18nProvider,
+    inventory::editor::InventoryEditorPage,
     layout::{HeadLinks, SiteFooter, SiteHeader},
     policies::{HistoryPage, PolicyPage, RevisionPage},
     settings::AdminSettingsPage,
@@ -103,6 +106,17 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=path!("/admin/invitations/:token")
                         view=InvitationPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/consent")
+                        view=ConsentRecordsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/inventory")
+                        view=InventoryEditorPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -20,8 +20,11 @@ impl Timestamp {
     /// The server's clock. Only the server stamps events; browsers never supply times.
     #[cfg(feature = "ssr")]
     pub fn now() -> Self {
-        let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-        Self(i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX))
+        Self::at(OffsetDateTime::now_utc())
+    }
+
+    fn at(at: OffsetDateTime) -> Self {
+        Self(i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
     }
 
     pub fn datetime(self) -> OffsetDateTime {
@@ -37,9 +40,7 @@ impl Timestamp {
                 .map(|day| day.midnight().assume_utc())
         });
         match at {
-            Ok(at) => Ok(Self(
-                i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
-            )),
+            Ok(at) => Ok(Self::at(at)),
             Err(_) => Err(format!(
                 "`{text}` is not a date (2026-11-23) or an RFC 3339 time (2026-11-23T04:00:00Z)"
             )),
@@ -70,9 +71,54 @@ impl Timestamp {
     }
 }
 
+/// The days a filter form chose: from the first instant of `from` to the last of `to`, either
+/// open. Dates are the `YYYY-MM-DD` a date field sends, read in UTC like every stored time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayRange {
+    pub from: Option<Timestamp>,
+    /// The first instant after the range.
+    pub until: Option<Timestamp>,
+}
+
+impl DayRange {
+    /// Reads the two fields of a filter form; an empty field leaves its end open.
+    pub fn parse(from: &str, to: &str) -> Result<Self, String> {
+        let day = |text: &str, field: &str| -> Result<Option<Timestamp>, String> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
+                .map(|day| Some(Timestamp::at(day.midnight().assume_utc())))
+                .map_err(|_| format!("the {field} date `{text}` is not a date like 2026-11-23"))
+        };
+        let range = DayRange {
+            from: day(from, "from")?,
+            until: day(to, "to")?.map(|last| last.plus_days(1)),
+        };
+        if let (Some(from), Some(until)) = (range.from, range.until)
+            && from >= until
+        {
+            return Err("the from date must not be later than the to date".to_owned());
+        }
+        Ok(range)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_ranges_include_both_days() {
+        let range = DayRange::parse("1970-01-02", "1970-01-02").unwrap();
+        assert_eq!(range.from, Some(Timestamp::from_millis(86_400_000)));
+        assert_eq!(range.until, Some(Timestamp::from_millis(2 * 86_400_000)));
+        assert_eq!(DayRange::parse("", " "), Ok(DayRange::default()));
+        assert!(DayRange::parse("1970-01-03", "1970-01-02").is_err());
+        assert!(DayRange::parse("yesterday", "").is_err());
+        assert!(DayRange::parse("", "2026-02-30").is_err());
+    }
 
     #[test]
     fn days_and_rfc3339_times_parse() {

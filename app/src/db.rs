@@ -327,6 +327,74 @@ pub fn decode_error(
     }
 }
 
+/// A value a filter compares a column with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilterValue {
+    Int(i64),
+    Text(String),
+}
+
+/// The `WHERE` clause of a query filtered by what a person chose, numbering its placeholders
+/// (`$1`, `$2`, …) as both backends read them, so optional filters need no SQL per combination.
+#[derive(Clone, Debug, Default)]
+pub struct Conditions {
+    clauses: Vec<String>,
+    values: Vec<FilterValue>,
+}
+
+impl Conditions {
+    /// Adds `clause`, whose one `$?` stands for `value`.
+    pub fn push(&mut self, clause: &str, value: FilterValue) -> &mut Self {
+        self.values.push(value);
+        self.clauses
+            .push(clause.replace("$?", &format!("${}", self.values.len())));
+        self
+    }
+
+    /// ` WHERE a AND b`, or nothing without conditions.
+    pub fn where_clause(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// The placeholder a value bound after these conditions gets.
+    pub fn next_placeholder(&self) -> String {
+        format!("${}", self.values.len() + 1)
+    }
+
+    /// `query` with the conditions' values bound, in order.
+    pub fn bind<'q>(
+        &'q self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for value in &self.values {
+            query = match value {
+                FilterValue::Int(number) => query.bind(*number),
+                FilterValue::Text(text) => query.bind(text.as_str()),
+            };
+        }
+        query
+    }
+}
+
+/// `text` as a `LIKE … ESCAPE '\'` pattern that matches it anywhere, its wildcards taken
+/// literally.
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// How often the WAL is copied into the database file on SQLite.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -434,6 +502,23 @@ mod tests {
             url.sqlite_file().as_deref(),
             Some(std::path::Path::new("data/charter.db"))
         );
+    }
+
+    #[test]
+    fn conditions_number_their_placeholders() {
+        let mut conditions = Conditions::default();
+        assert_eq!(conditions.where_clause(), "");
+        conditions
+            .push("at >= $?", FilterValue::Int(1))
+            .push("action = $?", FilterValue::Text("sign_in".into()));
+        assert_eq!(conditions.where_clause(), " WHERE at >= $1 AND action = $2");
+        assert_eq!(conditions.next_placeholder(), "$3");
+    }
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(contains_pattern("ada"), "%ada%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
     }
 
     #[test]

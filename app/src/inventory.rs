@@ -9,6 +9,8 @@ use crate::{i18n::Locale, newtypes::string_newtype};
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, str::FromStr};
 
+pub mod editor;
+
 /// The category that is always on and needs no consent.
 pub const NECESSARY: &str = "necessary";
 
@@ -195,6 +197,115 @@ impl Inventory {
     }
 }
 
+/// One difference between the inventory in force and an edited one, as the editor lists it
+/// before the edit is put in force. Fields are named by their keys in the inventory file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InventoryChange {
+    CategoryAdded {
+        category: String,
+    },
+    CategoryRemoved {
+        category: String,
+    },
+    CategoryChanged {
+        category: String,
+        fields: Vec<String>,
+    },
+    ServiceAdded {
+        category: String,
+        service: String,
+    },
+    ServiceRemoved {
+        category: String,
+        service: String,
+    },
+    ServiceChanged {
+        category: String,
+        service: String,
+        fields: Vec<String>,
+    },
+    /// The same categories and services, in another order (the banner lists them in order).
+    Reordered,
+}
+
+/// What changed from `before` to `after`; empty when they are the same.
+pub fn changes(before: &Inventory, after: &Inventory) -> Vec<InventoryChange> {
+    let mut found = Vec::new();
+    for old in before.categories() {
+        if after.category(old.key.as_str()).is_none() {
+            found.push(InventoryChange::CategoryRemoved {
+                category: old.key.to_string(),
+            });
+        }
+    }
+    for new in after.categories() {
+        let category = new.key.to_string();
+        let Some(old) = before.category(new.key.as_str()) else {
+            found.push(InventoryChange::CategoryAdded { category });
+            continue;
+        };
+        let fields: Vec<String> = [
+            ("title", old.title != new.title),
+            ("description", old.description != new.description),
+            (
+                "sale_or_sharing",
+                old.sale_or_sharing != new.sale_or_sharing,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, changed)| *changed)
+        .map(|(field, _)| field.to_owned())
+        .collect();
+        if !fields.is_empty() {
+            found.push(InventoryChange::CategoryChanged {
+                category: category.clone(),
+                fields,
+            });
+        }
+        let find =
+            |services: &[Service], name: &str| services.iter().find(|s| s.name == name).cloned();
+        for service in &old.services {
+            if find(&new.services, &service.name).is_none() {
+                found.push(InventoryChange::ServiceRemoved {
+                    category: category.clone(),
+                    service: service.name.clone(),
+                });
+            }
+        }
+        for service in &new.services {
+            let Some(was) = find(&old.services, &service.name) else {
+                found.push(InventoryChange::ServiceAdded {
+                    category: category.clone(),
+                    service: service.name.clone(),
+                });
+                continue;
+            };
+            let fields: Vec<String> = [
+                ("provider", was.provider != service.provider),
+                ("party", was.party != service.party),
+                ("cookies", was.cookies != service.cookies),
+                ("purpose", was.purpose != service.purpose),
+                ("duration", was.duration != service.duration),
+            ]
+            .into_iter()
+            .filter(|(_, changed)| *changed)
+            .map(|(field, _)| field.to_owned())
+            .collect();
+            if !fields.is_empty() {
+                found.push(InventoryChange::ServiceChanged {
+                    category: category.clone(),
+                    service: service.name.clone(),
+                    fields,
+                });
+            }
+        }
+    }
+    if found.is_empty() && before != after {
+        found.push(InventoryChange::Reordered);
+    }
+    found
+}
+
 fn require_texts(place: &str, field: &'static str, texts: &Texts) -> Result<(), InventoryError> {
     for locale in Locale::ALL {
         if texts.get(&locale).is_none_or(|text| text.trim().is_empty()) {
@@ -219,7 +330,14 @@ fn is_cookie_name(name: &str) -> bool {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::{Inventory, InventoryError};
-    use crate::{clock::Timestamp, db::Db, db::decode_error};
+    use crate::{
+        audit::{
+            AuditAction,
+            ssr::{Actor, record},
+        },
+        clock::Timestamp,
+        db::{Db, decode_error},
+    };
     use sha2::{Digest, Sha256};
     use sqlx::Row;
     use std::sync::{Arc, RwLock};
@@ -240,6 +358,11 @@ pub mod ssr {
     /// Reads an inventory file, naming the line and the problem when it is wrong.
     pub fn parse(toml_text: &str) -> Result<Inventory, ImportError> {
         toml::from_str(toml_text).map_err(|error| ImportError::Syntax(error.to_string()))
+    }
+
+    /// The inventory as a file [`parse`] reads back, for the editor to start from.
+    pub fn to_toml(inventory: &Inventory) -> Result<String, toml::ser::Error> {
+        toml::to_string_pretty(inventory)
     }
 
     /// The canonical JSON of an inventory and its configuration version (the JSON's SHA-256).
@@ -266,16 +389,39 @@ pub mod ssr {
         pub changed: bool,
     }
 
-    /// Makes `inventory` the configuration in force, keeping every earlier version.
-    pub async fn activate(db: &Db, inventory: &Inventory) -> Result<Imported, sqlx::Error> {
-        let (json, version) = canonical(inventory);
-        let now = Timestamp::now().as_millis();
+    /// Makes `inventory` the configuration in force, keeping every earlier version, and records
+    /// who did it.
+    pub async fn activate(
+        db: &Db,
+        inventory: &Inventory,
+        actor: &Actor,
+    ) -> Result<Imported, sqlx::Error> {
         let mut tx = db.writer().begin().await?;
-        let current: Option<String> = sqlx::query_scalar(
+        let imported = activate_in(&mut tx, inventory, actor).await?;
+        tx.commit().await?;
+        Ok(imported)
+    }
+
+    /// The version in force, read in `tx`.
+    pub async fn active_version_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar(
             "SELECT version FROM consent_configuration_activations ORDER BY id DESC LIMIT 1",
         )
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut **tx)
+        .await
+    }
+
+    /// [`activate`] inside the caller's transaction.
+    pub async fn activate_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        inventory: &Inventory,
+        actor: &Actor,
+    ) -> Result<Imported, sqlx::Error> {
+        let (json, version) = canonical(inventory);
+        let now = Timestamp::now().as_millis();
+        let current = active_version_in(tx).await?;
         if current.as_deref() == Some(version.as_str()) {
             return Ok(Imported {
                 version,
@@ -289,16 +435,24 @@ pub mod ssr {
         .bind(&version)
         .bind(&json)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO consent_configuration_activations (version, activated_at) VALUES ($1, $2)",
         )
         .bind(&version)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
+        let detail = format!("{} → {version}", current.as_deref().unwrap_or("none"));
+        record(
+            &mut **tx,
+            actor,
+            AuditAction::InventoryChanged,
+            "cookie inventory",
+            &detail,
+        )
+        .await?;
         Ok(Imported {
             version,
             changed: true,
@@ -312,7 +466,8 @@ pub mod ssr {
                 .fetch_optional(db.reader())
                 .await?;
         if any.is_none() {
-            activate(db, &parse(DEFAULT_INVENTORY)?).await?;
+            let first_start = Actor::local("charter", "first start: the default inventory");
+            activate(db, &parse(DEFAULT_INVENTORY)?, &first_start).await?;
         }
         Ok(())
     }
@@ -451,6 +606,95 @@ mod tests {
         let edited =
             ssr::parse(&ssr::DEFAULT_INVENTORY.replace("1 year", "2 years")).expect("valid");
         assert_ne!(ssr::canonical(&edited).1, version);
+    }
+
+    #[test]
+    fn changes_name_what_differs() {
+        let stats = Service {
+            name: "Stats".into(),
+            provider: "Us".into(),
+            party: Party::First,
+            cookies: vec!["_stats".into()],
+            purpose: texts("Counts visits"),
+            duration: texts("1 year"),
+        };
+        let mut analytics = category("analytics");
+        analytics.services.push(stats.clone());
+        let before = Inventory::new(vec![category("necessary"), analytics.clone()]).unwrap();
+        assert_eq!(changes(&before, &before), []);
+
+        let mut edited = analytics.clone();
+        edited.sale_or_sharing = true;
+        edited.services[0].duration = texts("2 years");
+        edited.services.push(Service {
+            name: "Heatmaps".into(),
+            ..stats.clone()
+        });
+        let after =
+            Inventory::new(vec![category("necessary"), edited, category("marketing")]).unwrap();
+        assert_eq!(
+            changes(&before, &after),
+            [
+                InventoryChange::CategoryChanged {
+                    category: "analytics".into(),
+                    fields: vec!["sale_or_sharing".into()],
+                },
+                InventoryChange::ServiceChanged {
+                    category: "analytics".into(),
+                    service: "Stats".into(),
+                    fields: vec!["duration".into()],
+                },
+                InventoryChange::ServiceAdded {
+                    category: "analytics".into(),
+                    service: "Heatmaps".into(),
+                },
+                InventoryChange::CategoryAdded {
+                    category: "marketing".into(),
+                },
+            ]
+        );
+        assert_eq!(
+            changes(&after, &before),
+            [
+                InventoryChange::CategoryRemoved {
+                    category: "marketing".into(),
+                },
+                InventoryChange::CategoryChanged {
+                    category: "analytics".into(),
+                    fields: vec!["sale_or_sharing".into()],
+                },
+                InventoryChange::ServiceRemoved {
+                    category: "analytics".into(),
+                    service: "Heatmaps".into(),
+                },
+                InventoryChange::ServiceChanged {
+                    category: "analytics".into(),
+                    service: "Stats".into(),
+                    fields: vec!["duration".into()],
+                },
+            ]
+        );
+        let swapped = Inventory::new(vec![
+            category("necessary"),
+            category("marketing"),
+            category("analytics"),
+        ])
+        .unwrap();
+        let plain = Inventory::new(vec![
+            category("necessary"),
+            category("analytics"),
+            category("marketing"),
+        ])
+        .unwrap();
+        assert_eq!(changes(&plain, &swapped), [InventoryChange::Reordered]);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_inventory_reads_back_from_its_own_file() {
+        let inventory = ssr::parse(ssr::DEFAULT_INVENTORY).expect("valid");
+        let file = ssr::to_toml(&inventory).expect("serialises");
+        assert_eq!(ssr::parse(&file).expect("reads back"), inventory);
     }
 
     #[test]

@@ -5,13 +5,15 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { binary, isolated } from "../servers";
-import { open } from "./helpers";
+import { createAccount, open, signIn } from "./helpers";
 
-// This spec changes the cookie inventory in force, so it runs against a server of its own.
+// This spec changes the cookie inventory in force, so it runs against a server of its own, and its
+// tests run one after the other: each expects the inventory it put in force.
 const test = base.extend<{ server: (typeof isolated)[string] }>({
   server: async ({}, use, testInfo) => use(isolated[testInfo.project.name]),
   baseURL: async ({ server }, use) => use(server.url),
 });
+test.describe.configure({ mode: "default" });
 
 const banner = (page: Page) => page.getByRole("region", { name: "Cookies on this site" });
 
@@ -23,10 +25,8 @@ async function consent(context: BrowserContext) {
   return { version: payload.v as string, choices: payload.c as Record<string, boolean> };
 }
 
-/** Imports the demo inventory with one more analytics service, as an operator would. */
-async function addAnalyticsService(server: (typeof isolated)[string], name: string) {
-  const demo = await readFile(path.resolve(__dirname, "../../src/demo/inventory.toml"), "utf8");
-  const file = path.join(os.tmpdir(), `charter-e2e-inventory-${name}.toml`);
+/** `inventory` (a file as `charter inventory import` reads it) with one more analytics service. */
+function withAnalyticsService(inventory: string, name: string) {
   const service = `
 [[categories.services]]
 name = "${name}"
@@ -38,7 +38,15 @@ duration = { en = "30 days", de = "30 Tage" }
 `;
   // The analytics category is followed by marketing: the new service goes at its end.
   const marker = "[[categories]]\nkey = \"marketing\"";
-  await writeFile(file, demo.replace(marker, `${service}\n${marker}`));
+  expect(inventory).toContain(marker);
+  return inventory.replace(marker, `${service}\n${marker}`);
+}
+
+/** Imports the demo inventory with one more analytics service, as an operator would. */
+async function addAnalyticsService(server: (typeof isolated)[string], name: string) {
+  const demo = await readFile(path.resolve(__dirname, "../../src/demo/inventory.toml"), "utf8");
+  const file = path.join(os.tmpdir(), `charter-e2e-inventory-${name}.toml`);
+  await writeFile(file, withAnalyticsService(demo, name));
   const { stdout } = await promisify(execFile)(binary, ["inventory", "import", file], {
     env: { ...process.env, ...server.env },
   });
@@ -68,4 +76,40 @@ test("a changed cookie inventory asks again, saying why", async ({ page, context
   const after = await consent(context);
   expect(after?.version).not.toEqual(before?.version);
   expect(after?.choices).toEqual({ analytics: false, marketing: false, preferences: false });
+});
+
+test("an admin adds a service in the inventory editor, confirms, and visitors are asked again", async ({
+  page,
+  server,
+}, testInfo) => {
+  await open(page, "/", testInfo);
+  await banner(page).getByRole("button", { name: "Accept all" }).click();
+  await expect(banner(page)).toBeHidden();
+
+  const admin = `inventory-${testInfo.project.name}-${Date.now()}@example.com`;
+  await createAccount(server, admin, "admin");
+  await open(page, "/admin/inventory", testInfo);
+  await signIn(page, admin);
+  await expect(page).toHaveURL(/\/admin\/inventory$/);
+  await expect(page.locator("main > h1")).toHaveText("Cookie inventory");
+
+  const service = `qs_editor_${testInfo.project.name.replace(/\W/g, "")}_${Date.now()}`;
+  const source = page.getByLabel("Inventory (the file format");
+  await source.fill(withAnalyticsService(await source.inputValue(), service));
+  await page.getByRole("button", { name: "Save draft and review" }).click();
+
+  const review = page.getByRole("region", { name: "Review of the draft" });
+  await expect(review).toContainText("every visitor will be asked for consent again");
+  await expect(review.getByRole("listitem").first()).toContainText("New service");
+  await expect(review.getByRole("listitem").first()).toContainText(service);
+  await review.getByLabel("I understand that every visitor will be asked for consent again.").check();
+  await review.getByRole("button", { name: "Put in force" }).click();
+  await expect(page.locator(".admin-notice").first()).toContainText("The new inventory is in force");
+  await expect(page.getByRole("region", { name: "Review of the draft" })).toBeHidden();
+
+  await open(page, "/policies", testInfo);
+  await expect(banner(page)).toBeVisible();
+  await expect(banner(page)).toContainText("The cookies we use have changed since you last chose");
+  await banner(page).locator("summary", { hasText: "Customise" }).click();
+  await expect(banner(page).getByText(service)).toBeVisible();
 });

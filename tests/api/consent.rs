@@ -1,17 +1,20 @@
 use crate::helpers::{Backend, TestApp, both_backends, readable_text, spawn_app, spawn_demo_app};
 use app::{
-    clock::Timestamp,
+    audit::ssr::Actor,
+    clock::{DayRange, Timestamp},
     consent::{
         Action, IdempotencyKey, Method, SubjectId,
+        records::EventFilter,
         ssr::{
-            Banner, BatchLimit, ChainReport, ConsentLog, NewEvent, RecordError,
-            for_each_event_between, verify_chain,
+            Banner, BatchLimit, ChainReport, ConsentLog, EventQuery, NewEvent, RecordError,
+            verify_chain,
         },
     },
     db::Backend as DbBackend,
     i18n::Locale,
     inventory::ssr::{DEFAULT_INVENTORY, activate, active, parse},
 };
+use futures_util::TryStreamExt;
 use reqwest::{StatusCode, header, header::HeaderMap};
 use serde_json::json;
 use tokio::task::JoinSet;
@@ -25,6 +28,10 @@ both_backends!(
     consent_evidence_cannot_be_changed_or_deleted,
     verify_reports_the_first_tampered_event,
 );
+
+fn operator() -> Actor {
+    Actor::local("test", "an inventory import")
+}
 
 async fn version(app: &TestApp) -> String {
     active(&app.db)
@@ -90,12 +97,16 @@ async fn a_new_inventory_version_is_kept_beside_the_old_ones(backend: Backend) {
     let app = spawn_app(backend).await;
     let first = version(&app).await;
     let default = parse(DEFAULT_INVENTORY).expect("valid");
-    let again = activate(&app.db, &default).await.expect("activate");
+    let again = activate(&app.db, &default, &operator())
+        .await
+        .expect("activate");
     assert!(!again.changed, "the same inventory is the same version");
     assert_eq!(again.version, first);
 
     let edited = parse(&DEFAULT_INVENTORY.replace("Analytics", "Statistics")).expect("valid");
-    let second = activate(&app.db, &edited).await.expect("activate");
+    let second = activate(&app.db, &edited, &operator())
+        .await
+        .expect("activate");
     assert!(second.changed);
     assert_ne!(second.version, first);
     assert_eq!(version(&app).await, second.version);
@@ -172,7 +183,10 @@ async fn the_log_refuses_an_event_about_a_replaced_configuration(backend: Backen
         .await
         .expect("recorded");
     let edited = parse(&DEFAULT_INVENTORY.replace("Analytics", "Statistics")).expect("valid");
-    let second = activate(&app.db, &edited).await.expect("activate").version;
+    let second = activate(&app.db, &edited, &operator())
+        .await
+        .expect("activate")
+        .version;
 
     let refused = log.record(event(&first, "after-change-1", true)).await;
     assert!(
@@ -681,7 +695,9 @@ async fn the_banner_asks_until_a_valid_choice_and_again_when_the_inventory_chang
     assert!(!chosen.contains(r#"class="consent-banner""#), "{chosen}");
 
     let edited = parse(&DEFAULT_INVENTORY.replace("1 year", "2 years")).expect("valid");
-    activate(&app.db, &edited).await.expect("activate");
+    activate(&app.db, &edited, &operator())
+        .await
+        .expect("activate");
     let (_, changed) = app
         .page_with("/", &[(header::COOKIE, cookie.as_str())])
         .await;
@@ -802,7 +818,9 @@ async fn the_cookie_policy_lists_the_inventory_in_force(backend: Backend) {
     let edited =
         parse(&DEFAULT_INVENTORY.replace("name = \"Language\"", "name = \"Language choice\""))
             .expect("valid");
-    activate(&app.db, &edited).await.expect("activate");
+    activate(&app.db, &edited, &operator())
+        .await
+        .expect("activate");
     let (_, cookies) = app.page("/policies/cookies").await;
     assert!(cookies.contains("Language choice"), "{cookies}");
     assert!(!cookies.contains("Campaign measurement"));
@@ -897,14 +915,20 @@ async fn the_export_streams_the_events_of_a_time_range(backend: Backend) {
             .expect("recorded");
     }
     let after = Timestamp::now().plus_days(1);
-    let mut seen = Vec::new();
-    let count = for_each_event_between(&app.db, before, after, |event| {
-        seen.push((event.idempotency_key, event.action));
-        Ok(())
-    })
-    .await
-    .expect("export");
-    assert_eq!(count, 3);
+    let between = |from, until| EventFilter {
+        days: DayRange {
+            from: Some(from),
+            until: Some(until),
+        },
+        ..EventFilter::default()
+    };
+    let query = EventQuery::new(&between(before, after));
+    let seen: Vec<_> = query
+        .events(&app.db)
+        .map_ok(|event| (event.idempotency_key, event.action))
+        .try_collect()
+        .await
+        .expect("export");
     assert_eq!(
         seen,
         [
@@ -913,8 +937,13 @@ async fn the_export_streams_the_events_of_a_time_range(backend: Backend) {
             ("export-000002".to_owned(), "deny".to_owned()),
         ]
     );
-    let none = for_each_event_between(&app.db, Timestamp::from_millis(0), before, |_| Ok(()))
-        .await
-        .expect("export");
-    assert_eq!(none, 0);
+    let granted = EventQuery::new(&EventFilter {
+        action: Some(Action::Grant),
+        ..between(before, after)
+    });
+    let granted: Vec<_> = granted.events(&app.db).try_collect().await.expect("export");
+    assert_eq!(granted.len(), 1);
+    let query = EventQuery::new(&between(Timestamp::from_millis(0), before));
+    let none: Vec<_> = query.events(&app.db).try_collect().await.expect("export");
+    assert!(none.is_empty());
 }

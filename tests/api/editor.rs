@@ -6,7 +6,7 @@ use crate::{
     admin::{PASSWORD, account, audit_actions, csrf_of, sign_in},
     helpers::{Backend, TestApp, both_backends, document_with, readable_text, spawn_app},
 };
-use app::{admin::Role, clock::Timestamp};
+use app::{admin::Role, clock::Timestamp, inventory::ssr::DEFAULT_INVENTORY};
 use reqwest::{StatusCode, header};
 
 both_backends!(
@@ -23,12 +23,12 @@ const SLUG: &str = "notice";
 const EDITOR: &str = "/admin/documents/notice/en";
 
 /// A signed-in browser: its session cookie and its CSRF token.
-struct Browser {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Browser {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
-async fn signed_in(app: &TestApp, email: &str, role: Role) -> Browser {
+pub(crate) async fn signed_in(app: &TestApp, email: &str, role: Role) -> Browser {
     account(app, email, role).await;
     let (_, token) = sign_in(app, email, PASSWORD, None).await;
     let token = token.expect("a session");
@@ -50,7 +50,7 @@ async fn app_with_document(backend: Backend) -> TestApp {
 }
 
 impl Browser {
-    async fn get(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
         let response = app
             .client
             .get(app.url(path))
@@ -61,7 +61,12 @@ impl Browser {
         (response.status(), readable_text(response).await)
     }
 
-    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
         app.client
@@ -91,7 +96,7 @@ impl Browser {
     }
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers()[header::LOCATION]
         .to_str()
         .expect("ascii")
@@ -476,7 +481,10 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
     enum Endpoint {
         Page(&'static str),
         Form(&'static str, Vec<(&'static str, String)>),
+        /// A server function called from an open page: refuses a stranger with 401.
         Function(&'static str, Vec<(&'static str, String)>),
+        /// A server function that loads a page's data: sends a stranger to sign in.
+        Loader(&'static str, Vec<(&'static str, String)>),
     }
     let source = "# Data Notice\n\nEditorial fix.\n".to_owned();
     let draft_fields = vec![
@@ -532,6 +540,37 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
             Endpoint::Form("/admin/users/remove", vec![("user_id", target.to_string())]),
             admins,
         ),
+        (Endpoint::Page("/admin/audit"), admins),
+        (Endpoint::Page("/admin/consent"), admins),
+        (Endpoint::Page("/admin/consent/export?format=csv"), admins),
+        (Endpoint::Page("/admin/inventory"), admins),
+        (
+            Endpoint::Form(
+                "/admin/inventory/draft",
+                vec![("source", DEFAULT_INVENTORY.to_owned())],
+            ),
+            admins,
+        ),
+        (
+            Endpoint::Form(
+                "/admin/inventory/activate",
+                vec![("version", "0".repeat(64)), ("confirm", "yes".to_owned())],
+            ),
+            admins,
+        ),
+        (Endpoint::Form("/admin/inventory/discard", vec![]), admins),
+        (
+            Endpoint::Loader("audit", vec![("query[action]", "sign_in".to_owned())]),
+            admins,
+        ),
+        (
+            Endpoint::Loader(
+                "consent-records",
+                vec![("query[method]", "accept_all".to_owned())],
+            ),
+            admins,
+        ),
+        (Endpoint::Loader("inventory", vec![]), admins),
         (Endpoint::Function("save-draft", draft_fields), everyone),
         (
             Endpoint::Function(
@@ -556,7 +595,9 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
                     let response = request.send().await.expect("request");
                     let answer = match response.status() {
                         StatusCode::OK => Some(Served),
-                        StatusCode::FOUND if location(&response).starts_with("/admin/sign-in") => {
+                        StatusCode::FOUND | StatusCode::SEE_OTHER
+                            if location(&response).starts_with("/admin/sign-in") =>
+                        {
                             Some(SignIn)
                         }
                         StatusCode::FORBIDDEN => Some(Forbidden),
@@ -564,7 +605,9 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
                     };
                     (format!("GET {path}"), (answer, response.status()))
                 }
-                Endpoint::Form(path, fields) | Endpoint::Function(path, fields) => {
+                Endpoint::Form(path, fields)
+                | Endpoint::Function(path, fields)
+                | Endpoint::Loader(path, fields) => {
                     let is_form = matches!(endpoint, Endpoint::Form(..));
                     let url = if is_form {
                         app.url(path)
@@ -581,7 +624,7 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
                     let status = response.status();
                     let answer = match status {
                         StatusCode::OK if !is_form => Some(Served),
-                        StatusCode::SEE_OTHER
+                        StatusCode::SEE_OTHER | StatusCode::FOUND
                             if location(&response).starts_with("/admin/sign-in") =>
                         {
                             Some(SignIn)

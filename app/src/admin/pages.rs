@@ -4,9 +4,8 @@
 
 use super::AdminUser;
 use crate::{
-    audit::AuditEntry,
+    audit::{AuditEntry, AuditTable},
     errors::{AppError, Loaded},
-    policies::DateTime,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
@@ -105,6 +104,9 @@ fn home_view(home: AdminHome) -> impl IntoView {
     let settings = home.user.role.allows(super::Role::Admin).then(|| {
         view! {
             <li><a href="/admin/users">{move_tr!("users-title")}</a></li>
+            <li><a href="/admin/inventory">{move_tr!("inventory-editor-title")}</a></li>
+            <li><a href="/admin/consent">{move_tr!("consent-records-title")}</a></li>
+            <li><a href="/admin/audit">{move_tr!("audit-log-title")}</a></li>
             <li><a href="/admin/settings">{move_tr!("admin-settings-title")}</a></li>
         }
     });
@@ -136,33 +138,8 @@ fn audit_view(entries: Vec<AuditEntry>) -> impl IntoView {
     view! {
         <section class="admin-audit" aria-labelledby="admin-audit-title">
             <h2 id="admin-audit-title">{move_tr!("admin-audit-title")}</h2>
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">{move_tr!("admin-audit-when")}</th>
-                        <th scope="col">{move_tr!("admin-audit-who")}</th>
-                        <th scope="col">{move_tr!("admin-audit-action")}</th>
-                        <th scope="col">{move_tr!("admin-audit-object")}</th>
-                        <th scope="col">{move_tr!("admin-audit-from")}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {entries
-                        .into_iter()
-                        .map(|entry| {
-                            view! {
-                                <tr>
-                                    <td><DateTime at=entry.at /></td>
-                                    <td>{entry.actor}</td>
-                                    <td><code>{entry.action.as_str()}</code></td>
-                                    <td>{entry.object}</td>
-                                    <td>{entry.ip}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <AuditTable entries />
+            <p><a href="/admin/audit">{move_tr!("audit-log-all")}</a></p>
         </section>
     }
 }

@@ -20,6 +20,15 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 6] = [
+        Action::Grant,
+        Action::Deny,
+        Action::Update,
+        Action::Withdraw,
+        Action::Expire,
+        Action::GpcOptOut,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Grant => "grant",
@@ -44,6 +53,15 @@ pub enum Method {
 }
 
 impl Method {
+    pub const ALL: [Method; 6] = [
+        Method::AcceptAll,
+        Method::RejectAll,
+        Method::Custom,
+        Method::SettingsPage,
+        Method::Gpc,
+        Method::Api,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Method::AcceptAll => "accept_all",
@@ -57,44 +75,25 @@ impl Method {
 }
 
 macro_rules! parse_by_name {
-    ($type:ty, $what:literal, [$($variant:expr),*]) => {
+    ($type:ty, $what:literal) => {
         impl FromStr for $type {
             type Err = UnknownName;
 
             fn from_str(name: &str) -> Result<Self, Self::Err> {
-                [$($variant),*]
+                <$type>::ALL
                     .into_iter()
                     .find(|v| v.as_str() == name)
-                    .ok_or_else(|| UnknownName { what: $what, name: name.to_owned() })
+                    .ok_or_else(|| UnknownName {
+                        what: $what,
+                        name: name.to_owned(),
+                    })
             }
         }
     };
 }
 
-parse_by_name!(
-    Action,
-    "action",
-    [
-        Action::Grant,
-        Action::Deny,
-        Action::Update,
-        Action::Withdraw,
-        Action::Expire,
-        Action::GpcOptOut
-    ]
-);
-parse_by_name!(
-    Method,
-    "method",
-    [
-        Method::AcceptAll,
-        Method::RejectAll,
-        Method::Custom,
-        Method::SettingsPage,
-        Method::Gpc,
-        Method::Api
-    ]
-);
+parse_by_name!(Action, "action");
+parse_by_name!(Method, "method");
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} `{name}`")]
@@ -184,6 +183,7 @@ impl TryFrom<u32> for ConsentLifetime {
 
 pub mod banner;
 pub mod pages;
+pub mod records;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -193,10 +193,10 @@ mod tests {
 
     #[test]
     fn actions_and_methods_round_trip() {
-        for action in [Action::Grant, Action::GpcOptOut, Action::Withdraw] {
+        for action in Action::ALL {
             assert_eq!(action.as_str().parse::<Action>(), Ok(action));
         }
-        for method in [Method::AcceptAll, Method::SettingsPage, Method::Api] {
+        for method in Method::ALL {
             assert_eq!(method.as_str().parse::<Method>(), Ok(method));
         }
         assert!("maybe".parse::<Action>().is_err());

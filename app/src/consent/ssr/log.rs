@@ -123,7 +123,7 @@ pub enum RecordError {
 }
 
 /// The columns hashed into the chain, in order.
-const EVENT_COLUMNS: &str = "id, subject_id, action, choices, method, configuration_version, \
+pub(super) const EVENT_COLUMNS: &str = "id, subject_id, action, choices, method, configuration_version, \
                              banner_sha256, revisions, locale, recorded_at, user_agent, \
                              ip_prefix, idempotency_key, prev_hash, hash";
 
@@ -152,7 +152,7 @@ fn chain_hash(event: &Event) -> String {
     hex::encode(hasher.finalize())
 }
 
-fn event_from_row(row: &AnyRow) -> Result<Event, sqlx::Error> {
+pub(super) fn event_from_row(row: &AnyRow) -> Result<Event, sqlx::Error> {
     let json = |column: &str| -> Result<serde_json::Value, sqlx::Error> {
         let text: String = row.try_get(column)?;
         serde_json::from_str(&text).map_err(|e| decode_error(column, e))
@@ -522,40 +522,6 @@ pub async fn verify_chain(db: &Db) -> Result<ChainReport, sqlx::Error> {
             events += 1;
         }
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-    #[error("cannot write the export: {0}")]
-    Write(#[from] std::io::Error),
-}
-
-/// Hands every event recorded in `[from, to)` to `each`, oldest first, as the database returns
-/// them: an export of millions of events never holds more than one in memory. Returns how many
-/// there were.
-pub async fn for_each_event_between(
-    db: &Db,
-    from: Timestamp,
-    to: Timestamp,
-    mut each: impl FnMut(Event) -> std::io::Result<()>,
-) -> Result<u64, ExportError> {
-    use futures_util::TryStreamExt;
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM consent_events
-         WHERE recorded_at >= $1 AND recorded_at < $2 ORDER BY id"
-    );
-    let mut rows = sqlx::query(&sql)
-        .bind(from.as_millis())
-        .bind(to.as_millis())
-        .fetch(db.reader());
-    let mut count = 0;
-    while let Some(row) = rows.try_next().await? {
-        each(event_from_row(&row)?)?;
-        count += 1;
-    }
-    Ok(count)
 }
 
 /// A subject's events, oldest first.

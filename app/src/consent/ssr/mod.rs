@@ -4,6 +4,7 @@
 mod cookie;
 mod decide;
 mod log;
+mod records;
 mod service;
 
 pub use cookie::{CONSENT_COOKIE, ConsentCookie, ShortKey, SigningKey, ip_prefix};
@@ -11,7 +12,8 @@ pub use decide::{
     Standing, Submission, SubmissionError, action, banner_text, gpc_choices, refused, resolve,
 };
 pub use log::{
-    Banner, BatchLimit, ChainReport, ConsentLog, Event, ExportError, GENESIS, NewEvent,
-    RecordError, Recorded, events_of, for_each_event_between, verify_chain,
+    Banner, BatchLimit, ChainReport, ConsentLog, Event, GENESIS, NewEvent, RecordError, Recorded,
+    events_of, verify_chain,
 };
+pub use records::{EventQuery, choice_totals, newest_events};
 pub use service::{Applied, ApplyError, ConsentService, Origin, consent_cookie, ticked_choices};

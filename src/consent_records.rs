@@ -1,0 +1,262 @@
+//! The consent records export, as CSV or JSON: `charter consent export` writes it to standard
+//! output, and admins download it from `/admin/consent/export` with the records page's filter.
+//! Both read the events as a stream and write each as it arrives, so an export of millions of
+//! events holds one at a time, and both record who exported what in the audit log.
+
+use crate::admin::signed_in_to_read;
+use app::{
+    admin::Role,
+    audit::{
+        AuditAction,
+        ssr::{Actor, record},
+    },
+    consent::{
+        records::{EventFilter, RecordsQuery},
+        ssr::{Event, EventQuery, Origin},
+    },
+    db::Db,
+    state::AppState,
+};
+use axum::{
+    body::{Body, Bytes},
+    extract::{ConnectInfo, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use futures_util::TryStreamExt;
+use serde::Deserialize;
+use std::{io::Write, net::SocketAddr};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+impl ExportFormat {
+    fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+const CSV_COLUMNS: [&str; 15] = [
+    "id",
+    "recorded_at",
+    "subject_id",
+    "action",
+    "method",
+    "choices",
+    "configuration_version",
+    "banner_sha256",
+    "revisions",
+    "locale",
+    "user_agent",
+    "ip_prefix",
+    "idempotency_key",
+    "prev_hash",
+    "hash",
+];
+
+fn csv_row(event: &Event) -> [String; 15] {
+    [
+        event.id.to_string(),
+        event.recorded_at.rfc3339(),
+        event.subject.clone(),
+        event.action.clone(),
+        event.method.clone(),
+        event.choices.to_string(),
+        event.configuration_version.clone(),
+        event.banner_sha256.clone(),
+        event.revisions.to_string(),
+        event.locale.clone(),
+        event.user_agent.clone(),
+        event.ip_prefix.clone(),
+        event.idempotency_key.clone(),
+        event.prev_hash.clone(),
+        event.hash.clone(),
+    ]
+}
+
+/// One CSV record (RFC 4180 quoting) with its line end.
+fn csv_line<I, F>(fields: I) -> std::io::Result<Vec<u8>>
+where
+    I: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
+    let mut line = csv::Writer::from_writer(Vec::with_capacity(512));
+    line.write_record(fields)?;
+    line.into_inner().map_err(|error| error.into_error())
+}
+
+/// Writes events one by one as CSV (with a header row) or as a JSON array.
+pub struct ExportWriter<W: Write> {
+    format: ExportFormat,
+    out: W,
+    first: bool,
+}
+
+impl<W: Write> ExportWriter<W> {
+    /// Starts the export: the CSV header, or the array's opening bracket.
+    pub fn start(format: ExportFormat, mut out: W) -> std::io::Result<Self> {
+        match format {
+            ExportFormat::Csv => out.write_all(&csv_line(CSV_COLUMNS)?)?,
+            ExportFormat::Json => out.write_all(b"[")?,
+        }
+        Ok(ExportWriter {
+            format,
+            out,
+            first: true,
+        })
+    }
+
+    pub fn write(&mut self, event: &Event) -> std::io::Result<()> {
+        match self.format {
+            ExportFormat::Csv => self.out.write_all(&csv_line(csv_row(event))?)?,
+            ExportFormat::Json => {
+                self.out
+                    .write_all(if self.first { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut self.out, event)?;
+            }
+        }
+        self.first = false;
+        Ok(())
+    }
+
+    /// The output so far.
+    pub fn output(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    /// Ends the export (the array's closing bracket) and flushes it.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if self.format == ExportFormat::Json {
+            self.out.write_all(b"\n]\n")?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Records that `actor` exported what `filter` selects, before the first event is sent.
+pub async fn record_export(
+    db: &Db,
+    actor: &Actor,
+    filter: &EventFilter,
+    format: ExportFormat,
+) -> Result<(), sqlx::Error> {
+    let detail = format!("{}, {}", format.as_str(), filter.describe());
+    record(
+        db.writer(),
+        actor,
+        AuditAction::ExportMade,
+        "consent records",
+        &detail,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    format: ExportFormat,
+    #[serde(flatten)]
+    filter: RecordsQuery,
+}
+
+/// How much of the export is gathered before it is sent on.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// `GET /admin/consent/export?format=csv|json&from=&to=&action=&method=`, for admins: the
+/// events the filter selects, oldest first, as a download.
+pub async fn export(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let session = match signed_in_to_read(&state, &headers, Role::Admin, "/admin/consent").await {
+        Ok(session) => session,
+        Err(answer) => return answer,
+    };
+    let Ok(Query(query)) = query else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "name the export format: format=csv or format=json",
+        )
+            .into_response();
+    };
+    let filter = match EventFilter::parse(&query.filter) {
+        Ok(filter) => filter,
+        Err(message) => return (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
+    };
+    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
+    if let Err(error) = record_export(&state.db, &actor, &filter, query.format).await {
+        return crate::admin::failed(&error);
+    }
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::spawn(stream_export(
+        state.db.clone(),
+        filter,
+        query.format,
+        sender,
+    ));
+    let body = Body::from_stream(futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) },
+    ));
+    let (content_type, extension) = match query.format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Json => ("application/json", "json"),
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(disposition) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"consent-records.{extension}\""
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Writes the export into `sender` a chunk at a time. A failure part-way ends the body with an
+/// error, so the download is cut off visibly instead of ending as if it were complete.
+async fn stream_export(
+    db: Db,
+    filter: EventFilter,
+    format: ExportFormat,
+    sender: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+) {
+    let query = EventQuery::new(&filter);
+    let events = query.events(&db);
+    let mut events = std::pin::pin!(events);
+    let written = async {
+        let mut writer = ExportWriter::start(format, Vec::with_capacity(CHUNK_BYTES))?;
+        while let Some(event) = events.try_next().await.map_err(std::io::Error::other)? {
+            writer.write(&event)?;
+            let output = writer.output();
+            if output.len() >= CHUNK_BYTES {
+                let chunk = Bytes::from(std::mem::take(output));
+                if sender.send(Ok(chunk)).await.is_err() {
+                    return Ok(None);
+                }
+            }
+        }
+        writer.finish().map(Some)
+    };
+    match written.await {
+        Ok(Some(rest)) => {
+            let _ = sender.send(Ok(Bytes::from(rest))).await;
+        }
+        // The browser went away; nothing is left to send.
+        Ok(None) => {}
+        Err(error) => {
+            tracing::error!(%error, "consent export failed part-way");
+            let _ = sender.send(Err(error)).await;
+        }
+    }
+}
