@@ -415,16 +415,12 @@ pub mod ssr {
         if let Some(before) = filter.before {
             conditions.push("id < $?", FilterValue::Int(before));
         }
-        let sql = format!(
-            "SELECT id, at, actor, action, object, detail, ip, user_agent FROM audit_log{}
-             ORDER BY id DESC LIMIT {}",
-            conditions.where_clause(),
-            conditions.next_placeholder()
-        );
         let rows = conditions
-            .bind(sqlx::query(&sql))
-            .bind(limit)
-            .fetch_all(db.reader())
+            .newest(
+                db.reader(),
+                "id, at, actor, action, object, detail, ip, user_agent FROM audit_log",
+                limit,
+            )
             .await?;
         rows.iter().map(entry_from_row).collect()
     }

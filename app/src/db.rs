@@ -361,8 +361,27 @@ impl Conditions {
     }
 
     /// The placeholder a value bound after these conditions gets.
-    pub fn next_placeholder(&self) -> String {
+    fn next_placeholder(&self) -> String {
         format!("${}", self.values.len() + 1)
+    }
+
+    /// The rows of `SELECT {columns_from}` these conditions select, newest (highest `id`)
+    /// first, at most `limit`: one page of a filtered list.
+    pub async fn newest(
+        &self,
+        db: &AnyPool,
+        columns_from: &str,
+        limit: i64,
+    ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {columns_from}{} ORDER BY id DESC LIMIT {}",
+            self.where_clause(),
+            self.next_placeholder()
+        );
+        self.bind(sqlx::query(&sql))
+            .bind(limit)
+            .fetch_all(db)
+            .await
     }
 
     /// `query` with the conditions' values bound, in order.

@@ -71,17 +71,13 @@ pub async fn newest_events(
     if let Some(before) = before {
         conditions.push("id < $?", FilterValue::Int(before));
     }
-    let sql = format!(
-        "SELECT id, recorded_at, subject_id, action, method, choices, locale,
-                configuration_version
-         FROM consent_events{} ORDER BY id DESC LIMIT {}",
-        conditions.where_clause(),
-        conditions.next_placeholder()
-    );
     let rows = conditions
-        .bind(sqlx::query(&sql))
-        .bind(limit)
-        .fetch_all(db.reader())
+        .newest(
+            db.reader(),
+            "id, recorded_at, subject_id, action, method, choices, locale, configuration_version
+             FROM consent_events",
+            limit,
+        )
         .await?;
     rows.iter()
         .map(|row| {
