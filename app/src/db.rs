@@ -378,10 +378,7 @@ impl Conditions {
             self.where_clause(),
             self.next_placeholder()
         );
-        self.bind(sqlx::query(&sql))
-            .bind(limit)
-            .fetch_all(db)
-            .await
+        self.bind(sqlx::query(&sql)).bind(limit).fetch_all(db).await
     }
 
     /// `query` with the conditions' values bound, in order.

@@ -72,6 +72,25 @@ test("a publisher drafts with a preview, compares, and publishes a material chan
   await expect(page.locator("main")).toContainText("We name a new reviewer.");
 });
 
+test("a publisher publishes an editorial fix, which takes effect at once", async ({ page, server }, testInfo) => {
+  const email = `editorial-${testInfo.project.name}-${Date.now()}@example.com`;
+  await createAccount(server, email, "publisher");
+  await open(page, "/admin/documents/terms/en", testInfo);
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/admin\/documents\/terms\/en$/);
+
+  const marker = `Typo fixed by the end-to-end suite ${testInfo.project.name} ${Date.now()}`;
+  const source = page.getByLabel("Markdown text");
+  await source.fill(`${await source.inputValue()}\n\n${marker}.\n`);
+  await page.getByRole("radio", { name: /^Editorial/ }).check();
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
+  await expect(page).toHaveURL(/\/admin\/documents\?published=terms/);
+  await expect(notice(page)).toContainText("Published");
+
+  await open(page, "/policies/terms", testInfo);
+  await expect(page.locator("main")).toContainText(marker);
+});
+
 test("an admin sets the notice period", async ({ page, server }, testInfo) => {
   const email = `admin-${testInfo.project.name}-${Date.now()}@example.com`;
   await createAccount(server, email, "admin");
