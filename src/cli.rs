@@ -16,6 +16,7 @@ use app::{
     clock::{DayRange, Timestamp},
     consent::{records::EventFilter, ssr as consent},
     inventory::ssr as inventory,
+    notices::ssr as notices,
 };
 use clap::{Parser, Subcommand};
 use futures_util::TryStreamExt;
@@ -55,6 +56,19 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The people change notices are sent to.
+    Recipients {
+        #[command(subcommand)]
+        command: RecipientsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RecipientsCommand {
+    /// Import account holders from FILE, CSV with the columns email, name and locale. Valid
+    /// rows are imported (an address already there is updated); every other row is reported
+    /// with its line, and the command then fails.
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +132,9 @@ impl Cli {
             Command::Admin {
                 command: AdminCommand::Create { email, role },
             } => create_admin(&config, &email, &role).await,
+            Command::Recipients {
+                command: RecipientsCommand::Import { file },
+            } => import_recipients(&config, &file).await,
         }
     }
 }
@@ -136,6 +153,29 @@ async fn import_inventory(config: &Config, file: &Path) -> anyhow::Result<()> {
         "unchanged: it is the inventory already in force"
     };
     println!("inventory {}: {outcome}", imported.version);
+    Ok(())
+}
+
+async fn import_recipients(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let opened =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (valid, invalid) = crate::recipients::read(std::io::BufReader::new(opened))
+        .with_context(|| format!("{} was not imported", file.display()))?;
+    let db = crate::open_database(config).await?;
+    let imported =
+        notices::import_recipients(&db, &valid, &operator("charter recipients import")).await?;
+    println!(
+        "recipients: {} added, {} updated, {} unchanged",
+        imported.added, imported.updated, imported.unchanged
+    );
+    for error in &invalid {
+        eprintln!("{}: {error}", file.display());
+    }
+    anyhow::ensure!(
+        invalid.is_empty(),
+        "{} rows were not imported; correct them and import the file again",
+        invalid.len()
+    );
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub mod feeds;
 pub mod forms;
 pub mod inventory_editor;
 pub mod locale;
+pub mod recipients;
 pub mod router;
 pub mod shutdown;
 pub mod telemetry;

@@ -30,10 +30,11 @@ pub enum AuditAction {
     SettingsChanged,
     InventoryChanged,
     ExportMade,
+    RecipientsImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 15] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -48,6 +49,7 @@ impl AuditAction {
         AuditAction::SettingsChanged,
         AuditAction::InventoryChanged,
         AuditAction::ExportMade,
+        AuditAction::RecipientsImported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +68,7 @@ impl AuditAction {
             AuditAction::SettingsChanged => "settings_changed",
             AuditAction::InventoryChanged => "inventory_changed",
             AuditAction::ExportMade => "export_made",
+            AuditAction::RecipientsImported => "recipients_imported",
         }
     }
 }

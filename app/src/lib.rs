@@ -23,6 +23,7 @@ pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 mod newtypes;
+pub mod notices;
 pub mod policies;
 pub mod revisions;
 pub mod settings;

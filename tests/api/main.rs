@@ -12,5 +12,6 @@ mod inventory;
 mod pages;
 mod policies;
 mod process;
+mod recipients;
 mod records;
 mod users;

@@ -207,6 +207,58 @@ fn consent_export_writes_csv_or_json_and_refuses_bad_ranges() {
     assert!(stderr.contains("possible values: csv, json"), "{stderr}");
 }
 
+#[test]
+fn recipients_import_reports_bad_rows_by_line_and_updates_on_reimport() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| run_in(dir.path(), args);
+    std::fs::write(
+        dir.path().join("recipients.csv"),
+        "email,name,locale
+ada@example.com,Ada,en
+not an address,X,en
+grace@example.com,Grace,de
+",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = run(&["recipients", "import", "recipients.csv"]);
+    assert!(!ok, "a bad row fails the command");
+    assert!(
+        stdout.contains("recipients: 2 added, 0 updated, 0 unchanged"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("recipients.csv: line 3:"), "{stderr}");
+    assert!(stderr.contains("1 rows were not imported"), "{stderr}");
+
+    std::fs::write(
+        dir.path().join("recipients.csv"),
+        "email,locale,name
+ADA@example.com,de,Ada Lovelace
+grace@example.com,de,Grace
+",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = run(&["recipients", "import", "recipients.csv"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("recipients: 0 added, 1 updated, 1 unchanged"),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        dir.path().join("names.csv"),
+        "name,locale
+Ada,en
+",
+    )
+    .unwrap();
+    let (ok, _, stderr) = run(&["recipients", "import", "names.csv"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("must name the columns, including `email`"),
+        "{stderr}"
+    );
+}
+
 /// Runs a command in `dir` with `input` on its standard input.
 fn run_with_input(dir: &std::path::Path, args: &[&str], input: &str) -> (bool, String, String) {
     let mut child = charter()
