@@ -1,5 +1,6 @@
-//! Change notices: the people Charter emails when a material revision is published. For now
-//! the company's account holders, imported from a CSV file; their notices are transactional.
+//! Change notices: the people Charter emails when a material revision is published (for now the
+//! company's account holders, imported from a CSV file; their notices are transactional), and
+//! the campaign and outbox rows that publishing such a revision queues for them.
 
 use crate::{admin::Email, i18n::Locale};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,7 @@ pub mod ssr {
         },
         clock::Timestamp,
         db::Db,
+        i18n::Locale,
     };
 
     /// Adds the recipients that are new and updates the name and language of those already
@@ -98,5 +100,49 @@ pub mod ssr {
         .await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Queues the notices of a material revision, in the transaction that publishes it: a
+    /// campaign, and a message for every recipient whose language the revision is in. A
+    /// revision in the default language also goes to the recipients whose language the
+    /// document has no text in, so nobody is left out for want of a translation. Returns how
+    /// many messages were queued.
+    pub async fn queue_campaign(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        revision_id: i64,
+        document_id: i64,
+        locale: Locale,
+        now: Timestamp,
+    ) -> Result<u64, sqlx::Error> {
+        let campaign_id: i64 = sqlx::query_scalar(
+            "INSERT INTO notice_campaigns (revision_id, created_at) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(revision_id)
+        .bind(now.as_millis())
+        .fetch_one(&mut **tx)
+        .await?;
+        let in_default_language = locale == Locale::default();
+        let untranslated = if in_default_language {
+            " OR NOT EXISTS (SELECT 1 FROM revisions v
+                             WHERE v.document_id = $4 AND v.locale = r.locale)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "INSERT INTO notice_outbox (campaign_id, recipient_id, next_attempt_at)
+             SELECT $1, r.id, $2 FROM notice_recipients r
+             WHERE r.locale = $3{untranslated}
+             ON CONFLICT (campaign_id, recipient_id) DO NOTHING"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(campaign_id)
+            .bind(now.as_millis())
+            .bind(locale.as_str());
+        if in_default_language {
+            query = query.bind(document_id);
+        }
+        let queued = query.execute(&mut **tx).await?.rows_affected();
+        tracing::info!(revision_id, campaign_id, queued, "change notices queued");
+        Ok(queued)
     }
 }

@@ -255,7 +255,8 @@ pub mod ssr {
     }
 
     /// [`publish`] inside the caller's transaction, so what goes with publishing (the draft
-    /// removed, the audit entry) commits or fails with the revision.
+    /// removed, the audit entry) commits or fails with the revision. A material revision's
+    /// change notices are queued here, so no way of publishing can skip them.
     pub async fn publish_in(
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         new: &NewRevision<'_>,
@@ -299,10 +300,10 @@ pub mod ssr {
         .bind(new.locale.as_str())
         .fetch_one(&mut **tx)
         .await?;
-        sqlx::query(
+        let revision_id: i64 = sqlx::query_scalar(
             "INSERT INTO revisions (document_id, locale, number, source, source_sha256, html, toc,
                                     published_at, effective_at, class, summary, author)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(document_id)
         .bind(new.locale.as_str())
@@ -316,8 +317,18 @@ pub mod ssr {
         .bind(new.class.as_str())
         .bind(summary)
         .bind(author)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
+        if new.class == RevisionClass::Material {
+            crate::notices::ssr::queue_campaign(
+                tx,
+                revision_id,
+                document_id,
+                new.locale,
+                new.published_at,
+            )
+            .await?;
+        }
         Ok(RevisionMeta {
             number,
             locale: new.locale,

@@ -1,11 +1,18 @@
-//! Importing notice recipients, on both backends: one row per address, updated on re-import,
-//! each import recorded in the audit log.
+//! Notice recipients and the notices queued for them, on both backends: one row per address,
+//! updated on re-import and audited; a material revision queues one message per recipient in
+//! its own transaction, an editorial one none.
 
-use crate::helpers::{Backend, both_backends, spawn_app};
+use crate::helpers::{Backend, both_backends, document_with, publish_editorial, spawn_app};
 use app::{
     audit::ssr::Actor,
+    clock::Timestamp,
+    documents::Slug,
     i18n::Locale,
     notices::{NewRecipient, RecipientsImported, ssr::import_recipients},
+    revisions::{
+        RevisionClass,
+        ssr::{NewRevision, publish},
+    },
 };
 
 both_backends!(a_reimport_updates_recipients_rather_than_duplicating_them,);
@@ -78,4 +85,108 @@ async fn a_reimport_updates_recipients_rather_than_duplicating_them(backend: Bac
             "1 added, 1 updated, 1 unchanged"
         ]
     );
+}
+
+both_backends!(a_material_revision_queues_one_notice_per_recipient_and_an_editorial_one_none,);
+
+async fn outbox(app: &crate::helpers::TestApp) -> Vec<(i64, String, String)> {
+    sqlx::query_as(
+        "SELECT c.revision_id, r.email, o.state FROM notice_outbox o
+         JOIN notice_campaigns c ON c.id = o.campaign_id
+         JOIN notice_recipients r ON r.id = o.recipient_id
+         ORDER BY c.revision_id, r.email",
+    )
+    .fetch_all(app.db.reader())
+    .await
+    .expect("outbox")
+}
+
+async fn a_material_revision_queues_one_notice_per_recipient_and_an_editorial_one_none(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    document_with(&app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
+    let operator = Actor::local("test", "recipients import");
+    import_recipients(
+        &app.db,
+        &[
+            recipient("ada@example.com", "Ada", Locale::En),
+            recipient("grace@example.com", "Grace", Locale::De),
+        ],
+        &operator,
+    )
+    .await
+    .expect("imported");
+    let slug: Slug = "notice".parse().expect("slug");
+    publish_editorial(&app, &slug, "# Data Notice\n\nVersion two.\n").await;
+    assert_eq!(
+        outbox(&app).await,
+        [],
+        "an editorial revision owes no notice"
+    );
+
+    let now = Timestamp::now();
+    let material = |source| NewRevision {
+        slug: &slug,
+        locale: Locale::En,
+        source,
+        class: RevisionClass::Material,
+        summary: "Logs are kept longer.",
+        author: "Publisher",
+        published_at: now,
+        effective_at: now.plus_days(30),
+        notice_days: 30,
+    };
+    publish(&app.db, &material("# Data Notice\n\nVersion three.\n"))
+        .await
+        .expect("published");
+    let queued = outbox(&app).await;
+    let emails: Vec<_> = queued
+        .iter()
+        .map(|(_, email, state)| (email.as_str(), state.as_str()))
+        .collect();
+    assert_eq!(
+        emails,
+        [
+            ("ada@example.com", "queued"),
+            ("grace@example.com", "queued")
+        ],
+        "the document has no German text, so the German reader gets the English notice"
+    );
+
+    publish(
+        &app.db,
+        &NewRevision {
+            locale: Locale::De,
+            ..material("# Datenhinweis\n\nFassung eins.\n")
+        },
+    )
+    .await
+    .expect("published in German");
+    publish(&app.db, &material("# Data Notice\n\nVersion four.\n"))
+        .await
+        .expect("published");
+    let queued = outbox(&app).await;
+    let per_revision: Vec<_> = queued
+        .iter()
+        .map(|(revision, email, _)| (*revision, email.as_str()))
+        .collect();
+    let (third, german, fourth) = (queued[0].0, queued[2].0, queued[3].0);
+    assert_eq!(
+        per_revision,
+        [
+            (third, "ada@example.com"),
+            (third, "grace@example.com"),
+            (german, "grace@example.com"),
+            (fourth, "ada@example.com"),
+        ],
+        "once the document is in German, German readers get the German notices only"
+    );
+    let again = sqlx::query(
+        "INSERT INTO notice_outbox (campaign_id, recipient_id, next_attempt_at)
+         SELECT campaign_id, recipient_id, 0 FROM notice_outbox",
+    )
+    .execute(app.db.writer())
+    .await;
+    assert!(again.is_err(), "nothing is queued twice");
 }
