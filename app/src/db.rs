@@ -327,6 +327,17 @@ pub fn decode_error(
     }
 }
 
+/// `count` parameter placeholders after the first `skip`, for a statement with many values
+/// (multi-row inserts, long `IN` lists). SQLite gets anonymous `?`: it finds a numbered one by a
+/// linear search, which makes binding a long statement quadratic.
+pub fn placeholders(backend: Backend, skip: usize, count: usize) -> String {
+    let each: Vec<String> = match backend {
+        Backend::Sqlite => vec!["?".to_owned(); count],
+        Backend::Postgres => (skip + 1..=skip + count).map(|n| format!("${n}")).collect(),
+    };
+    each.join(", ")
+}
+
 /// A value a filter compares a column with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FilterValue {

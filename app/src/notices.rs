@@ -35,56 +35,90 @@ pub mod ssr {
             ssr::{Actor, record},
         },
         clock::Timestamp,
-        db::Db,
+        db::{Db, placeholders},
         i18n::Locale,
     };
+    use std::collections::{HashMap, HashSet};
+
+    /// Recipients looked up and inserted per statement: 4 values a row stays far below
+    /// either backend's parameter limit.
+    const ROWS_PER_STATEMENT: usize = 500;
 
     /// Adds the recipients that are new and updates the name and language of those already
-    /// there, in one transaction recorded in the audit log: an import is all or nothing.
+    /// there, in one transaction recorded in the audit log: an import is all or nothing. An
+    /// address given twice counts once, as it is first given.
     pub async fn import_recipients(
         db: &Db,
         recipients: &[NewRecipient],
         actor: &Actor,
     ) -> Result<RecipientsImported, sqlx::Error> {
         let now = Timestamp::now().as_millis();
+        let backend = db.backend();
+        let mut seen = HashSet::new();
+        let distinct: Vec<&NewRecipient> = recipients
+            .iter()
+            .filter(|recipient| seen.insert(recipient.email.as_str()))
+            .collect();
         let mut tx = db.writer().begin().await?;
         let mut outcome = RecipientsImported::default();
-        for recipient in recipients {
-            let stored: Option<(String, String)> =
-                sqlx::query_as("SELECT name, locale FROM notice_recipients WHERE email = $1")
-                    .bind(recipient.email.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let wanted = (recipient.name.clone(), recipient.locale.as_str().to_owned());
-            match stored {
-                Some(stored) if stored == wanted => outcome.unchanged += 1,
-                Some(_) => {
-                    sqlx::query(
-                        "UPDATE notice_recipients SET name = $1, locale = $2, updated_at = $3
-                         WHERE email = $4",
-                    )
-                    .bind(&recipient.name)
-                    .bind(recipient.locale.as_str())
-                    .bind(now)
-                    .bind(recipient.email.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                    outcome.updated += 1;
-                }
-                None => {
-                    sqlx::query(
-                        "INSERT INTO notice_recipients (email, name, locale, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $4)",
-                    )
-                    .bind(recipient.email.as_str())
-                    .bind(&recipient.name)
-                    .bind(recipient.locale.as_str())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    outcome.added += 1;
+        for chunk in distinct.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT email, name, locale FROM notice_recipients WHERE email IN ({})",
+                placeholders(backend, 0, chunk.len())
+            );
+            let mut lookup = sqlx::query_as::<_, (String, String, String)>(&sql);
+            for recipient in chunk {
+                lookup = lookup.bind(recipient.email.as_str());
+            }
+            let stored: HashMap<String, (String, String)> = lookup
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|(email, name, locale)| (email, (name, locale)))
+                .collect();
+            let mut new = Vec::new();
+            for recipient in chunk {
+                let wanted = (recipient.name.clone(), recipient.locale.as_str().to_owned());
+                match stored.get(recipient.email.as_str()) {
+                    Some(stored) if *stored == wanted => outcome.unchanged += 1,
+                    Some(_) => {
+                        sqlx::query(
+                            "UPDATE notice_recipients SET name = $1, locale = $2, updated_at = $3
+                             WHERE email = $4",
+                        )
+                        .bind(&recipient.name)
+                        .bind(recipient.locale.as_str())
+                        .bind(now)
+                        .bind(recipient.email.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                        outcome.updated += 1;
+                    }
+                    None => new.push(*recipient),
                 }
             }
+            if new.is_empty() {
+                continue;
+            }
+            let rows = (0..new.len())
+                .map(|row| format!("({})", placeholders(backend, row * 5, 5)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO notice_recipients (email, name, locale, created_at, updated_at)
+                 VALUES {rows}"
+            );
+            let mut insert = sqlx::query(&sql);
+            for recipient in &new {
+                insert = insert
+                    .bind(recipient.email.as_str())
+                    .bind(&recipient.name)
+                    .bind(recipient.locale.as_str())
+                    .bind(now)
+                    .bind(now);
+            }
+            insert.execute(&mut *tx).await?;
+            outcome.added += new.len() as u64;
         }
         let detail = format!(
             "{} added, {} updated, {} unchanged",

@@ -47,6 +47,7 @@ async fn a_reimport_updates_recipients_rather_than_duplicating_them(backend: Bac
         recipient("ada@example.com", "Ada Lovelace", Locale::De),
         recipient("grace@example.com", "Grace", Locale::De),
         recipient("alan@example.com", "", Locale::En),
+        recipient("alan@example.com", "Alan again", Locale::De),
     ];
     let imported = import_recipients(&app.db, &second, &operator)
         .await

@@ -4,7 +4,7 @@
 use crate::{
     clock::Timestamp,
     consent::{Action, Choices, IdempotencyKey, Method, SubjectId},
-    db::{Backend, Db, decode_error},
+    db::{Backend, Db, decode_error, placeholders},
     i18n::Locale,
     revisions::ssr::in_force_ids,
 };
@@ -395,16 +395,6 @@ async fn recorded_with_keys(
     rows.iter()
         .map(|row| event_from_row(row).map(|event| (event.idempotency_key.clone(), event)))
         .collect()
-}
-
-/// `count` parameter placeholders after the first `skip`. SQLite gets anonymous `?`: it finds
-/// a numbered one by a linear search, which makes binding a long statement quadratic.
-fn placeholders(backend: Backend, skip: usize, count: usize) -> String {
-    let each: Vec<String> = match backend {
-        Backend::Sqlite => vec!["?".to_owned(); count],
-        Backend::Postgres => (skip + 1..=skip + count).map(|n| format!("${n}")).collect(),
-    };
-    each.join(", ")
 }
 
 /// Inserts the new events, many rows per statement, and gives each its id.
