@@ -84,7 +84,7 @@ pub async fn get_comparison(
         Timestamp::now(),
     )
     .await?
-    .ok_or(AppError::NotFound)?;
+    .ok_or_else(|| AppError::NotFound.answered())?;
     let (before, before_source) = ssr::source_or_missing(&state.db, &context, range.older).await?;
     let (after, after_source) = ssr::source_or_missing(&state.db, &context, range.newer).await?;
     let comparison = state

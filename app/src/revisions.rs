@@ -134,7 +134,7 @@ pub async fn get_policy(slug: String, locale: Locale) -> Result<PolicyView, AppE
     let db = crate::state::app_state()?.db;
     let context = ssr::document_in_locale(&db, &ssr::parse_slug(&slug)?, locale, Timestamp::now())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or_else(|| AppError::NotFound.answered())?;
     let current = ssr::current(&db, &context).await?;
     let upcoming = ssr::upcoming(&db, &context).await?;
     Ok(PolicyView {
@@ -149,7 +149,7 @@ pub async fn get_history(slug: String, locale: Locale) -> Result<HistoryView, Ap
     let db = crate::state::app_state()?.db;
     let context = ssr::document_in_locale(&db, &ssr::parse_slug(&slug)?, locale, Timestamp::now())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or_else(|| AppError::NotFound.answered())?;
     let revisions = ssr::history(&db, &context).await?;
     let current = ssr::current_number(&db, &context).await?;
     Ok(HistoryView {
@@ -168,10 +168,10 @@ pub async fn get_revision(
     let db = crate::state::app_state()?.db;
     let context = ssr::document_in_locale(&db, &ssr::parse_slug(&slug)?, locale, Timestamp::now())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or_else(|| AppError::NotFound.answered())?;
     let revision = ssr::revision(&db, &context, number)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or_else(|| AppError::NotFound.answered())?;
     let current = ssr::current_number(&db, &context).await?;
     let status = revision.meta.status(current, context.now);
     Ok(RevisionView {

@@ -502,6 +502,14 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
             Endpoint::Page("/admin/documents/notice/en/compare"),
             everyone,
         ),
+        // Before the publish form below, which ends the draft it compares.
+        (
+            Endpoint::Loader(
+                "compare-draft",
+                vec![("slug", SLUG.to_owned()), ("locale", "en".to_owned())],
+            ),
+            everyone,
+        ),
         (Endpoint::Page("/admin/settings"), admins),
         (
             Endpoint::Form("/admin/drafts/save", draft_fields.clone()),
@@ -571,6 +579,17 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
             admins,
         ),
         (Endpoint::Loader("inventory", vec![]), admins),
+        (Endpoint::Loader("home", vec![]), everyone),
+        (Endpoint::Loader("documents", vec![]), everyone),
+        (
+            Endpoint::Loader(
+                "editor",
+                vec![("slug", SLUG.to_owned()), ("locale", "en".to_owned())],
+            ),
+            everyone,
+        ),
+        (Endpoint::Loader("users", vec![]), admins),
+        (Endpoint::Loader("settings", vec![]), admins),
         (Endpoint::Function("save-draft", draft_fields), everyone),
         (
             Endpoint::Function(

@@ -22,7 +22,7 @@ pub struct AdminHome {
 }
 
 /// The signed-in home; without a live session, a redirect to the sign-in page.
-#[server]
+#[server(endpoint = "admin/home")]
 pub async fn get_admin_home() -> Result<AdminHome, AppError> {
     use super::{
         Role,

@@ -139,7 +139,7 @@ async fn editable(slug: &str, locale: Locale, return_to: &str) -> Result<Editabl
     let slug = crate::revisions::ssr::parse_slug(slug)?;
     let document = crate::documents::ssr::find(&state.db, &slug, locale)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or_else(|| AppError::NotFound.answered())?;
     Ok(Editable {
         session,
         state,
@@ -265,7 +265,7 @@ pub async fn get_draft_comparison(
     } = editable(&slug, locale, &return_to).await?;
     let draft = ssr::draft(state.db.reader(), &slug, locale)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or_else(|| AppError::NotFound.answered())?;
     let latest = latest_source(&state.db, &slug, locale).await?;
     let (latest, before) = latest
         .map(|(meta, source)| (meta.number, source))
