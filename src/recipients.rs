@@ -1,13 +1,32 @@
-//! Reading a recipients file: CSV with the header `email,name,locale` (in any order; `name` and
-//! `locale` may be left empty). Every row is checked on its own, so one bad row is reported by
-//! its line and the valid rows are still imported.
+//! Recipients files: CSV with the header `email,name,locale` (in any order; `name` and `locale`
+//! may be left empty), read by `charter recipients import` and uploaded on `/admin/recipients`.
+//! Every row is checked on its own, so one bad row is reported by its line and the valid rows
+//! are still imported.
 
-use app::{
-    admin::Email,
-    i18n::Locale,
-    notices::{MAX_NAME_CHARS, NewRecipient},
+use crate::{
+    admin::{authorised, failed},
+    forms::redirect_with_query,
 };
-use std::collections::HashMap;
+use app::{
+    admin::{Email, Role},
+    audit::ssr::Actor,
+    consent::ssr::Origin,
+    i18n::Locale,
+    notices::{MAX_NAME_CHARS, NewRecipient, ssr::import_recipients},
+    state::AppState,
+};
+use axum::{
+    extract::{ConnectInfo, Multipart, State, multipart::MultipartRejection},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use std::{collections::HashMap, net::SocketAddr};
+
+/// The largest upload `/admin/recipients/import` reads: some 200,000 rows.
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+/// How many refused rows the page lists after an upload; the count says how many there were.
+const ROWS_REPORTED: usize = 20;
+const PAGE: &str = "/admin/recipients";
 
 /// A row that cannot be imported, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +126,77 @@ fn row(email: &str, name: &str, locale: &str) -> Result<NewRecipient, String> {
         name: name.to_owned(),
         locale,
     })
+}
+
+/// `POST /admin/recipients/import`, for admins: a multipart form with the session's `csrf`
+/// token and the CSV `file`. Answers 303 back to the page with what the import did.
+pub async fn upload(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let Ok(mut multipart) = multipart else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "send the form as multipart/form-data, with the csrf field and the file",
+        )
+            .into_response();
+    };
+    let (mut csrf, mut file) = (String::new(), Vec::new());
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => return (error.status(), error.body_text()).into_response(),
+        };
+        let read = match field.name() {
+            Some("csrf") => field.text().await.map(|text| csrf = text),
+            Some("file") => field.bytes().await.map(|bytes| file = bytes.to_vec()),
+            _ => Ok(()),
+        };
+        if let Err(error) = read {
+            return (error.status(), error.body_text()).into_response();
+        }
+    }
+    let session = match authorised(&state, &headers, &csrf, Role::Admin).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
+    };
+    if file.is_empty() {
+        return redirect_with_query(PAGE, &[("error", "no-file")]);
+    }
+    let (valid, invalid) = match read(file.as_slice()) {
+        Ok(rows) => rows,
+        Err(error) => {
+            return redirect_with_query(
+                PAGE,
+                &[("error", "unreadable"), ("detail", &error.to_string())],
+            );
+        }
+    };
+    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
+    match import_recipients(&state.db, &valid, &actor).await {
+        Ok(imported) => {
+            let rows = invalid
+                .iter()
+                .take(ROWS_REPORTED)
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n");
+            redirect_with_query(
+                PAGE,
+                &[
+                    ("added", &imported.added.to_string()),
+                    ("updated", &imported.updated.to_string()),
+                    ("unchanged", &imported.unchanged.to_string()),
+                    ("invalid", &invalid.len().to_string()),
+                    ("rows", &rows),
+                ],
+            )
+        }
+        Err(error) => failed(&error),
+    }
 }
 
 #[cfg(test)]

@@ -109,6 +109,11 @@ pub fn router(state: AppState) -> Router {
             post(crate::inventory_editor::discard)
                 .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
         )
+        .route(
+            "/admin/recipients/import",
+            post(crate::recipients::upload)
+                .layer(DefaultBodyLimit::max(crate::recipients::MAX_UPLOAD_BYTES)),
+        )
         .route("/admin/consent/export", get(crate::consent_records::export))
         .route("/.well-known/gpc.json", get(crate::consent::gpc_json))
         .route(

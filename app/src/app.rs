@@ -19,6 +19,7 @@ use crate::{
     i18n::I18nProvider,
     inventory::editor::InventoryEditorPage,
     layout::{HeadLinks, SiteFooter, SiteHeader},
+    notices::RecipientsPage,
     policies::{HistoryPage, PolicyPage, RevisionPage},
     settings::AdminSettingsPage,
     site::provide_site,
@@ -117,6 +118,11 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=path!("/admin/inventory")
                         view=InventoryEditorPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/recipients")
+                        view=RecipientsPage
                         ssr=SsrMode::Async
                     />
                     <Route

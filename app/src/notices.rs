@@ -2,7 +2,16 @@
 //! company's account holders, imported from a CSV file; their notices are transactional), and
 //! the campaign and outbox rows that publishing such a revision queues for them.
 
-use crate::{admin::Email, i18n::Locale};
+use crate::{
+    admin::Email,
+    clock::Timestamp,
+    errors::{AppError, Loaded},
+    i18n::Locale,
+};
+use leptos::prelude::*;
+use leptos_fluent::{move_tr, tr};
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// The longest name kept for a recipient.
@@ -26,9 +35,162 @@ pub struct RecipientsImported {
     pub unchanged: u64,
 }
 
+/// A recipient as the recipients page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub email: String,
+    pub name: String,
+    pub locale: String,
+    pub updated_at: Timestamp,
+}
+
+/// The recipients page's data: how many there are and the latest changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientsView {
+    pub csrf_token: String,
+    pub total: i64,
+    pub latest: Vec<Recipient>,
+}
+
+/// How many recipients the page lists.
+pub const RECIPIENTS_SHOWN: i64 = 50;
+
+#[server(endpoint = "admin/recipients")]
+pub async fn get_recipients() -> Result<RecipientsView, AppError> {
+    use crate::admin::{
+        Role,
+        ssr::guard::{SignedOut, require},
+    };
+    let session = require(
+        Role::Admin,
+        SignedOut::SignIn {
+            return_to: "/admin/recipients",
+        },
+    )
+    .await?;
+    let state = crate::state::app_state()?;
+    let (total, latest) = ssr::latest(&state.db, RECIPIENTS_SHOWN).await?;
+    Ok(RecipientsView {
+        csrf_token: session.csrf_token,
+        total,
+        latest,
+    })
+}
+
+/// `/admin/recipients`, for admins: upload a CSV file of account holders (the file
+/// `charter recipients import` reads); the form posts to `/admin/recipients/import`
+/// (`src/recipients.rs`), answered 303 back here with what the import did.
+#[component]
+pub fn RecipientsPage() -> impl IntoView {
+    let recipients = Resource::new(|| (), |()| get_recipients());
+    view! {
+        <Title text=tr!("recipients-title") />
+        <nav class="breadcrumbs"><a href="/admin">{move_tr!("admin-home-title")}</a></nav>
+        <h1>{move_tr!("recipients-title")}</h1>
+        <Loaded resource=recipients render=recipients_view />
+    }
+}
+
+/// What the last upload did, from the address it sent the browser back to.
+fn import_report() -> Option<impl IntoView> {
+    let query = use_query_map().get_untracked();
+    let count = |name: &str| query.get(name).unwrap_or_else(|| "0".to_owned());
+    if let Some(error) = query.get("error") {
+        let text = match error.as_str() {
+            "no-file" => tr!("recipients-error-no-file"),
+            _ => {
+                tr!("recipients-error-unreadable", { "reason" => query.get("detail").unwrap_or_default() })
+            }
+        };
+        return Some(view! { <p class="admin-notice" role="alert">{text}</p> }.into_any());
+    }
+    query.get("added")?;
+    let summary = tr!(
+        "recipients-imported",
+        { "added" => count("added"), "updated" => count("updated"), "unchanged" => count("unchanged") }
+    );
+    let invalid = count("invalid");
+    let rows: Vec<String> = query
+        .get("rows")
+        .map(|rows| rows.lines().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let problems = (invalid != "0").then(|| {
+        view! {
+            <p>{tr!("recipients-invalid", { "count" => invalid.clone() })}</p>
+            <ul class="recipients-errors">
+                {rows.into_iter().map(|row| view! { <li>{row}</li> }).collect_view()}
+            </ul>
+        }
+    });
+    Some(
+        view! {
+            <div class="admin-notice" role="status">
+                <p>{summary}</p>
+                {problems}
+            </div>
+        }
+        .into_any(),
+    )
+}
+
+fn recipients_view(page: RecipientsView) -> impl IntoView {
+    let total = page.total;
+    view! {
+        {import_report()}
+        <form
+            method="post"
+            action="/admin/recipients/import"
+            enctype="multipart/form-data"
+            class="admin-form"
+        >
+            <input type="hidden" name="csrf" value=page.csrf_token />
+            <label for="recipients-file">{move_tr!("recipients-file")}</label>
+            <p class="editor-hint" id="recipients-hint">{move_tr!("recipients-hint")}</p>
+            <input
+                id="recipients-file"
+                name="file"
+                type="file"
+                accept=".csv,text/csv"
+                aria-describedby="recipients-hint"
+                required
+            />
+            <button type="submit">{move_tr!("recipients-import")}</button>
+        </form>
+        <h2>{move_tr!("recipients-latest")}</h2>
+        <p>{move || tr!("recipients-total", { "count" => total })}</p>
+        <table class="admin-audit-table">
+            <thead>
+                <tr>
+                    <th scope="col">{move_tr!("admin-email")}</th>
+                    <th scope="col">{move_tr!("recipients-name")}</th>
+                    <th scope="col">{move_tr!("consent-records-locale")}</th>
+                    <th scope="col">{move_tr!("recipients-updated")}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page
+                    .latest
+                    .into_iter()
+                    .map(|recipient| {
+                        let at = recipient.updated_at.rfc3339();
+                        view! {
+                            <tr>
+                                <td>{recipient.email}</td>
+                                <td>{recipient.name}</td>
+                                <td>{recipient.locale}</td>
+                                <td><time datetime=at.clone()>{at.replace('T', " ")}</time></td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{NewRecipient, RecipientsImported};
+    use super::{NewRecipient, Recipient, RecipientsImported};
     use crate::{
         audit::{
             AuditAction,
@@ -39,6 +201,30 @@ pub mod ssr {
         i18n::Locale,
     };
     use std::collections::{HashMap, HashSet};
+
+    /// How many recipients there are, and the `limit` changed last.
+    pub async fn latest(db: &Db, limit: i64) -> Result<(i64, Vec<Recipient>), sqlx::Error> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notice_recipients")
+            .fetch_one(db.reader())
+            .await?;
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT email, name, locale, updated_at FROM notice_recipients
+             ORDER BY updated_at DESC, email LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(db.reader())
+        .await?;
+        let latest = rows
+            .into_iter()
+            .map(|(email, name, locale, updated_at)| Recipient {
+                email,
+                name,
+                locale,
+                updated_at: Timestamp::from_millis(updated_at),
+            })
+            .collect();
+        Ok((total, latest))
+    }
 
     /// Recipients looked up and inserted per statement: 4 values a row stays far below
     /// either backend's parameter limit.

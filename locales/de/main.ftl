@@ -337,3 +337,16 @@ inventory-change-service-added = Neuer Dienst „{ $service }“ in „{ $catego
 inventory-change-service-removed = Dienst „{ $service }“ aus „{ $category }“ entfernt
 inventory-change-service-changed = Dienst „{ $service }“ in „{ $category }“: { $fields } geändert
 inventory-change-reordered = Kategorien oder Dienste in anderer Reihenfolge
+
+recipients-title = Empfänger von Änderungshinweisen
+recipients-file = CSV-Datei der Kontoinhaber
+recipients-hint = Spalten email, name und locale (en oder de; leer bedeutet en), mit einer ersten Zeile, die sie benennt. Vorhandene Adressen werden aktualisiert, nicht verdoppelt.
+recipients-import = Importieren
+recipients-imported = Importiert: { $added } neu, { $updated } aktualisiert, { $unchanged } unverändert.
+recipients-invalid = { $count } Zeilen wurden nicht importiert; korrigieren Sie sie und importieren Sie die Datei erneut:
+recipients-error-no-file = Wählen Sie eine CSV-Datei zum Importieren.
+recipients-error-unreadable = Die Datei wurde nicht importiert: { $reason }
+recipients-latest = Zuletzt geändert
+recipients-total = Insgesamt { $count } Empfänger.
+recipients-name = Name
+recipients-updated = Geändert

@@ -337,3 +337,16 @@ inventory-change-service-added = New service “{ $service }” in “{ $categor
 inventory-change-service-removed = Service “{ $service }” removed from “{ $category }”
 inventory-change-service-changed = Service “{ $service }” in “{ $category }”: { $fields } changed
 inventory-change-reordered = Categories or services in another order
+
+recipients-title = Notice recipients
+recipients-file = CSV file of account holders
+recipients-hint = Columns email, name and locale (en or de; empty means en), with a first line naming them. Addresses already here are updated, not duplicated.
+recipients-import = Import
+recipients-imported = Imported: { $added } added, { $updated } updated, { $unchanged } unchanged.
+recipients-invalid = { $count } rows were not imported; correct them and import the file again:
+recipients-error-no-file = Choose a CSV file to import.
+recipients-error-unreadable = The file was not imported: { $reason }
+recipients-latest = Latest changed
+recipients-total = { $count } recipients in all.
+recipients-name = Name
+recipients-updated = Changed

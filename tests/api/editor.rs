@@ -590,6 +590,8 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
         ),
         (Endpoint::Loader("users", vec![]), admins),
         (Endpoint::Loader("settings", vec![]), admins),
+        (Endpoint::Page("/admin/recipients"), admins),
+        (Endpoint::Loader("recipients", vec![]), admins),
         (Endpoint::Function("save-draft", draft_fields), everyone),
         (
             Endpoint::Function(

@@ -2,8 +2,12 @@
 //! updated on re-import and audited; a material revision queues one message per recipient in
 //! its own transaction, an editorial one none.
 
-use crate::helpers::{Backend, both_backends, document_with, publish_editorial, spawn_app};
+use crate::{
+    editor::{location, signed_in},
+    helpers::{Backend, both_backends, document_with, publish_editorial, spawn_app},
+};
 use app::{
+    admin::Role,
     audit::ssr::Actor,
     clock::Timestamp,
     documents::Slug,
@@ -190,4 +194,82 @@ async fn a_material_revision_queues_one_notice_per_recipient_and_an_editorial_on
     .execute(app.db.writer())
     .await;
     assert!(again.is_err(), "nothing is queued twice");
+}
+
+both_backends!(admins_upload_recipients_and_see_the_bad_rows_by_line,);
+
+/// A multipart form with the CSRF token and `csv` as the file, as a browser sends it.
+async fn upload(
+    app: &crate::helpers::TestApp,
+    cookie: Option<&str>,
+    csrf: &str,
+    csv: &str,
+) -> reqwest::Response {
+    let boundary = "charter-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"holders.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    let mut request = app
+        .client
+        .post(app.url("/admin/recipients/import"))
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body);
+    if let Some(cookie) = cookie {
+        request = request.header(reqwest::header::COOKIE, cookie);
+    }
+    request.send().await.expect("request")
+}
+
+async fn admins_upload_recipients_and_see_the_bad_rows_by_line(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = signed_in(&app, "ada@example.com", Role::Admin).await;
+    let csv = "email,name,locale\nann@example.com,Ann,en\nbroken,Bob,en\nbea@example.com,Bea,xx\n";
+    let response = upload(&app, Some(&admin.cookie), &admin.csrf, csv).await;
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    let back = location(&response);
+    assert!(
+        back.starts_with("/admin/recipients?added=1&updated=0&unchanged=0&invalid=2"),
+        "{back}"
+    );
+    let (status, page) = admin.get(&app, &back).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(page.contains("1 added, 0 updated, 0 unchanged"), "{page}");
+    assert!(page.contains("line 3: "), "{page}");
+    assert!(page.contains("line 4: "), "{page}");
+    assert!(
+        page.contains("ann@example.com"),
+        "the list shows the new recipient: {page}"
+    );
+
+    let response = upload(&app, Some(&admin.cookie), &admin.csrf, "name\nAnn\n").await;
+    assert!(location(&response).contains("error=unreadable"));
+    let response = upload(&app, Some(&admin.cookie), &admin.csrf, "").await;
+    assert!(location(&response).contains("error=no-file"));
+
+    let editor = signed_in(&app, "eve@example.com", Role::Editor).await;
+    let response = upload(&app, Some(&editor.cookie), &editor.csrf, csv).await;
+    assert_eq!(response.status(), reqwest::StatusCode::FORBIDDEN);
+    let response = upload(&app, Some(&admin.cookie), "not-the-token", csv).await;
+    assert_eq!(response.status(), reqwest::StatusCode::FORBIDDEN);
+    let response = upload(&app, None, "", csv).await;
+    assert!(location(&response).starts_with("/admin/sign-in"));
+    let response = app
+        .client
+        .post(app.url("/admin/recipients/import"))
+        .header(reqwest::header::COOKIE, &admin.cookie)
+        .form(&[("csrf", admin.csrf.as_str())])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notice_recipients")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("count");
+    assert_eq!(count, 1, "refused uploads import nothing");
 }
