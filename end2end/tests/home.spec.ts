@@ -78,3 +78,16 @@ test("the skip link leads keyboard users to the content", async ({ page }, testI
   await expect(skip).toBeFocused();
   await expect(skip).toBeInViewport();
 });
+
+test("the home page lists the upcoming change with its comparison", async ({ page }, testInfo) => {
+  await open(page, "/", testInfo);
+  const upcoming = page.getByRole("region", { name: "Upcoming changes" });
+  await expect(upcoming).toContainText("Privacy Policy");
+  await expect(upcoming).toContainText("new version in effect from");
+  await upcoming
+    .getByRole("listitem")
+    .filter({ hasText: "Privacy Policy" })
+    .getByRole("link", { name: "See what changes" })
+    .click();
+  await expect(page).toHaveURL(/\/policies\/privacy\/diff\/2\.\.3$/);
+});

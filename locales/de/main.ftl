@@ -350,3 +350,6 @@ recipients-latest = Zuletzt geändert
 recipients-total = Insgesamt { $count } Empfänger.
 recipients-name = Name
 recipients-updated = Geändert
+
+home-upcoming-heading = Anstehende Änderungen
+home-upcoming-from = neue Fassung gilt ab

@@ -350,3 +350,6 @@ recipients-latest = Latest changed
 recipients-total = { $count } recipients in all.
 recipients-name = Name
 recipients-updated = Changed
+
+home-upcoming-heading = Upcoming changes
+home-upcoming-from = new version in effect from

@@ -27,6 +27,10 @@ async fn home_without_documents_shows_the_empty_state(backend: Backend) {
         html.contains("No policies have been published yet."),
         "{html}"
     );
+    assert!(
+        !html.contains("Upcoming changes"),
+        "nothing is upcoming: {html}"
+    );
 }
 
 async fn home_lists_demo_documents_in_english(backend: Backend) {
@@ -43,6 +47,12 @@ async fn home_lists_demo_documents_in_english(backend: Backend) {
         assert!(html.contains(&format!("href=\"{href}\"")), "{href} missing");
     }
     assert!(!html.contains("No policies have been published yet."));
+    assert!(
+        html.contains("Upcoming changes")
+            && html.contains("href=\"/policies/privacy/diff/2..3\"")
+            && html.contains("href=\"/policies/privacy/v/3\""),
+        "the upcoming privacy change is listed: {html}"
+    );
 }
 
 async fn get_with(app: &crate::helpers::TestApp, headers: &[(header::HeaderName, &str)]) -> String {
