@@ -179,28 +179,32 @@ pub async fn sign_out_everywhere(
     sign_out_with(state, peer, headers, form, true).await
 }
 
-/// The signed-in session of a form post whose role allows `needed`, or the answer to give.
+/// The signed-in session of a form post whose role allows `needed`, with the audit actor of its
+/// account acting from `peer`; or the answer to give.
 pub(crate) async fn authorised(
     state: &AppState,
     headers: &HeaderMap,
+    peer: SocketAddr,
     csrf: &str,
     needed: Role,
-) -> Result<sessions::Session, Response> {
+) -> Result<(sessions::Session, Actor), Response> {
     let (_, session) = session_of(state, headers, csrf).await?;
     match role_refused(&session, needed) {
         Some(refusal) => Err(refusal),
-        None => Ok(session),
+        None => Ok(with_actor(session, headers, peer)),
     }
 }
 
-/// The session of a request that only reads (a download) whose role allows `needed`. Without a
-/// live session the browser is sent to sign in and brought back to `return_to`.
+/// The session of a request that only reads (a download) whose role allows `needed`, with its
+/// audit actor as [`authorised`] gives it. Without a live session the browser is sent to sign
+/// in and brought back to `return_to`.
 pub(crate) async fn signed_in_to_read(
     state: &AppState,
     headers: &HeaderMap,
+    peer: SocketAddr,
     needed: Role,
     return_to: &str,
-) -> Result<sessions::Session, Response> {
+) -> Result<(sessions::Session, Actor), Response> {
     let session = match session_token(headers) {
         Some(token) => sessions::find(&state.db, token)
             .await
@@ -212,8 +216,18 @@ pub(crate) async fn signed_in_to_read(
     };
     match role_refused(&session, needed) {
         Some(refusal) => Err(refusal),
-        None => Ok(session),
+        None => Ok(with_actor(session, headers, peer)),
     }
+}
+
+/// `session` with the audit actor of its account, acting from the request being answered.
+fn with_actor(
+    session: sessions::Session,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> (sessions::Session, Actor) {
+    let actor = Actor::of_user(&Origin::of(headers, peer), &session.user);
+    (session, actor)
 }
 
 /// The answer to `session` when its role does not allow what `needed` may do.

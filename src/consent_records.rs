@@ -12,7 +12,7 @@ use app::{
     },
     consent::{
         records::{EventFilter, RecordsQuery},
-        ssr::{Event, EventQuery, Origin},
+        ssr::{Event, EventQuery},
     },
     db::Db,
     state::AppState,
@@ -177,10 +177,11 @@ pub async fn export(
     headers: HeaderMap,
     query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let session = match signed_in_to_read(&state, &headers, Role::Admin, "/admin/consent").await {
-        Ok(session) => session,
-        Err(answer) => return answer,
-    };
+    let (_, actor) =
+        match signed_in_to_read(&state, &headers, peer, Role::Admin, "/admin/consent").await {
+            Ok(signed_in) => signed_in,
+            Err(answer) => return answer,
+        };
     let Ok(Query(query)) = query else {
         return (
             StatusCode::BAD_REQUEST,
@@ -192,7 +193,6 @@ pub async fn export(
         Ok(filter) => filter,
         Err(message) => return (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
     };
-    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     if let Err(error) = record_export(&state.db, &actor, &filter, query.format).await {
         return crate::admin::failed(&error);
     }

@@ -8,8 +8,6 @@ use crate::{
 };
 use app::{
     admin::Role,
-    audit::ssr::Actor,
-    consent::ssr::Origin,
     documents::Slug,
     editor::{
         PublishFields,
@@ -112,8 +110,8 @@ async fn draft_form(
     } else {
         Role::Editor
     };
-    let session = match authorised(&state, &headers, &form.csrf, needed).await {
-        Ok(session) => session,
+    let (session, actor) = match authorised(&state, &headers, peer, &form.csrf, needed).await {
+        Ok(signed_in) => signed_in,
         Err(answer) => return answer,
     };
     let (Ok(slug), Ok(locale)) = (form.slug.parse::<Slug>(), form.locale.parse::<Locale>()) else {
@@ -123,7 +121,6 @@ async fn draft_form(
         )
             .into_response();
     };
-    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     if let Err(error) = editor::save(
         &state.db,
         &session.user,
@@ -198,8 +195,8 @@ pub async fn settings(
     headers: HeaderMap,
     Form(form): Form<SettingsForm>,
 ) -> Response {
-    let session = match authorised(&state, &headers, &form.csrf, Role::Admin).await {
-        Ok(session) => session,
+    let (_, actor) = match authorised(&state, &headers, peer, &form.csrf, Role::Admin).await {
+        Ok(signed_in) => signed_in,
         Err(answer) => return answer,
     };
     let Ok(days) = form.notice_days.parse::<NoticeDays>() else {
@@ -208,7 +205,6 @@ pub async fn settings(
             &[("error", "notice-days"), ("value", &form.notice_days)],
         );
     };
-    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     match set_notice_days(&state.db, &actor, days).await {
         Ok(()) => Redirect::to("/admin/settings?saved=1").into_response(),
         Err(error) => failed(&error),

@@ -8,8 +8,6 @@ use crate::{
 };
 use app::{
     admin::Role,
-    audit::ssr::Actor,
-    consent::ssr::Origin,
     inventory::editor::{
         MAX_INVENTORY_BYTES,
         ssr::{InventoryEditError, discard_draft, put_in_force, save_draft},
@@ -67,11 +65,10 @@ pub async fn save(
     headers: HeaderMap,
     Form(form): Form<DraftForm>,
 ) -> Response {
-    let session = match authorised(&state, &headers, &form.csrf, Role::Admin).await {
-        Ok(session) => session,
+    let (session, actor) = match authorised(&state, &headers, peer, &form.csrf, Role::Admin).await {
+        Ok(signed_in) => signed_in,
         Err(answer) => return answer,
     };
-    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     match save_draft(&state.db, &actor, session.user.id, &form.source).await {
         Ok(()) => Redirect::to("/admin/inventory?saved=1#inventory-review-title").into_response(),
         Err(error) => refused(error),
@@ -84,11 +81,10 @@ pub async fn activate(
     headers: HeaderMap,
     Form(form): Form<ActivateForm>,
 ) -> Response {
-    let session = match authorised(&state, &headers, &form.csrf, Role::Admin).await {
-        Ok(session) => session,
+    let (_, actor) = match authorised(&state, &headers, peer, &form.csrf, Role::Admin).await {
+        Ok(signed_in) => signed_in,
         Err(answer) => return answer,
     };
-    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     let confirmed = form.confirm.as_deref() == Some("yes");
     match put_in_force(&state.db, &actor, &form.version, confirmed).await {
         Ok(imported) if imported.changed => {
@@ -107,11 +103,10 @@ pub async fn discard(
     headers: HeaderMap,
     Form(form): Form<DiscardForm>,
 ) -> Response {
-    let session = match authorised(&state, &headers, &form.csrf, Role::Admin).await {
-        Ok(session) => session,
+    let (_, actor) = match authorised(&state, &headers, peer, &form.csrf, Role::Admin).await {
+        Ok(signed_in) => signed_in,
         Err(answer) => return answer,
     };
-    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     match discard_draft(&state.db, &actor).await {
         Ok(()) => redirect_with_query(EDITOR, &[("discarded", "1")]),
         Err(error) => failed(&error),

@@ -9,8 +9,6 @@ use crate::{
 };
 use app::{
     admin::{Email, Role},
-    audit::ssr::Actor,
-    consent::ssr::Origin,
     i18n::Locale,
     notices::{MAX_NAME_CHARS, NewRecipient, ssr::import_recipients},
     state::AppState,
@@ -159,8 +157,8 @@ pub async fn upload(
             return (error.status(), error.body_text()).into_response();
         }
     }
-    let session = match authorised(&state, &headers, &csrf, Role::Admin).await {
-        Ok(session) => session,
+    let (_, actor) = match authorised(&state, &headers, peer, &csrf, Role::Admin).await {
+        Ok(signed_in) => signed_in,
         Err(answer) => return answer,
     };
     if file.is_empty() {
@@ -175,7 +173,6 @@ pub async fn upload(
             );
         }
     };
-    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     match import_recipients(&state.db, &valid, &actor).await {
         Ok(imported) => {
             let rows = invalid

@@ -67,8 +67,8 @@ pub async fn invite(
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Response {
-    let session = match authorised(&state, &headers, &form.csrf, Role::Admin).await {
-        Ok(session) => session,
+    let (_, actor) = match authorised(&state, &headers, peer, &form.csrf, Role::Admin).await {
+        Ok(signed_in) => signed_in,
         Err(answer) => return answer,
     };
     let Ok(role) = form.role.parse::<Role>() else {
@@ -77,7 +77,6 @@ pub async fn invite(
     let Ok(email) = form.email.parse::<Email>() else {
         return redirect_with_query(USERS, &[("error", "bad-email")]);
     };
-    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     match invitations::invite(&state.db, &actor, &email, role).await {
         Ok(token) => {
             let link = format!("{}/admin/invitations/{token}", state.site.base_url);
@@ -98,11 +97,10 @@ async fn change(
     form: AccountForm,
     remove: bool,
 ) -> Response {
-    let session = match authorised(&state, &headers, &form.csrf, Role::Admin).await {
-        Ok(session) => session,
+    let (_, actor) = match authorised(&state, &headers, peer, &form.csrf, Role::Admin).await {
+        Ok(signed_in) => signed_in,
         Err(answer) => return answer,
     };
-    let actor = Actor::of_user(&Origin::of(&headers, peer), &session.user);
     let changed = if remove {
         accounts::remove(&state.db, &actor, form.user_id).await
     } else {
