@@ -102,6 +102,16 @@ impl DocumentSummary {
     pub fn href(&self) -> String {
         format!("/policies/{}", self.slug)
     }
+
+    /// The page of revision `number`.
+    pub fn revision_href(&self, number: i64) -> String {
+        format!("/policies/{}/v/{number}", self.slug)
+    }
+
+    /// The comparison of revision `older` with revision `newer`.
+    pub fn diff_href(&self, older: i64, newer: i64) -> String {
+        format!("/policies/{}/diff/{older}..{newer}", self.slug)
+    }
 }
 
 /// The published documents, titled in `locale` (falling back to English).

@@ -42,10 +42,9 @@ pub async fn list_upcoming_changes(locale: Locale) -> Result<Vec<UpcomingChange>
             continue;
         };
         let current = current_number(&state.db, &context).await?;
-        let base = context.document.href();
         changes.push(UpcomingChange {
-            read: format!("{base}/v/{}", revision.number),
-            compare: current.map(|current| format!("{base}/diff/{current}..{}", revision.number)),
+            read: context.document.revision_href(revision.number),
+            compare: current.map(|current| context.document.diff_href(current, revision.number)),
             effective_at: revision.effective_at,
             summary: revision.summary,
             document: context.document,

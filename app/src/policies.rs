@@ -283,10 +283,9 @@ fn UpcomingBanner(
     upcoming: RevisionMeta,
     current: Option<i64>,
 ) -> impl IntoView {
-    let base = context.document.href();
     let days = context.now.days_until(upcoming.effective_at);
-    let read = format!("{base}/v/{}", upcoming.number);
-    let compare = current.map(|current| format!("{base}/diff/{current}..{}", upcoming.number));
+    let read = context.document.revision_href(upcoming.number);
+    let compare = current.map(|current| context.document.diff_href(current, upcoming.number));
     let summary = upcoming.summary.clone();
     view! {
         <aside class="upcoming-banner" aria-labelledby="upcoming-heading">
