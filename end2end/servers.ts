@@ -22,6 +22,8 @@ function server(offset: number): Server {
       CHARTER_ADDR: `127.0.0.1:${port}`,
       CHARTER_BASE_URL: url,
       DATABASE_URL: `sqlite:${dataDir}/charter.db`,
+      // No SMTP server: notices and confirmations are written here as .eml files.
+      CHARTER_OUTBOX_DIR: `${dataDir}/outbox`,
       CHARTER_DEMO: "1",
       CHARTER_ORGANISATION: "Quillstone AI Ltd",
       CHARTER_LOG: "warn",

@@ -14,6 +14,7 @@ use figment::{
     providers::{Env, Format, Serialized, Toml},
     value::{Dict, Value},
 };
+use lettre::{Address, message::Mailbox};
 use serde::{Deserialize, Deserializer};
 use std::{fmt, net::SocketAddr, path::Path, time::Duration};
 use tracing_subscriber::EnvFilter;
@@ -77,6 +78,48 @@ pub const SETTINGS: &[Setting] = &[
         help: "Most consent events committed in one transaction (1-1024; 1 commits each alone)",
     },
     Setting {
+        key: "notice_worker",
+        env: "CHARTER_NOTICE_WORKER",
+        default: Some("true"),
+        help: "Deliver queued change notices from this process (true/false); instances can share the work",
+    },
+    Setting {
+        key: "smtp_url",
+        env: "CHARTER_SMTP_URL",
+        default: None,
+        help: "SMTP server for notices: smtp://HOST:PORT (plain; ?tls=required for STARTTLS) or smtps://USER:PASS@HOST:465 (default: write .eml files to outbox_dir)",
+    },
+    Setting {
+        key: "smtp_from",
+        env: "CHARTER_SMTP_FROM",
+        default: None,
+        help: "Sender of notices, e.g. \"Example Ltd <legal@example.com>\" (default: organisation <notices@base_url host>)",
+    },
+    Setting {
+        key: "smtp_rate",
+        env: "CHARTER_SMTP_RATE",
+        default: Some("10"),
+        help: "Most notices sent per second (0.01-10000)",
+    },
+    Setting {
+        key: "smtp_retry",
+        env: "CHARTER_SMTP_RETRY",
+        default: Some("60"),
+        help: "Seconds before the first retry of a notice the server deferred; doubles per attempt up to an hour (1-3600)",
+    },
+    Setting {
+        key: "notice_lease",
+        env: "CHARTER_NOTICE_LEASE",
+        default: Some("300"),
+        help: "Seconds a worker holds the notices it claimed; a crashed worker's are sent by another after this (2-3600)",
+    },
+    Setting {
+        key: "outbox_dir",
+        env: "CHARTER_OUTBOX_DIR",
+        default: Some("data/outbox"),
+        help: "Where notices are written as .eml files when no SMTP server is set",
+    },
+    Setting {
         key: "shutdown_timeout",
         env: "CHARTER_SHUTDOWN_TIMEOUT",
         default: Some("10"),
@@ -127,6 +170,14 @@ pub struct Config {
     pub consent_lifetime_months: ConsentLifetime,
     pub consent_secret: Option<ConsentSecret>,
     pub consent_batch_limit: BatchLimit,
+    #[serde(deserialize_with = "flag")]
+    pub notice_worker: bool,
+    pub smtp_url: Option<SmtpUrl>,
+    smtp_from: Option<SmtpFrom>,
+    pub smtp_rate: SmtpRate,
+    pub smtp_retry: RetryDelay,
+    pub notice_lease: NoticeLease,
+    pub outbox_dir: std::path::PathBuf,
 }
 
 /// The defaults layer, from [`SETTINGS`], parsed the way environment values are.
@@ -177,9 +228,30 @@ impl Config {
 
     /// The public URL of the site: as configured, or `http://` + the listen address.
     pub fn base_url(&self) -> BaseUrl {
+        self.base_url_at(self.addr)
+    }
+
+    /// The public URL once the server listens on `bound`, which differs from the configured
+    /// address when that asks for any free port (`:0`).
+    pub fn base_url_at(&self, bound: SocketAddr) -> BaseUrl {
         self.base_url
             .clone()
-            .unwrap_or_else(|| BaseUrl(format!("http://{}", self.addr)))
+            .unwrap_or_else(|| BaseUrl(format!("http://{bound}")))
+    }
+
+    /// The sender of notices: as configured, or the organisation at `notices@` the site's host.
+    pub fn smtp_from(&self) -> Mailbox {
+        if let Some(from) = &self.smtp_from {
+            return from.0.clone();
+        }
+        let host = Url::parse(self.base_url().as_str())
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".to_owned());
+        let address = format!("notices@{host}")
+            .parse()
+            .unwrap_or_else(|_| Address::new("notices", "localhost").expect("a valid address"));
+        Mailbox::new(Some(self.organisation.as_str().to_owned()), address)
     }
 }
 
@@ -341,6 +413,134 @@ impl TryFrom<String> for ConsentSecret {
     }
 }
 
+/// An SMTP server in lettre's URL form, checked by lettre at start-up. Its password never
+/// appears in logs.
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct SmtpUrl(String);
+
+impl SmtpUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Url::parse(&self.0) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("…"));
+                }
+                write!(f, "SmtpUrl({url})")
+            }
+            Err(_) => f.write_str("SmtpUrl(…)"),
+        }
+    }
+}
+
+impl TryFrom<String> for SmtpUrl {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        let raw = raw.trim().to_owned();
+        let scheme = raw.split_once("://").map(|(scheme, _)| scheme);
+        if !matches!(scheme, Some("smtp" | "smtps")) {
+            return Err("an SMTP URL starts with smtp:// or smtps://".to_owned());
+        }
+        lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&raw)
+            .map_err(|e| format!("not a usable SMTP URL: {e}"))?;
+        Ok(Self(raw))
+    }
+}
+
+/// The `From` of notices: an address, optionally with a display name.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub struct SmtpFrom(Mailbox);
+
+impl TryFrom<String> for SmtpFrom {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        raw.trim()
+            .parse()
+            .map(Self)
+            .map_err(|e| format!("`{raw}` is not an email address: {e}"))
+    }
+}
+
+/// Messages per second the notice worker may send: more than 0, at most 10,000.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct SmtpRate(f64);
+
+impl SmtpRate {
+    pub fn per_second(self) -> f64 {
+        self.0
+    }
+}
+
+impl TryFrom<f64> for SmtpRate {
+    type Error = String;
+
+    fn try_from(rate: f64) -> Result<Self, Self::Error> {
+        if (0.01..=10_000.0).contains(&rate) {
+            Ok(Self(rate))
+        } else {
+            Err(format!(
+                "{rate} is out of range; use 0.01 to 10000 messages per second"
+            ))
+        }
+    }
+}
+
+/// The wait before the first retry of a deferred notice: 1 to 3600 seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u64")]
+pub struct RetryDelay(Duration);
+
+impl RetryDelay {
+    pub fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+impl TryFrom<u64> for RetryDelay {
+    type Error = String;
+
+    fn try_from(secs: u64) -> Result<Self, Self::Error> {
+        if (1..=3600).contains(&secs) {
+            Ok(Self(Duration::from_secs(secs)))
+        } else {
+            Err(format!("{secs} is out of range; use 1 to 3600 seconds"))
+        }
+    }
+}
+
+/// How long a worker owns the notices it claimed: 2 to 3600 seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u64")]
+pub struct NoticeLease(Duration);
+
+impl NoticeLease {
+    pub fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+impl TryFrom<u64> for NoticeLease {
+    type Error = String;
+
+    fn try_from(secs: u64) -> Result<Self, Self::Error> {
+        if (2..=3600).contains(&secs) {
+            Ok(Self(Duration::from_secs(secs)))
+        } else {
+            Err(format!("{secs} is out of range; use 2 to 3600 seconds"))
+        }
+    }
+}
+
 /// How long a graceful shutdown may take: 1 to 300 seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "u64")]
@@ -385,6 +585,12 @@ mod tests {
             assert!(!config.demo);
             assert_eq!(config.shutdown_timeout.duration(), Duration::from_secs(10));
             assert_eq!(config.consent_batch_limit, BatchLimit::default());
+            assert!(config.smtp_url.is_none());
+            assert_eq!(
+                config.smtp_from().to_string(),
+                "Example Ltd <notices@127.0.0.1>"
+            );
+            assert_eq!(config.outbox_dir, Path::new("data/outbox"));
             Ok(())
         });
     }
@@ -454,6 +660,15 @@ mod tests {
                 "at least 32 characters",
             ),
             ("CHARTER_CONSENT_BATCH_LIMIT", "0", "1 to 1024 events"),
+            ("CHARTER_SMTP_URL", "http://mail", "smtp:// or smtps://"),
+            (
+                "CHARTER_SMTP_FROM",
+                "not an address",
+                "not an email address",
+            ),
+            ("CHARTER_SMTP_RATE", "0", "0.01 to 10000"),
+            ("CHARTER_SMTP_RETRY", "0", "1 to 3600 seconds"),
+            ("CHARTER_NOTICE_LEASE", "1", "2 to 3600 seconds"),
         ];
         for (variable, value, expected) in cases {
             Jail::expect_with(|jail| {
@@ -473,6 +688,25 @@ mod tests {
             assert!(error.contains("`shutdown_timeout` in"), "{error}");
             assert!(error.contains("charter.toml"), "{error}");
             assert!(error.contains("1 to 300"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_settings_are_read_and_the_password_is_never_shown() {
+        Jail::expect_with(|jail| {
+            jail.set_env(
+                "CHARTER_SMTP_URL",
+                "smtps://notices:s3cret@mail.example.com:465",
+            );
+            jail.set_env("CHARTER_SMTP_FROM", "Legal <legal@example.com>");
+            jail.set_env("CHARTER_SMTP_RATE", "2.5");
+            let config = load().expect("valid");
+            let url = config.smtp_url.clone().expect("set");
+            assert_eq!(url.as_str(), "smtps://notices:s3cret@mail.example.com:465");
+            assert!(!format!("{config:?}").contains("s3cret"));
+            assert_eq!(config.smtp_from().to_string(), "Legal <legal@example.com>");
+            assert_eq!(config.smtp_rate.per_second(), 2.5);
             Ok(())
         });
     }

@@ -15,6 +15,7 @@ pub mod feeds;
 pub mod forms;
 pub mod inventory_editor;
 pub mod locale;
+pub mod notices;
 pub mod recipients;
 pub mod router;
 pub mod shutdown;
@@ -30,6 +31,7 @@ use app::{
 };
 use config::Config;
 use leptos::config::LeptosOptions;
+use notices::{Letterhead, Mailer, NoticeWorker, worker::Delivery};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::Notify};
 
@@ -46,6 +48,8 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    /// `None` when this process leaves delivery to other instances (`CHARTER_NOTICE_WORKER`).
+    notices: Option<NoticeWorker>,
 }
 
 impl Application {
@@ -67,7 +71,11 @@ impl Application {
                 .await
                 .context("cannot load the consent signing key")?,
         };
-        let base_url = config.base_url();
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (CHARTER_ADDR)", config.addr))?;
+        let addr = listener.local_addr().context("listener has no address")?;
+        let base_url = config.base_url_at(addr);
         let consent = ConsentService {
             log: ConsentLog::start(db.clone(), config.consent_batch_limit),
             configuration: Default::default(),
@@ -76,10 +84,28 @@ impl Application {
             lifetime: config.consent_lifetime_months,
             secure_cookies: base_url.as_str().starts_with("https://"),
         };
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .with_context(|| format!("cannot listen on {} (CHARTER_ADDR)", config.addr))?;
-        let addr = listener.local_addr().context("listener has no address")?;
+        let delivery = Delivery {
+            rate: config.smtp_rate.per_second(),
+            lease: config.notice_lease.duration(),
+            first_retry: config.smtp_retry.duration(),
+        };
+        let notices = if config.notice_worker {
+            let mailer = Mailer::new(
+                config.smtp_url.as_ref(),
+                &config.outbox_dir,
+                notices::worker::CONNECTIONS,
+                delivery.send_timeout(),
+            )
+            .context("cannot set up the notice transport (CHARTER_SMTP_URL)")?;
+            let letterhead = Letterhead {
+                organisation: config.organisation.as_str().to_owned(),
+                base_url: base_url.to_string(),
+                from: config.smtp_from(),
+            };
+            Some(NoticeWorker::new(db.clone(), mailer, letterhead, delivery))
+        } else {
+            None
+        };
         let state = AppState {
             leptos_options: leptos_options(addr),
             db,
@@ -90,7 +116,11 @@ impl Application {
             diffs: Default::default(),
             consent,
         };
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            notices,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -101,15 +131,20 @@ impl Application {
         &self.state.db
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish for at most
-    /// `grace`, closes the database and returns.
+    /// Serves (and delivers notices) until `shutdown` resolves, then lets in-flight requests
+    /// and sends finish for at most `grace`, closes the database and returns.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
         grace: Duration,
     ) -> anyhow::Result<()> {
-        let Self { listener, state } = self;
+        let Self {
+            listener,
+            state,
+            notices,
+        } = self;
         let db = state.db.clone();
+        let notices = notices.map(NoticeWorker::spawn);
         tracing::info!(addr = %state.leptos_options.site_addr, "Charter is listening");
         let stopping = Arc::new(Notify::new());
         let server = axum::serve(
@@ -130,6 +165,14 @@ impl Application {
         tokio::select! {
             result = server => result.context("the HTTP server failed")?,
             () = deadline => tracing::warn!(?grace, "requests still running after the grace period; stopping anyway"),
+        }
+        if let Some(notices) = notices
+            && tokio::time::timeout(grace, notices.stop()).await.is_err()
+        {
+            tracing::warn!(
+                ?grace,
+                "notices still being sent after the grace period; their leases will hand them to the next start"
+            );
         }
         db.close().await;
         tracing::info!("Charter stopped");

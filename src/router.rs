@@ -72,6 +72,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(crate::editor::MAX_BODY_BYTES)),
         )
         .route(
+            "/admin/notices/retry",
+            post(crate::notices::forms::retry)
+                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route(
             "/admin/settings",
             post(crate::editor::settings)
                 .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),

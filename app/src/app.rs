@@ -19,7 +19,10 @@ use crate::{
     i18n::I18nProvider,
     inventory::editor::InventoryEditorPage,
     layout::{HeadLinks, SiteFooter, SiteHeader},
-    notices::RecipientsPage,
+    notices::{
+        RecipientsPage,
+        campaigns::{CampaignPage, CampaignsPage},
+    },
     policies::{HistoryPage, PolicyPage, RevisionPage},
     settings::AdminSettingsPage,
     site::provide_site,
@@ -123,6 +126,12 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=path!("/admin/recipients")
                         view=RecipientsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/admin/notices") view=CampaignsPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/notices/:id")
+                        view=CampaignPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -31,10 +31,11 @@ pub enum AuditAction {
     InventoryChanged,
     ExportMade,
     RecipientsImported,
+    NoticesRetried,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -50,6 +51,7 @@ impl AuditAction {
         AuditAction::InventoryChanged,
         AuditAction::ExportMade,
         AuditAction::RecipientsImported,
+        AuditAction::NoticesRetried,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +71,7 @@ impl AuditAction {
             AuditAction::InventoryChanged => "inventory_changed",
             AuditAction::ExportMade => "export_made",
             AuditAction::RecipientsImported => "recipients_imported",
+            AuditAction::NoticesRetried => "notices_retried",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Languages: the supported locales, the Fluent translations compiled into both binaries, the
 //! provider that picks the visitor's locale, and the server function behind the language switch.
 //!
-//! The locale comes from an explicit choice (the `charter-lang` cookie), then from the
+//! The locale comes from a `?lang=` in the address (the links notice emails carry), then an
+//! explicit choice (the `charter-lang` cookie), then from the
 //! `Accept-Language` header, then falls back to English. The server decides; the browser adopts
 //! the server's decision (the `<html lang>` it rendered) so hydration never disagrees.
 
@@ -127,6 +128,8 @@ pub fn I18nProvider(children: Children) -> impl IntoView {
         default_language: "en",
         sync_html_tag_lang: true,
         cookie_name: "charter-lang",
+        // Links in notice emails carry `?lang=` so a recipient reads the text they were told about.
+        initial_language_from_url_param: true,
         initial_language_from_cookie: true,
         initial_language_from_accept_language_header: true,
     }

@@ -353,3 +353,31 @@ recipients-updated = Geändert
 
 home-upcoming-heading = Anstehende Änderungen
 home-upcoming-from = neue Fassung gilt ab
+
+notice-email-subject = { $organisation }: „{ $document }“ ändert sich am { $date }
+notice-email-greeting = Hallo { $name },
+notice-email-greeting-anonymous = Hallo,
+notice-email-intro = wir ändern „{ $document }“. Die neue Fassung gilt ab dem { $date } (UTC); bis dahin gilt die bisherige Fassung.
+notice-email-summary = Was sich ändert, in Kürze
+notice-email-other-language = Die neue Fassung liegt noch nicht auf Deutsch vor; die Links führen zum veröffentlichten Text.
+notice-email-compare = Sehen Sie genau, was sich ändert:
+notice-email-read = Lesen Sie die neue Fassung:
+notice-email-reason = Sie erhalten diesen Hinweis, weil Sie ein Konto bei { $organisation } haben: Wir informieren alle Kontoinhaber über wesentliche Änderungen unserer Bedingungen und Richtlinien, bevor sie wirksam werden.
+
+notices-title = Änderungshinweise
+notices-intro = Eine Kampagne je wesentlicher Änderung: Alle Empfänger erhalten eine E-Mail, bevor die Änderung wirksam wird. Fehlgeschlagene Nachrichten hat der Mailserver abgelehnt; stellen Sie sie erneut ein, sobald die Ursache behoben ist.
+notices-none = Bisher wurde keine wesentliche Änderung veröffentlicht, daher wurden keine Hinweise versandt.
+notices-document = Dokument (Sprache, Fassung)
+notices-effective = Wirksam ab
+notices-queued-at = Eingereiht
+notices-state = Status
+notices-state-queued = Wartend
+notices-state-sent = Versandt
+notices-state-failed = Fehlgeschlagen
+notices-campaign-title = Hinweiskampagne
+notices-attempts = Versuche
+notices-when = Versandt oder nächster Versuch
+notices-last-error = Letzte Antwort des Mailservers
+notices-retry = Die { $count } fehlgeschlagenen Nachrichten erneut einreihen
+notices-retried = { $count } fehlgeschlagene Nachrichten sind erneut eingereiht.
+notices-more = Weitere Empfänger

@@ -353,3 +353,31 @@ recipients-updated = Changed
 
 home-upcoming-heading = Upcoming changes
 home-upcoming-from = new version in effect from
+
+notice-email-subject = { $organisation }: our { $document } changes on { $date }
+notice-email-greeting = Hello { $name },
+notice-email-greeting-anonymous = Hello,
+notice-email-intro = we are changing our { $document }. The new version takes effect on { $date } (UTC); until then the current version applies.
+notice-email-summary = What changes, in brief
+notice-email-other-language = The new version is not available in your language yet; the links lead to the text as published.
+notice-email-compare = See exactly what changes:
+notice-email-read = Read the new version:
+notice-email-reason = You receive this notice because you hold an account with { $organisation }: we tell every account holder about material changes to our terms and policies before they take effect.
+
+notices-title = Change notices
+notices-intro = One campaign per material change: every recipient is emailed before the change takes effect. Failed messages were refused by the mail server; queue them again once the cause is fixed.
+notices-none = No material change has been published yet, so no notices were sent.
+notices-document = Document (language, version)
+notices-effective = Takes effect
+notices-queued-at = Queued
+notices-state = State
+notices-state-queued = Waiting
+notices-state-sent = Sent
+notices-state-failed = Failed
+notices-campaign-title = Notice campaign
+notices-attempts = Attempts
+notices-when = Sent or next attempt
+notices-last-error = Last reply from the mail server
+notices-retry = Queue the { $count } failed messages again
+notices-retried = { $count } failed messages are queued again.
+notices-more = More recipients

@@ -450,6 +450,32 @@ enum Answer {
     Forbidden,
 }
 
+/// Publishes a material revision of the document and returns its notice campaign's id.
+async fn material_campaign(app: &TestApp) -> i64 {
+    let slug: app::documents::Slug = SLUG.parse().expect("slug");
+    let now = app::clock::Timestamp::now();
+    app::revisions::ssr::publish(
+        &app.db,
+        &app::revisions::ssr::NewRevision {
+            slug: &slug,
+            locale: app::i18n::Locale::En,
+            source: "# Data Notice\n\nMaterial change.\n",
+            class: app::revisions::RevisionClass::Material,
+            summary: "Logs are kept longer.",
+            author: "Publisher",
+            published_at: now,
+            effective_at: now.plus_days(30),
+            notice_days: 30,
+        },
+    )
+    .await
+    .expect("a material revision publishes");
+    sqlx::query_scalar("SELECT MAX(id) FROM notice_campaigns")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("its campaign")
+}
+
 async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
     use Answer::*;
     let app = app_with_document(backend).await;
@@ -473,6 +499,8 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
     if let Some((_, Some(editor))) = browsers.get(1) {
         editor.save(&app, "# Data Notice\n\nDraft.\n").await;
     }
+    // The notice pages need a campaign: a material revision's.
+    let campaign = material_campaign(&app).await.to_string();
     // What an editor, a publisher and an admin get.
     let everyone = [Served, Served, Served];
     let publishers = [Forbidden, Served, Served];
@@ -592,6 +620,23 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
         (Endpoint::Loader("settings", vec![]), admins),
         (Endpoint::Page("/admin/recipients"), admins),
         (Endpoint::Loader("recipients", vec![]), admins),
+        (Endpoint::Page("/admin/notices"), publishers),
+        (Endpoint::Loader("notices", vec![]), publishers),
+        (
+            Endpoint::Loader(
+                "notice-campaign",
+                vec![
+                    ("id", campaign.clone()),
+                    ("state", String::new()),
+                    ("after", String::new()),
+                ],
+            ),
+            publishers,
+        ),
+        (
+            Endpoint::Form("/admin/notices/retry", vec![("campaign", campaign.clone())]),
+            publishers,
+        ),
         (Endpoint::Function("save-draft", draft_fields), everyone),
         (
             Endpoint::Function(

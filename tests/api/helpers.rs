@@ -51,7 +51,7 @@ pub(crate) use both_backends;
 /// seconds.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-pub fn run<F: Future<Output = ()>>(test: F) {
+pub fn run<T, F: Future<Output = T>>(test: F) -> T {
     // A test that panicked poisons the lock; the next test needs only the exclusion.
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     tokio::runtime::Builder::new_multi_thread()
@@ -85,25 +85,32 @@ impl Backend {
 }
 
 /// A database that exists for one test and is removed afterwards.
+/// Also owns a directory for the test's files: the SQLite database, `.eml` notices.
 pub struct TestDatabase {
     pub url: String,
+    files: tempfile::TempDir,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
-    Directory(#[allow(dead_code)] tempfile::TempDir),
-    PostgresDatabase { admin_url: String, name: String },
+    /// The files directory holds everything; dropping it removes the database too.
+    Files,
+    PostgresDatabase {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDatabase {
     pub async fn create(backend: Backend) -> Self {
+        let files = tempfile::tempdir().expect("temporary directory");
         match backend {
             Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                let url = format!("sqlite:{}", dir.path().join("charter.db").display());
+                let url = format!("sqlite:{}", files.path().join("charter.db").display());
                 Self {
                     url,
-                    cleanup: Cleanup::Directory(dir),
+                    files,
+                    cleanup: Cleanup::Files,
                 }
             }
             Backend::Postgres => {
@@ -120,10 +127,16 @@ impl TestDatabase {
                 url.set_path(&name);
                 Self {
                     url: url.to_string(),
+                    files,
                     cleanup: Cleanup::PostgresDatabase { admin_url, name },
                 }
             }
         }
+    }
+
+    /// Where notices go as `.eml` files when a test sets no SMTP server.
+    pub fn outbox_dir(&self) -> std::path::PathBuf {
+        self.files.path().join("outbox")
     }
 }
 
@@ -174,6 +187,10 @@ pub struct TestApp {
 pub struct Options {
     pub demo: bool,
     pub organisation: &'static str,
+    /// Further settings by key, e.g. `("smtp_url", ...)`. The notice worker is off unless
+    /// `("notice_worker", "true")` is among them, so tests that look at the queue see it as
+    /// publishing left it.
+    pub settings: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -181,6 +198,7 @@ impl Default for Options {
         Self {
             demo: false,
             organisation: "Test Organisation",
+            settings: Vec::new(),
         }
     }
 }
@@ -196,6 +214,7 @@ pub async fn spawn_demo_app(backend: Backend) -> TestApp {
         Options {
             demo: true,
             organisation: "Quillstone AI Ltd",
+            ..Options::default()
         },
     )
     .await
@@ -209,15 +228,20 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
 /// Starts the application on port 0 against `database`.
 pub async fn start(database: TestDatabase, options: Options) -> TestApp {
     init_test_logging();
-    let config = Config::from_figment(
-        Config::figment(None)
-            .expect("figment")
-            .merge(Serialized::default("addr", "127.0.0.1:0"))
-            .merge(Serialized::default("database_url", &database.url))
-            .merge(Serialized::default("demo", options.demo))
-            .merge(Serialized::default("organisation", options.organisation)),
-    )
-    .expect("valid test configuration");
+    let mut figment = Config::figment(None)
+        .expect("figment")
+        .merge(Serialized::default("addr", "127.0.0.1:0"))
+        .merge(Serialized::default("database_url", &database.url))
+        .merge(Serialized::default("demo", options.demo))
+        .merge(Serialized::default("organisation", options.organisation))
+        .merge(Serialized::default("notice_worker", false))
+        .merge(Serialized::default("outbox_dir", database.outbox_dir()));
+    // Read as an environment variable would be, so "1000" is a number.
+    for (key, value) in &options.settings {
+        let value: figment::value::Value = value.parse().expect("a setting value");
+        figment = figment.merge(Serialized::default(key, value));
+    }
+    let config = Config::from_figment(figment).expect("valid test configuration");
     let application = Application::build(config)
         .await
         .expect("application builds");

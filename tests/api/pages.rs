@@ -8,6 +8,7 @@ both_backends!(
     home_lists_demo_documents_in_english,
     accept_language_picks_german,
     language_cookie_overrides_accept_language,
+    a_lang_parameter_overrides_cookie_and_header,
     unknown_language_falls_back_to_english,
     unknown_paths_answer_a_localised_404,
     language_switch_sets_the_cookie_and_redirects_back,
@@ -89,6 +90,28 @@ async fn language_cookie_overrides_accept_language(backend: Backend) {
 
     let html = get_with(&app, &[(header::COOKIE, "charter-lang=de")]).await;
     assert!(html.contains("<html lang=\"de\""), "{html}");
+}
+
+/// Notice emails link to `?lang=` pages, so a recipient reads the text they were told about.
+async fn a_lang_parameter_overrides_cookie_and_header(backend: Backend) {
+    let app = spawn_demo_app(backend).await;
+    let english_reader = [
+        (header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9"),
+        (header::COOKIE, "charter-lang=en"),
+    ];
+    let (status, html) = app
+        .page_with("/policies/privacy?lang=de", &english_reader)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"de\""), "{html}");
+    assert!(html.contains("Datenschutzerklärung"), "{html}");
+    let (_, html) = app
+        .page_with("/policies/privacy?lang=xx", &english_reader)
+        .await;
+    assert!(
+        html.contains("<html lang=\"en\""),
+        "an unknown language is ignored: {html}"
+    );
 }
 
 async fn unknown_language_falls_back_to_english(backend: Backend) {
@@ -178,6 +201,7 @@ async fn demo_content_loads_only_into_an_empty_database(backend: Backend) {
         Options {
             demo: true,
             organisation: "Quillstone AI Ltd",
+            ..Options::default()
         },
     )
     .await;

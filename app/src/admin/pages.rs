@@ -101,6 +101,9 @@ fn home_view(home: AdminHome) -> impl IntoView {
     let role = home.user.role.as_str();
     let csrf = home.csrf_token.clone();
     let audit = (!home.audit.is_empty()).then(|| audit_view(home.audit));
+    let notices = home.user.role.allows(super::Role::Publisher).then(|| {
+        view! { <li><a href="/admin/notices">{move_tr!("notices-title")}</a></li> }
+    });
     let settings = home.user.role.allows(super::Role::Admin).then(|| {
         view! {
             <li><a href="/admin/users">{move_tr!("users-title")}</a></li>
@@ -118,6 +121,7 @@ fn home_view(home: AdminHome) -> impl IntoView {
         <nav aria-label="admin">
             <ul class="admin-nav">
                 <li><a href="/admin/documents">{move_tr!("admin-documents")}</a></li>
+                {notices}
                 {settings}
             </ul>
         </nav>

@@ -2,6 +2,10 @@
 //! company's account holders, imported from a CSV file; their notices are transactional), and
 //! the campaign and outbox rows that publishing such a revision queues for them.
 
+pub mod campaigns;
+#[cfg(feature = "ssr")]
+pub mod outbox;
+
 use crate::{
     admin::Email,
     clock::Timestamp,
