@@ -31,7 +31,7 @@ use app::{
 };
 use config::Config;
 use leptos::config::LeptosOptions;
-use notices::{Letterhead, Mailer, NoticeWorker, worker::Delivery};
+use notices::{Letterhead, Mailer, NoticeWorker, Outgoing, worker::Delivery};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::Notify};
 
@@ -50,6 +50,7 @@ pub struct Application {
     state: AppState,
     /// `None` when this process leaves delivery to other instances (`CHARTER_NOTICE_WORKER`).
     notices: Option<NoticeWorker>,
+    outgoing: Outgoing,
 }
 
 impl Application {
@@ -89,23 +90,23 @@ impl Application {
             lease: config.notice_lease.duration(),
             first_retry: config.smtp_retry.duration(),
         };
-        let notices = if config.notice_worker {
-            let mailer = Mailer::new(
+        let outgoing = Outgoing {
+            mailer: Mailer::new(
                 config.smtp_url.as_ref(),
                 &config.outbox_dir,
                 notices::worker::CONNECTIONS,
                 delivery.send_timeout(),
             )
-            .context("cannot set up the notice transport (CHARTER_SMTP_URL)")?;
-            let letterhead = Letterhead {
+            .context("cannot set up the mail transport (CHARTER_SMTP_URL)")?,
+            letterhead: Letterhead {
                 organisation: config.organisation.as_str().to_owned(),
                 base_url: base_url.to_string(),
                 from: config.smtp_from(),
-            };
-            Some(NoticeWorker::new(db.clone(), mailer, letterhead, delivery))
-        } else {
-            None
+            },
         };
+        let notices = config
+            .notice_worker
+            .then(|| NoticeWorker::new(db.clone(), outgoing.clone(), delivery));
         let state = AppState {
             leptos_options: leptos_options(addr),
             db,
@@ -120,6 +121,7 @@ impl Application {
             listener,
             state,
             notices,
+            outgoing,
         })
     }
 
@@ -142,6 +144,7 @@ impl Application {
             listener,
             state,
             notices,
+            outgoing,
         } = self;
         let db = state.db.clone();
         let notices = notices.map(NoticeWorker::spawn);
@@ -149,7 +152,7 @@ impl Application {
         let stopping = Arc::new(Notify::new());
         let server = axum::serve(
             listener,
-            router::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+            router::router(state, outgoing).into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown({
             let stopping = stopping.clone();

@@ -1,9 +1,10 @@
 //! The HTTP surface: health probes, the Leptos pages and server functions, static files, and the
 //! layers every request passes through.
 
+use crate::notices::{Outgoing, subscriptions::MAX_BODY_BYTES as SUBSCRIPTION_BODY_BYTES};
 use app::{app::App, csp::ssr::CspNonce, state::AppState};
 use axum::{
-    Router,
+    Extension, Router,
     extract::{DefaultBodyLimit, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware::Next,
@@ -21,7 +22,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `/readyz` waits for the database before it declares it unavailable.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, outgoing: Outgoing) -> Router {
     // Browsers honour HSTS only over HTTPS; a site served over plain HTTP sends none.
     let hsts = state
         .site
@@ -129,6 +130,21 @@ pub fn router(state: AppState) -> Router {
             "/policies/{slug}/compare",
             get(crate::comparisons::compare_form),
         )
+        .route(
+            "/subscribe",
+            post(crate::notices::subscriptions::subscribe)
+                .layer(DefaultBodyLimit::max(SUBSCRIPTION_BODY_BYTES)),
+        )
+        .route(
+            "/subscribe/confirm",
+            post(crate::notices::subscriptions::confirm_subscription)
+                .layer(DefaultBodyLimit::max(SUBSCRIPTION_BODY_BYTES)),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            post(crate::notices::subscriptions::unsubscribe_by_token)
+                .layer(DefaultBodyLimit::max(SUBSCRIPTION_BODY_BYTES)),
+        )
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context,
@@ -169,6 +185,7 @@ pub fn router(state: AppState) -> Router {
                     hsts,
                 )),
         )
+        .layer(Extension(outgoing))
         .with_state(state)
 }
 

@@ -22,6 +22,7 @@ use crate::{
     notices::{
         RecipientsPage,
         campaigns::{CampaignPage, CampaignsPage},
+        subscriptions::{ConfirmSubscriptionPage, SubscribePage, UnsubscribePage},
     },
     policies::{HistoryPage, PolicyPage, RevisionPage},
     settings::AdminSettingsPage,
@@ -140,6 +141,17 @@ fn Layout() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/cookies/receipts") view=ReceiptsPage ssr=SsrMode::Async />
+                    <Route path=path!("/subscribe") view=SubscribePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/subscribe/confirm/:token")
+                        view=ConfirmSubscriptionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/unsubscribe/:token")
+                        view=UnsubscribePage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=path!("/policies/:slug/v/:number")
                         view=RevisionPage

@@ -85,6 +85,9 @@ pub fn SiteFooter() -> impl IntoView {
                     <li>
                         <a href="/cookies/settings">{move_tr!("footer-cookie-settings")}</a>
                     </li>
+                    <li>
+                        <a href="/subscribe">{move_tr!("footer-subscribe")}</a>
+                    </li>
                 </ul>
             </nav>
             <p class="powered-by">{move_tr!("footer-powered-by")}</p>

@@ -1,16 +1,26 @@
 //! A change notice as its recipient reads it: in their language (the Fluent `notice-email-*`
 //! messages), as plain text and as HTML, naming the document, the day the change takes effect
 //! and the publisher's summary, with links to the comparison and the new text. Its `Message-ID`
-//! is derived from campaign and recipient, so a message sent again after a crash is recognisably
-//! the same message.
+//! is derived from campaign and addressee, so a message sent again after a crash is
+//! recognisably the same message. A subscriber's notice also carries the unsubscribe link and
+//! RFC 8058's one-click headers; an account holder's is transactional and has neither.
+//!
+//! Also the confirmation a visitor gets on subscribing (`subscribe-email-*`).
 
-use app::{i18n::Locale, i18n::ssr::text_with, notices::outbox::DueNotice};
+use app::{
+    i18n::Locale,
+    i18n::ssr::text_with,
+    notices::{
+        outbox::{Addressee, DueNotice},
+        subscriptions::{CONFIRMATION_HOURS, ssr::Confirmation},
+    },
+};
 use html_escape::{encode_double_quoted_attribute as attribute, encode_text as text};
 use lettre::{
     Address, Message,
     message::{
         Mailbox, MultiPart, SinglePart,
-        header::{ContentTransferEncoding, ContentType},
+        header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue},
     },
 };
 
@@ -43,41 +53,124 @@ struct Content {
     compare: Option<(String, String)>,
     read: (String, String),
     reason: String,
+    /// A subscriber's unsubscribe link.
+    unsubscribe: Option<(String, String)>,
     organisation: String,
 }
 
-/// `<notice.CAMPAIGN.RECIPIENT@HOST>`: the same for every attempt at one message.
+impl Letterhead {
+    fn host(&self) -> String {
+        url::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".to_owned())
+    }
+}
+
+/// `<notice.CAMPAIGN.ADDRESSEE@HOST>` (addressee `r42` for an account holder, `s7` for a
+/// subscriber): the same for every attempt at one message.
 pub fn message_id(notice: &DueNotice, letterhead: &Letterhead) -> String {
-    let host = url::Url::parse(&letterhead.base_url)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "localhost".to_owned());
     format!(
-        "<notice.{}.{}@{host}>",
-        notice.campaign_id, notice.recipient_id
+        "<notice.{}.{}@{}>",
+        notice.campaign_id,
+        notice.addressee.key(),
+        letterhead.host()
     )
 }
 
-pub fn compose(notice: &DueNotice, letterhead: &Letterhead) -> Result<Message, ComposeError> {
-    let address: Address = notice
-        .email
+fn unsubscribe_link(token: &str, letterhead: &Letterhead) -> String {
+    format!("{}/unsubscribe/{token}", letterhead.base_url)
+}
+
+fn mailbox(email: &str, name: &str) -> Result<Mailbox, ComposeError> {
+    let address: Address = email
         .parse()
-        .map_err(|_| ComposeError::Address(notice.email.clone()))?;
-    let to = Mailbox::new(
-        (!notice.name.is_empty()).then(|| notice.name.clone()),
+        .map_err(|_| ComposeError::Address(email.to_owned()))?;
+    Ok(Mailbox::new(
+        (!name.is_empty()).then(|| name.to_owned()),
         address,
-    );
+    ))
+}
+
+pub fn compose(notice: &DueNotice, letterhead: &Letterhead) -> Result<Message, ComposeError> {
+    let to = mailbox(&notice.email, &notice.name)?;
     let content = content(notice, letterhead);
-    Ok(Message::builder()
+    let mut builder = Message::builder()
         .from(letterhead.from.clone())
         .to(to)
         .subject(content.subject.clone())
         .message_id(Some(message_id(notice, letterhead)))
+        .date_now();
+    if let Addressee::Subscriber { token, .. } = &notice.addressee {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{}>", unsubscribe_link(token, letterhead)),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    Ok(builder.multipart(
+        MultiPart::alternative()
+            .singlepart(part(ContentType::TEXT_PLAIN, plain(&content)))
+            .singlepart(part(ContentType::TEXT_HTML, html(&content, notice.locale))),
+    )?)
+}
+
+/// The message that asks a new subscriber to confirm their address.
+pub fn compose_confirmation(
+    confirmation: &Confirmation,
+    letterhead: &Letterhead,
+) -> Result<Message, ComposeError> {
+    let locale = confirmation.locale;
+    let say = |key: &str, args: &[(&'static str, String)]| text_with(locale, key, args);
+    let scope = match &confirmation.document {
+        Some(title) => say("subscribe-scope-one", &[("document", title.clone())]),
+        None => say("subscribe-scope-all", &[]),
+    };
+    let subject = say(
+        "subscribe-email-subject",
+        &[("organisation", letterhead.organisation.clone())],
+    );
+    let body = say(
+        "subscribe-email-body",
+        &[("scope", scope), ("hours", CONFIRMATION_HOURS.to_string())],
+    );
+    let ignore = say("subscribe-email-ignore", &[]);
+    let link = format!(
+        "{}/subscribe/confirm/{}",
+        letterhead.base_url, confirmation.token
+    );
+    let plain = format!(
+        "{body}\n{link}\n\n{ignore}\n\n-- \n{}\n",
+        letterhead.organisation
+    );
+    let html = format!(
+        "<!doctype html>\n<html lang=\"{}\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n<p>{}<br><a href=\"{}\">{}</a></p>\n<p>{}</p>\n<p>{}</p>\n</body>\n</html>\n",
+        locale.as_str(),
+        text(&subject),
+        text(&body),
+        attribute(&link),
+        text(&link),
+        text(&ignore),
+        text(&letterhead.organisation)
+    );
+    Ok(Message::builder()
+        .from(letterhead.from.clone())
+        .to(mailbox(&confirmation.email, "")?)
+        .subject(subject)
+        .message_id(Some(format!(
+            "<subscribe.{}@{}>",
+            confirmation.token,
+            letterhead.host()
+        )))
         .date_now()
         .multipart(
             MultiPart::alternative()
-                .singlepart(part(ContentType::TEXT_PLAIN, plain(&content)))
-                .singlepart(part(ContentType::TEXT_HTML, html(&content, notice.locale))),
+                .singlepart(part(ContentType::TEXT_PLAIN, plain))
+                .singlepart(part(ContentType::TEXT_HTML, html)),
         )?)
 }
 
@@ -139,10 +232,33 @@ fn content(notice: &DueNotice, letterhead: &Letterhead) -> Content {
             say("notice-email-read", &[]),
             format!("{policy}/v/{}{lang}", notice.number),
         ),
-        reason: say(
-            "notice-email-reason",
-            &[("organisation", organisation.clone())],
-        ),
+        reason: match &notice.addressee {
+            Addressee::AccountHolder { .. } => say(
+                "notice-email-reason",
+                &[("organisation", organisation.clone())],
+            ),
+            Addressee::Subscriber { every_document, .. } => {
+                let scope = if *every_document {
+                    say("subscribe-scope-all", &[])
+                } else {
+                    say(
+                        "subscribe-scope-one",
+                        &[("document", notice.document_title.clone())],
+                    )
+                };
+                say(
+                    "notice-email-reason-subscriber",
+                    &[("scope", scope), ("organisation", organisation.clone())],
+                )
+            }
+        },
+        unsubscribe: match &notice.addressee {
+            Addressee::AccountHolder { .. } => None,
+            Addressee::Subscriber { token, .. } => Some((
+                say("notice-email-unsubscribe", &[]),
+                unsubscribe_link(token, letterhead),
+            )),
+        },
         organisation,
     }
 }
@@ -164,6 +280,9 @@ fn plain(content: &Content) -> String {
         "{}\n\n-- \n{}\n",
         content.organisation, content.reason
     ));
+    if let Some((label, link)) = &content.unsubscribe {
+        body.push_str(&format!("{label} {link}\n"));
+    }
     body
 }
 
@@ -202,10 +321,16 @@ fn html(content: &Content, locale: Locale) -> String {
     }
     body.push_str(&link(&content.read));
     body.push_str(&paragraph(&content.organisation));
-    body.push_str(&format!(
-        "<hr>\n<p><small>{}</small></p>\n</body>\n</html>\n",
-        text(&content.reason)
-    ));
+    body.push_str(&format!("<hr>\n<p><small>{}", text(&content.reason)));
+    if let Some((label, href)) = &content.unsubscribe {
+        body.push_str(&format!(
+            "<br>{} <a href=\"{}\">{}</a>",
+            text(label),
+            attribute(href),
+            text(href)
+        ));
+    }
+    body.push_str("</small></p>\n</body>\n</html>\n");
     body
 }
 
@@ -218,7 +343,7 @@ mod tests {
         DueNotice {
             outbox_id: 7,
             campaign_id: 3,
-            recipient_id: 42,
+            addressee: Addressee::AccountHolder { recipient_id: 42 },
             attempts: 1,
             email: "ada@example.com".to_owned(),
             name: "Ada <Lovelace>".to_owned(),
@@ -250,7 +375,7 @@ mod tests {
         again.outbox_id = 99;
         assert_eq!(
             message_id(&first, &letterhead()),
-            "<notice.3.42@legal.example.com>"
+            "<notice.3.r42@legal.example.com>"
         );
         assert_eq!(
             message_id(&first, &letterhead()),
@@ -326,7 +451,7 @@ mod tests {
         let message = compose(&notice(Locale::En, Locale::En), &letterhead()).expect("built");
         let raw = String::from_utf8(message.formatted()).expect("utf-8");
         assert!(
-            raw.contains("Message-ID: <notice.3.42@legal.example.com>"),
+            raw.contains("Message-ID: <notice.3.r42@legal.example.com>"),
             "{raw}"
         );
         assert!(raw.contains("multipart/alternative"), "{raw}");
@@ -341,6 +466,71 @@ mod tests {
             .find(|line| line.starts_with("To: "))
             .expect("a To line");
         assert!(to.ends_with(" <ada@example.com>"), "{to}");
+    }
+
+    #[test]
+    fn an_account_holder_cannot_unsubscribe_but_a_subscriber_can_in_one_click() {
+        let holder = compose(&notice(Locale::En, Locale::En), &letterhead()).expect("built");
+        let raw = String::from_utf8(holder.formatted()).expect("utf-8");
+        assert!(!raw.contains("List-Unsubscribe"), "{raw}");
+
+        let mut subscriber = notice(Locale::En, Locale::En);
+        subscriber.addressee = Addressee::Subscriber {
+            subscription_id: 7,
+            token: "0123456789abcdef0123456789abcdef".to_owned(),
+            every_document: true,
+            ended: false,
+        };
+        let link = "https://legal.example.com/unsubscribe/0123456789abcdef0123456789abcdef";
+        let body = plain(&content(&subscriber, &letterhead()));
+        assert!(
+            body.contains("subscribed to changes to all our policies"),
+            "{body}"
+        );
+        assert!(body.contains(link), "{body}");
+        let raw = String::from_utf8(
+            compose(&subscriber, &letterhead())
+                .expect("built")
+                .formatted(),
+        )
+        .expect("utf-8");
+        assert!(
+            raw.contains(&format!("List-Unsubscribe: <{link}>")),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("Message-ID: <notice.3.s7@legal.example.com>"),
+            "{raw}"
+        );
+    }
+
+    #[test]
+    fn a_confirmation_links_to_the_confirmation_page_in_the_visitors_language() {
+        let confirmation = Confirmation {
+            email: "new@example.com".to_owned(),
+            locale: Locale::De,
+            document: Some("Datenschutzerklärung".to_owned()),
+            token: "0123456789abcdef0123456789abcdef".to_owned(),
+        };
+        let raw = String::from_utf8(
+            compose_confirmation(&confirmation, &letterhead())
+                .expect("built")
+                .formatted(),
+        )
+        .expect("utf-8");
+        assert!(raw.contains("To: new@example.com"), "{raw}");
+        let unfolded = raw.replace("=\r\n", "");
+        assert!(
+            unfolded.contains(
+                "https://legal.example.com/subscribe/confirm/0123456789abcdef0123456789abcdef"
+            ),
+            "{raw}"
+        );
+        assert!(unfolded.contains("<html lang=3D\"de\">"), "{raw}");
     }
 
     #[test]

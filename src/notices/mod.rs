@@ -1,13 +1,22 @@
 //! Delivery of change notices: the worker that takes queued messages from the outbox
 //! (`app::notices::outbox`), writes each in its recipient's language and sends it through SMTP,
-//! or into `.eml` files when no SMTP server is configured; and the form that queues failed
-//! messages again.
+//! or into `.eml` files when no SMTP server is configured; the form that queues failed messages
+//! again; and the public subscription forms, whose confirmation messages go out at once.
 
 pub mod forms;
 pub mod message;
+pub mod subscriptions;
 pub mod transport;
 pub mod worker;
 
 pub use message::Letterhead;
 pub use transport::Mailer;
 pub use worker::{NoticeWorker, WorkerHandle};
+
+/// How mail leaves this process, shared by the worker and the subscription forms (the SMTP
+/// transport's connection pool included).
+#[derive(Clone)]
+pub struct Outgoing {
+    pub mailer: Mailer,
+    pub letterhead: Letterhead,
+}

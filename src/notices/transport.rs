@@ -9,6 +9,7 @@ use lettre::{
 };
 use std::{path::Path, time::Duration};
 
+#[derive(Clone)]
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Files(AsyncFileTransport<Tokio1Executor>),

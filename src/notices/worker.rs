@@ -5,14 +5,11 @@
 //! before it could be sent, or that is still unsent when the process stops, is handed back to
 //! the queue untried, so the lease only ever lapses on a crash.
 
-use super::{
-    message::{Letterhead, compose},
-    transport::{Mailer, SendError},
-};
+use super::{Outgoing, message::compose, transport::SendError};
 use app::{
     clock::Timestamp,
     db::Db,
-    notices::outbox::{self, DueNotice, Outcome},
+    notices::outbox::{self, Addressee, DueNotice, Outcome},
 };
 use futures_util::StreamExt;
 use std::{sync::Arc, time::Duration};
@@ -93,8 +90,7 @@ impl Pace {
 
 struct Shared {
     db: Db,
-    mailer: Mailer,
-    letterhead: Letterhead,
+    outgoing: Outgoing,
     delivery: Delivery,
     pace: Pace,
 }
@@ -108,11 +104,10 @@ pub struct WorkerHandle {
 }
 
 impl NoticeWorker {
-    pub fn new(db: Db, mailer: Mailer, letterhead: Letterhead, delivery: Delivery) -> Self {
+    pub fn new(db: Db, outgoing: Outgoing, delivery: Delivery) -> Self {
         Self(Arc::new(Shared {
             db,
-            mailer,
-            letterhead,
+            outgoing,
             pace: Pace::new(delivery.rate),
             delivery,
         }))
@@ -127,7 +122,7 @@ impl NoticeWorker {
     async fn run(self, mut stop: watch::Receiver<bool>) {
         let shared = &self.0;
         tracing::info!(
-            transport = shared.mailer.describe(),
+            transport = shared.outgoing.mailer.describe(),
             rate = shared.delivery.rate,
             "notice worker started"
         );
@@ -228,7 +223,12 @@ impl Shared {
         {
             return Outcome::Released;
         }
-        let message = match compose(notice, &self.letterhead) {
+        if let Addressee::Subscriber { ended: true, .. } = notice.addressee {
+            return Outcome::Failed {
+                error: "not sent: the subscriber unsubscribed after it was queued".to_owned(),
+            };
+        }
+        let message = match compose(notice, &self.outgoing.letterhead) {
             Ok(message) => message,
             Err(error) => {
                 return Outcome::Failed {
@@ -236,7 +236,7 @@ impl Shared {
                 };
             }
         };
-        match self.mailer.send(message).await {
+        match self.outgoing.mailer.send(message).await {
             Ok(()) => Outcome::Sent,
             Err(SendError::Permanent(error)) => Outcome::Failed { error },
             Err(SendError::Transient(error)) => {

@@ -16,4 +16,5 @@ mod process;
 mod recipients;
 mod records;
 mod smtp;
+mod subscriptions;
 mod users;

@@ -44,8 +44,8 @@ fn recipient(email: &str, name: &str, locale: Locale) -> NewRecipient {
     }
 }
 
-/// Publishes revision 2 of the English document `slug` as a material change.
-async fn publish_material(db: &Db, slug: &str, summary: &str) {
+/// Publishes the next revision of the English document `slug` as a material change.
+pub(crate) async fn publish_material(db: &Db, slug: &str, summary: &str) {
     let slug: Slug = slug.parse().expect("slug");
     let now = Timestamp::now();
     publish(
@@ -53,7 +53,7 @@ async fn publish_material(db: &Db, slug: &str, summary: &str) {
         &NewRevision {
             slug: &slug,
             locale: Locale::En,
-            source: "# Data Notice\n\nVersion two: logs are kept for 30 days.\n",
+            source: &format!("# Data Notice\n\n{summary}\n"),
             class: RevisionClass::Material,
             summary,
             author: "Publisher",
@@ -66,7 +66,11 @@ async fn publish_material(db: &Db, slug: &str, summary: &str) {
     .expect("a material revision publishes");
 }
 
-async fn delivering_app(backend: Backend, smtp: &SmtpServer, retry_secs: u64) -> TestApp {
+pub(crate) async fn delivering_app(
+    backend: Backend,
+    smtp: &SmtpServer,
+    retry_secs: u64,
+) -> TestApp {
     spawn_app_with(
         backend,
         Options {
@@ -82,18 +86,21 @@ async fn delivering_app(backend: Backend, smtp: &SmtpServer, retry_secs: u64) ->
     .await
 }
 
-/// Every outbox row: recipient address, state, attempts and last error.
+/// Every outbox row, by campaign: address, state, attempts and last error.
 async fn outbox(db: &Db) -> Vec<(String, String, i64, Option<String>)> {
     sqlx::query_as(
-        "SELECT r.email, o.state, o.attempts, o.last_error FROM notice_outbox o
-         JOIN notice_recipients r ON r.id = o.recipient_id ORDER BY r.email",
+        "SELECT COALESCE(r.email, s.email), o.state, o.attempts, o.last_error
+         FROM notice_outbox o
+         LEFT JOIN notice_recipients r ON r.id = o.recipient_id
+         LEFT JOIN notice_subscriptions s ON s.id = o.subscription_id
+         ORDER BY o.campaign_id, COALESCE(r.email, s.email)",
     )
     .fetch_all(db.reader())
     .await
     .expect("outbox")
 }
 
-async fn wait_until_settled(db: &Db) -> Vec<(String, String, i64, Option<String>)> {
+pub(crate) async fn wait_until_settled(db: &Db) -> Vec<(String, String, i64, Option<String>)> {
     let started = std::time::Instant::now();
     loop {
         let rows = outbox(db).await;
@@ -107,7 +114,7 @@ async fn wait_until_settled(db: &Db) -> Vec<(String, String, i64, Option<String>
     }
 }
 
-fn addressed_to<'a>(received: &'a [Received], email: &str) -> Vec<&'a Received> {
+pub(crate) fn addressed_to<'a>(received: &'a [Received], email: &str) -> Vec<&'a Received> {
     received
         .iter()
         .filter(|message| message.to.iter().any(|to| to == email))
@@ -163,7 +170,7 @@ async fn a_material_change_reaches_every_recipient_once_in_their_language(backen
     let ada = addressed_to(&received, "ada@example.com")[0];
     assert_eq!(
         ada.header("Message-ID"),
-        Some(format!("<notice.{campaign}.{ada_id}@127.0.0.1>"))
+        Some(format!("<notice.{campaign}.r{ada_id}@127.0.0.1>"))
     );
     assert_eq!(ada.header("To").as_deref(), Some("Ada <ada@example.com>"));
     let from = ada.header("From").expect("a sender");

@@ -25,11 +25,17 @@ impl Received {
     /// The text of the part of type `content_type` (`text/plain`, `text/html`), its
     /// quoted-printable decoded.
     pub fn part(&self, content_type: &str) -> Option<String> {
+        let boundary = self
+            .header("Content-Type")?
+            .split("boundary=")
+            .nth(1)?
+            .trim_matches('"')
+            .to_owned();
         let start = self.data.find(&format!("Content-Type: {content_type}"))?;
         let part = &self.data[start..];
         let body_start = part.find("\r\n\r\n")? + 4;
         let body = &part[body_start..];
-        let end = body.find("\r\n--").unwrap_or(body.len());
+        let end = body.find(&format!("\r\n--{boundary}"))?;
         let decoded =
             quoted_printable::decode(&body[..end], quoted_printable::ParseMode::Robust).ok()?;
         String::from_utf8(decoded).ok()

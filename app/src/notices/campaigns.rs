@@ -78,7 +78,7 @@ pub struct CampaignSummary {
     pub failed: i64,
 }
 
-/// One recipient's message.
+/// One recipient's or subscriber's message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     pub email: String,
@@ -467,13 +467,19 @@ pub mod ssr {
             conditions.push("o.state = $?", FilterValue::Text(state.as_str().to_owned()));
         }
         if let Some(after) = after {
-            conditions.push("r.email > $?", FilterValue::Text(after.to_owned()));
+            conditions.push(
+                "COALESCE(r.email, s.email) > $?",
+                FilterValue::Text(after.to_owned()),
+            );
         }
         let sql = format!(
-            "SELECT r.email, r.name, r.locale, o.state, o.attempts, o.last_error, o.sent_at,
+            "SELECT COALESCE(r.email, s.email), COALESCE(r.name, ''),
+                    COALESCE(r.locale, s.locale), o.state, o.attempts, o.last_error, o.sent_at,
                     o.next_attempt_at
-             FROM notice_outbox o JOIN notice_recipients r ON r.id = o.recipient_id{}
-             ORDER BY r.email LIMIT {limit}",
+             FROM notice_outbox o
+             LEFT JOIN notice_recipients r ON r.id = o.recipient_id
+             LEFT JOIN notice_subscriptions s ON s.id = o.subscription_id{}
+             ORDER BY COALESCE(r.email, s.email) LIMIT {limit}",
             conditions.where_clause()
         );
         let rows = conditions

@@ -1,10 +1,12 @@
-//! Change notices: the people Charter emails when a material revision is published (for now the
-//! company's account holders, imported from a CSV file; their notices are transactional), and
-//! the campaign and outbox rows that publishing such a revision queues for them.
+//! Change notices: the people Charter emails when a material revision is published (the
+//! company's account holders, imported from a CSV file, whose notices are transactional; and
+//! visitors who subscribed and confirmed their address), and the campaign and outbox rows that
+//! publishing such a revision queues for them.
 
 pub mod campaigns;
 #[cfg(feature = "ssr")]
 pub mod outbox;
+pub mod subscriptions;
 
 use crate::{
     admin::Email,
@@ -194,7 +196,7 @@ fn recipients_view(page: RecipientsView) -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{NewRecipient, Recipient, RecipientsImported};
+    use super::{NewRecipient, Recipient, RecipientsImported, subscriptions::ALL_DOCUMENTS};
     use crate::{
         audit::{
             AuditAction,
@@ -327,7 +329,8 @@ pub mod ssr {
     }
 
     /// Queues the notices of a material revision, in the transaction that publishes it: a
-    /// campaign, and a message for every recipient whose language the revision is in. A
+    /// campaign, and a message for every recipient and confirmed subscriber whose language the
+    /// revision is in. A
     /// revision in the default language also goes to the recipients whose language the
     /// document has no text in, so nobody is left out for want of a translation. Returns how
     /// many messages were queued.
@@ -365,8 +368,43 @@ pub mod ssr {
         if in_default_language {
             query = query.bind(document_id);
         }
-        let queued = query.execute(&mut **tx).await?.rows_affected();
-        tracing::info!(revision_id, campaign_id, queued, "change notices queued");
+        let holders = query.execute(&mut **tx).await?.rows_affected();
+        // Confirmed subscribers to this document or to all, by the same language rule; an
+        // address subscribed twice (to both) or also an account holder gets one message.
+        let untranslated = if in_default_language {
+            " OR NOT EXISTS (SELECT 1 FROM revisions v
+                             WHERE v.document_id = $4 AND v.locale = s.locale)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "INSERT INTO notice_outbox (campaign_id, subscription_id, next_attempt_at)
+             SELECT $1, MIN(s.id), $2 FROM notice_subscriptions s
+             WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL
+               AND s.scope IN ('{ALL_DOCUMENTS}', (SELECT slug FROM documents WHERE id = $4))
+               AND (s.locale = $3{untranslated})
+               AND NOT EXISTS (SELECT 1 FROM notice_outbox o
+                               JOIN notice_recipients r ON r.id = o.recipient_id
+                               WHERE o.campaign_id = $1 AND r.email = s.email)
+             GROUP BY s.email
+             ON CONFLICT (campaign_id, subscription_id) DO NOTHING"
+        );
+        let subscribers = sqlx::query(&sql)
+            .bind(campaign_id)
+            .bind(now.as_millis())
+            .bind(locale.as_str())
+            .bind(document_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        let queued = holders + subscribers;
+        tracing::info!(
+            revision_id,
+            campaign_id,
+            holders,
+            subscribers,
+            "change notices queued"
+        );
         Ok(queued)
     }
 }

@@ -4,19 +4,49 @@
 //! only while its lease still holds, so a worker that outlived its lease cannot overwrite what
 //! the worker that took the row over recorded.
 
+use super::subscriptions::ALL_DOCUMENTS;
 use crate::{
     clock::Timestamp,
-    db::{Backend, Db, placeholders},
+    db::{Backend, Db, decode_error, placeholders},
     i18n::Locale,
 };
+use sqlx::{Row, any::AnyRow};
 use std::time::Duration;
+
+/// Whom a notice goes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Addressee {
+    /// An account holder: the notice is transactional and cannot be unsubscribed from.
+    AccountHolder { recipient_id: i64 },
+    /// A visitor who subscribed; `token` opens the unsubscribe link.
+    Subscriber {
+        subscription_id: i64,
+        token: String,
+        /// Subscribed to every document rather than to this one.
+        every_document: bool,
+        /// Unsubscribed after the notice was queued: it must not be sent.
+        ended: bool,
+    },
+}
+
+impl Addressee {
+    /// `r42` or `s7`: unique within a campaign, stable across attempts.
+    pub fn key(&self) -> String {
+        match self {
+            Addressee::AccountHolder { recipient_id } => format!("r{recipient_id}"),
+            Addressee::Subscriber {
+                subscription_id, ..
+            } => format!("s{subscription_id}"),
+        }
+    }
+}
 
 /// A queued change notice with everything its message says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DueNotice {
     pub outbox_id: i64,
     pub campaign_id: i64,
-    pub recipient_id: i64,
+    pub addressee: Addressee,
     /// Deliveries tried so far, this one included.
     pub attempts: i64,
     pub email: String,
@@ -104,35 +134,22 @@ pub async fn claim(
     })
 }
 
-type DetailRow = (
-    i64,
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    String,
-);
-
 async fn details(db: &Db, ids: &[i64]) -> Result<Vec<DueNotice>, sqlx::Error> {
     let sql = format!(
-        "SELECT o.id, o.campaign_id, o.recipient_id, o.attempts, r.email, r.name, r.locale,
+        "SELECT o.id, o.campaign_id, o.recipient_id, o.subscription_id, o.attempts,
+                COALESCE(r.email, s.email), COALESCE(r.name, ''), COALESCE(r.locale, s.locale),
+                s.token, s.scope, s.unsubscribed_at,
                 d.slug,
                 COALESCE(
                     (SELECT t.title FROM document_titles t
-                     WHERE t.document_id = d.id AND t.locale = r.locale),
+                     WHERE t.document_id = d.id AND t.locale = COALESCE(r.locale, s.locale)),
                     (SELECT t.title FROM document_titles t
                      WHERE t.document_id = d.id AND t.locale = v.locale),
                     d.slug),
                 v.locale, v.number, v.effective_at, v.summary
          FROM notice_outbox o
-         JOIN notice_recipients r ON r.id = o.recipient_id
+         LEFT JOIN notice_recipients r ON r.id = o.recipient_id
+         LEFT JOIN notice_subscriptions s ON s.id = o.subscription_id
          JOIN notice_campaigns c ON c.id = o.campaign_id
          JOIN revisions v ON v.id = c.revision_id
          JOIN documents d ON d.id = v.document_id
@@ -140,45 +157,47 @@ async fn details(db: &Db, ids: &[i64]) -> Result<Vec<DueNotice>, sqlx::Error> {
          ORDER BY o.id",
         placeholders(db.backend(), 0, ids.len())
     );
-    let mut query = sqlx::query_as::<_, DetailRow>(&sql);
+    let mut query = sqlx::query(&sql);
     for id in ids {
         query = query.bind(id);
     }
     let rows = query.fetch_all(db.writer()).await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                outbox_id,
-                campaign_id,
-                recipient_id,
-                attempts,
-                email,
-                name,
-                locale,
-                document_slug,
-                document_title,
-                revision_locale,
-                number,
-                effective_at,
-                summary,
-            )| DueNotice {
-                outbox_id,
-                campaign_id,
-                recipient_id,
-                attempts,
-                email,
-                name,
-                locale: locale.parse().unwrap_or_default(),
-                document_slug,
-                document_title,
-                revision_locale: revision_locale.parse().unwrap_or_default(),
-                number,
-                effective_at: Timestamp::from_millis(effective_at),
-                summary,
-            },
-        )
-        .collect())
+    rows.iter().map(due_notice).collect()
+}
+
+fn due_notice(row: &AnyRow) -> Result<DueNotice, sqlx::Error> {
+    let addressee = match (row.try_get::<Option<i64>, _>(2)?, row.try_get(3)?) {
+        (Some(recipient_id), _) => Addressee::AccountHolder { recipient_id },
+        (None, Some(subscription_id)) => Addressee::Subscriber {
+            subscription_id,
+            token: row.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
+            every_document: row.try_get::<Option<String>, _>(9)?.as_deref() == Some(ALL_DOCUMENTS),
+            ended: row.try_get::<Option<i64>, _>(10)?.is_some(),
+        },
+        (None, None) => {
+            return Err(decode_error(
+                "recipient_id",
+                std::io::Error::other("an outbox row without an addressee"),
+            ));
+        }
+    };
+    let locale: String = row.try_get(7)?;
+    let revision_locale: String = row.try_get(13)?;
+    Ok(DueNotice {
+        outbox_id: row.try_get(0)?,
+        campaign_id: row.try_get(1)?,
+        addressee,
+        attempts: row.try_get(4)?,
+        email: row.try_get(5)?,
+        name: row.try_get(6)?,
+        locale: locale.parse().unwrap_or_default(),
+        document_slug: row.try_get(11)?,
+        document_title: row.try_get(12)?,
+        revision_locale: revision_locale.parse().unwrap_or_default(),
+        number: row.try_get(14)?,
+        effective_at: Timestamp::from_millis(row.try_get(15)?),
+        summary: row.try_get(16)?,
+    })
 }
 
 /// Records how the delivery of a claimed message went. Returns `false` when the claim had

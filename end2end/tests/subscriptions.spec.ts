@@ -1,0 +1,72 @@
+import { expect, test } from "@playwright/test";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { shared, type Server } from "../servers";
+import { open } from "./helpers";
+
+/** The message `server` wrote for `to` (no SMTP server is set, so it went to an .eml file), its
+ * quoted-printable soft line breaks and escapes undone. */
+async function receivedMessage(server: Server, to: string): Promise<string> {
+  const dir = server.env.CHARTER_OUTBOX_DIR;
+  for (let tries = 0; tries < 50; tries++) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const raw = await readFile(path.join(dir, name), "utf8");
+      if (raw.includes(`To: ${to}`)) {
+        const bytes = raw
+          .replace(/=\r?\n/g, "")
+          .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+        return Buffer.from(bytes, "latin1").toString("utf8");
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no message to ${to} in ${dir}`);
+}
+
+/** Fluent isolates the placeables with invisible marks; match around them. */
+const isolated = (text: string) => new RegExp(`\\u2068?${text.replace(/[.+]/g, "\\$&")}\\u2069?`);
+
+test("a visitor subscribes, confirms by the emailed link and unsubscribes in one click", async ({
+  page,
+  request,
+}, testInfo) => {
+  const email = `sub-${testInfo.project.name}-${Date.now()}@example.com`;
+  await open(page, "/", testInfo);
+  await page.getByRole("link", { name: "Email me about changes" }).click();
+  await expect(page).toHaveURL(/\/subscribe$/);
+  await page.getByLabel("Your email address").fill(email);
+  await page.getByLabel("Privacy Policy").check();
+  await page.getByRole("button", { name: "Subscribe" }).click();
+  await expect(page.getByRole("status")).toContainText("we sent a link to confirm");
+
+  const message = await receivedMessage(shared, email);
+  expect(message, "the confirmation names what was asked for").toContain("Privacy Policy");
+  const link = message.match(/http:\/\/\S+?\/subscribe\/confirm\/[0-9a-f]{32}/)?.[0];
+  expect(link, message).toBeTruthy();
+  await open(page, link!, testInfo);
+  await expect(page.locator(".subscribe")).toContainText(isolated(email));
+  await page.getByRole("button", { name: "Confirm subscription" }).click();
+  await expect(page.getByRole("status")).toContainText("Subscribed:");
+  await expect(page.getByRole("status")).toContainText(isolated(email));
+
+  // What a mail program does with List-Unsubscribe-Post (RFC 8058): one POST, no page.
+  const token = link!.split("/").pop();
+  const response = await request.post(`/unsubscribe/${token}`, {
+    form: { "List-Unsubscribe": "One-Click" },
+  });
+  expect(response.status()).toBe(200);
+  await page.getByRole("link", { name: "Unsubscribe" }).click();
+  await expect(page.getByRole("status")).toContainText("will no longer be told about changes");
+});
+
+test("the unsubscribe page's button ends a subscription too", async ({ page }, testInfo) => {
+  const email = `button-${testInfo.project.name}-${Date.now()}@example.com`;
+  await open(page, "/subscribe", testInfo);
+  await page.getByLabel("Your email address").fill(email);
+  await page.getByRole("button", { name: "Subscribe" }).click();
+  await expect(page.getByRole("status")).toContainText("we sent a link to confirm");
+  const token = (await receivedMessage(shared, email)).match(/\/subscribe\/confirm\/([0-9a-f]{32})/)?.[1];
+  await open(page, `/unsubscribe/${token}`, testInfo);
+  await page.getByRole("button", { name: "Unsubscribe" }).click();
+  await expect(page.getByRole("status")).toContainText("will no longer be told about changes");
+});
