@@ -125,6 +125,7 @@ both_backends!(
     a_material_change_reaches_every_recipient_once_in_their_language,
     a_deferred_notice_is_retried_until_delivered_and_a_refused_one_fails,
     publishers_see_who_was_notified_and_queue_failed_messages_again,
+    a_mail_server_that_is_down_delays_notices_without_losing_them,
 );
 
 async fn a_material_change_reaches_every_recipient_once_in_their_language(backend: Backend) {
@@ -349,6 +350,58 @@ async fn publishers_see_who_was_notified_and_queue_failed_messages_again(backend
         .post(&app, "/admin/notices/retry", &[("campaign", "999999")])
         .await;
     assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND);
+}
+
+async fn a_mail_server_that_is_down_delays_notices_without_losing_them(backend: Backend) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    let app = spawn_app_with(
+        backend,
+        Options {
+            settings: vec![
+                ("notice_worker", "true".to_owned()),
+                ("smtp_url", format!("smtp://127.0.0.1:{port}")),
+                ("smtp_rate", "1000".to_owned()),
+                ("smtp_retry", "1".to_owned()),
+            ],
+            ..Options::default()
+        },
+    )
+    .await;
+    document_with(&app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
+    import_recipients(
+        &app.db,
+        &[recipient("ada@example.com", "Ada", Locale::En)],
+        &Actor::local("test", "recipients import"),
+    )
+    .await
+    .expect("imported");
+    publish_material(&app.db, "notice", "Logs are kept for 30 days.").await;
+
+    // Nothing listens: the notice is deferred, with the reason, and stays queued.
+    let started = std::time::Instant::now();
+    let deferred = loop {
+        let rows = outbox(&app.db).await;
+        if rows[0].3.is_some() || started.elapsed() > PATIENCE {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (_, state, attempts, error) = &deferred[0];
+    assert_eq!(state, "queued");
+    assert!(*attempts >= 1);
+    let error = error.as_deref().unwrap_or_default();
+    assert!(error.to_lowercase().contains("connection"), "{error}");
+
+    // The server comes back: the next retry delivers it, once.
+    let smtp = SmtpServer::start_on(port);
+    let rows = wait_until_settled(&app.db).await;
+    assert_eq!(rows[0].1, "sent", "{rows:?}");
+    assert_eq!(rows[0].3, None, "the old error is cleared once sent");
+    assert_eq!(addressed_to(&smtp.received(), "ada@example.com").len(), 1);
 }
 
 /// A database prepared as a deployment would have it: a document, `count` recipients and a

@@ -91,9 +91,20 @@ impl SmtpServer {
         policy: impl Fn(&str, usize) -> Option<(u16, String)> + Send + Sync + 'static,
     ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the SMTP test server");
+        Self::serve(listener, Arc::new(policy))
+    }
+
+    /// A server that accepts everything on `port`, which a test chose while nothing listened
+    /// there (a mail server that was down and comes back).
+    pub fn start_on(port: u16) -> Self {
+        let listener =
+            TcpListener::bind(("127.0.0.1", port)).expect("bind the SMTP test server's port");
+        Self::serve(listener, Arc::new(|_: &str, _: usize| None))
+    }
+
+    fn serve(listener: TcpListener, policy: Arc<Policy>) -> Self {
         let port = listener.local_addr().expect("address").port();
         let mailbox = Arc::new(Mutex::new(Mailbox::default()));
-        let policy: Arc<Policy> = Arc::new(policy);
         {
             let mailbox = mailbox.clone();
             std::thread::spawn(move || {
