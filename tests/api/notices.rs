@@ -126,6 +126,7 @@ both_backends!(
     a_deferred_notice_is_retried_until_delivered_and_a_refused_one_fails,
     publishers_see_who_was_notified_and_queue_failed_messages_again,
     a_mail_server_that_is_down_delays_notices_without_losing_them,
+    a_slow_mail_server_is_waited_for_and_gets_each_notice_once,
 );
 
 async fn a_material_change_reaches_every_recipient_once_in_their_language(backend: Backend) {
@@ -401,6 +402,43 @@ async fn a_mail_server_that_is_down_delays_notices_without_losing_them(backend: 
     let rows = wait_until_settled(&app.db).await;
     assert_eq!(rows[0].1, "sent", "{rows:?}");
     assert_eq!(rows[0].3, None, "the old error is cleared once sent");
+    assert_eq!(addressed_to(&smtp.received(), "ada@example.com").len(), 1);
+}
+
+async fn a_slow_mail_server_is_waited_for_and_gets_each_notice_once(backend: Backend) {
+    // Two seconds to accept the first message: slow, but within the send timeout (a third
+    // of the 9 s lease), so the worker waits rather than giving up and sending it again.
+    let smtp = SmtpServer::with_policy(|_, earlier| {
+        if earlier == 0 {
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        None
+    });
+    let app = spawn_app_with(
+        backend,
+        Options {
+            settings: vec![
+                ("notice_worker", "true".to_owned()),
+                ("smtp_url", smtp.url()),
+                ("smtp_rate", "1000".to_owned()),
+                ("notice_lease", "9".to_owned()),
+            ],
+            ..Options::default()
+        },
+    )
+    .await;
+    document_with(&app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
+    import_recipients(
+        &app.db,
+        &[recipient("ada@example.com", "Ada", Locale::En)],
+        &Actor::local("test", "recipients import"),
+    )
+    .await
+    .expect("imported");
+    publish_material(&app.db, "notice", "Logs are kept for 30 days.").await;
+    let rows = wait_until_settled(&app.db).await;
+    let (_, state, attempts, error) = &rows[0];
+    assert_eq!((state.as_str(), *attempts, error), ("sent", 1, &None));
     assert_eq!(addressed_to(&smtp.received(), "ada@example.com").len(), 1);
 }
 
