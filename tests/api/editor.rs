@@ -452,24 +452,7 @@ enum Answer {
 
 /// Publishes a material revision of the document and returns its notice campaign's id.
 async fn material_campaign(app: &TestApp) -> i64 {
-    let slug: app::documents::Slug = SLUG.parse().expect("slug");
-    let now = app::clock::Timestamp::now();
-    app::revisions::ssr::publish(
-        &app.db,
-        &app::revisions::ssr::NewRevision {
-            slug: &slug,
-            locale: app::i18n::Locale::En,
-            source: "# Data Notice\n\nMaterial change.\n",
-            class: app::revisions::RevisionClass::Material,
-            summary: "Logs are kept longer.",
-            author: "Publisher",
-            published_at: now,
-            effective_at: now.plus_days(30),
-            notice_days: 30,
-        },
-    )
-    .await
-    .expect("a material revision publishes");
+    crate::notices::publish_material(&app.db, SLUG, "Logs are kept longer.").await;
     sqlx::query_scalar("SELECT MAX(id) FROM notice_campaigns")
         .fetch_one(app.db.reader())
         .await

@@ -10,7 +10,7 @@ use crate::{
     helpers::{
         Backend, Options, TestApp, TestDatabase, both_backends, document_with, run, spawn_app_with,
     },
-    smtp::{Received, SmtpServer},
+    smtp::{Received, SmtpServer, closed_port},
 };
 use app::{
     admin::Role,
@@ -64,6 +64,20 @@ pub(crate) async fn publish_material(db: &Db, slug: &str, summary: &str) {
     )
     .await
     .expect("a material revision publishes");
+}
+
+/// A document, the account holders `recipients`, and a material revision that queues their
+/// notices.
+async fn material_change_for(app: &TestApp, recipients: &[NewRecipient]) {
+    document_with(app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
+    import_recipients(
+        &app.db,
+        recipients,
+        &Actor::local("test", "recipients import"),
+    )
+    .await
+    .expect("imported");
+    publish_material(&app.db, "notice", "Logs are kept for 30 days.").await;
 }
 
 pub(crate) async fn delivering_app(
@@ -132,19 +146,15 @@ both_backends!(
 async fn a_material_change_reaches_every_recipient_once_in_their_language(backend: Backend) {
     let smtp = SmtpServer::start();
     let app = delivering_app(backend, &smtp, 60).await;
-    document_with(&app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
-    import_recipients(
-        &app.db,
+    material_change_for(
+        &app,
         &[
             recipient("ada@example.com", "Ada", Locale::En),
             recipient("grace@example.com", "Grace", Locale::De),
             recipient("lin@example.com", "", Locale::En),
         ],
-        &Actor::local("test", "recipients import"),
     )
-    .await
-    .expect("imported");
-    publish_material(&app.db, "notice", "Logs are kept for 30 days.").await;
+    .await;
 
     let rows = wait_until_settled(&app.db).await;
     let states: Vec<_> = rows
@@ -221,18 +231,14 @@ async fn a_deferred_notice_is_retried_until_delivered_and_a_refused_one_fails(ba
         _ => None,
     });
     let app = delivering_app(backend, &smtp, 1).await;
-    document_with(&app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
-    import_recipients(
-        &app.db,
+    material_change_for(
+        &app,
         &[
             recipient("ada@example.com", "Ada", Locale::En),
             recipient("grace@example.com", "Grace", Locale::En),
         ],
-        &Actor::local("test", "recipients import"),
     )
-    .await
-    .expect("imported");
-    publish_material(&app.db, "notice", "Logs are kept for 30 days.").await;
+    .await;
 
     let rows = wait_until_settled(&app.db).await;
     let (_, state, attempts, error) = &rows[0];
@@ -258,18 +264,14 @@ async fn publishers_see_who_was_notified_and_queue_failed_messages_again(backend
             .then(|| (550, "5.2.1 mailbox disabled".to_owned()))
     });
     let app = delivering_app(backend, &smtp, 60).await;
-    document_with(&app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
-    import_recipients(
-        &app.db,
+    material_change_for(
+        &app,
         &[
             recipient("ada@example.com", "Ada", Locale::En),
             recipient("grace@example.com", "Grace", Locale::En),
         ],
-        &Actor::local("test", "recipients import"),
     )
-    .await
-    .expect("imported");
-    publish_material(&app.db, "notice", "Logs are kept for 30 days.").await;
+    .await;
     wait_until_settled(&app.db).await;
     let campaign: i64 = sqlx::query_scalar("SELECT id FROM notice_campaigns")
         .fetch_one(app.db.reader())
@@ -354,11 +356,7 @@ async fn publishers_see_who_was_notified_and_queue_failed_messages_again(backend
 }
 
 async fn a_mail_server_that_is_down_delays_notices_without_losing_them(backend: Backend) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port();
+    let port = closed_port();
     let app = spawn_app_with(
         backend,
         Options {
@@ -372,15 +370,7 @@ async fn a_mail_server_that_is_down_delays_notices_without_losing_them(backend: 
         },
     )
     .await;
-    document_with(&app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
-    import_recipients(
-        &app.db,
-        &[recipient("ada@example.com", "Ada", Locale::En)],
-        &Actor::local("test", "recipients import"),
-    )
-    .await
-    .expect("imported");
-    publish_material(&app.db, "notice", "Logs are kept for 30 days.").await;
+    material_change_for(&app, &[recipient("ada@example.com", "Ada", Locale::En)]).await;
 
     // Nothing listens: the notice is deferred, with the reason, and stays queued.
     let started = std::time::Instant::now();
@@ -427,15 +417,7 @@ async fn a_slow_mail_server_is_waited_for_and_gets_each_notice_once(backend: Bac
         },
     )
     .await;
-    document_with(&app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
-    import_recipients(
-        &app.db,
-        &[recipient("ada@example.com", "Ada", Locale::En)],
-        &Actor::local("test", "recipients import"),
-    )
-    .await
-    .expect("imported");
-    publish_material(&app.db, "notice", "Logs are kept for 30 days.").await;
+    material_change_for(&app, &[recipient("ada@example.com", "Ada", Locale::En)]).await;
     let rows = wait_until_settled(&app.db).await;
     let (_, state, attempts, error) = &rows[0];
     assert_eq!((state.as_str(), *attempts, error), ("sent", 1, &None));

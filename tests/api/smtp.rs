@@ -146,6 +146,14 @@ impl SmtpServer {
     }
 }
 
+/// A loopback port nothing listens on (now): where a mail server is down.
+pub fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 fn session(stream: TcpStream, mailbox: &Mutex<Mailbox>, policy: &Policy) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut writer = stream.try_clone()?;

@@ -6,7 +6,7 @@
 use crate::{
     helpers::{Backend, Options, TestApp, both_backends, document_with, spawn_app_with},
     notices::{addressed_to, delivering_app, publish_material, wait_until_settled},
-    smtp::{Received, SmtpServer},
+    smtp::{Received, SmtpServer, closed_port},
 };
 use reqwest::{StatusCode, header};
 use std::time::Duration;
@@ -201,12 +201,7 @@ async fn bad_requests_expired_and_unknown_links_change_nothing(backend: Backend)
 }
 
 async fn a_mail_server_that_is_down_is_reported_and_does_not_block_a_retry(backend: Backend) {
-    // A port nothing listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port();
+    let closed = closed_port();
     let app = spawn_app_with(
         backend,
         Options {
