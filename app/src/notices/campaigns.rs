@@ -78,6 +78,13 @@ pub struct CampaignSummary {
     pub failed: i64,
 }
 
+impl CampaignSummary {
+    /// `Privacy Policy (en, 4)`: the document, the language and number of the revision.
+    fn label(&self) -> String {
+        format!("{} ({}, {})", self.document_title, self.locale, self.number)
+    }
+}
+
 /// One recipient's or subscriber's message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
@@ -212,12 +219,7 @@ fn campaigns_view(campaigns: Vec<CampaignSummary>) -> impl IntoView {
                     .into_iter()
                     .map(|campaign| {
                         let href = format!("/admin/notices/{}", campaign.id);
-                        let label = format!(
-                            "{} ({}, {})",
-                            campaign.document_title,
-                            campaign.locale,
-                            campaign.number,
-                        );
+                        let label = campaign.label();
                         view! {
                             <tr>
                                 <td><a href=href>{label}</a></td>
@@ -322,7 +324,7 @@ fn campaign_view(view: CampaignView) -> impl IntoView {
             <dt>{move_tr!("notices-document")}</dt>
             <dd>
                 <a href=format!("/policies/{}/v/{}?lang={}", campaign.slug, campaign.number, campaign.locale)>
-                    {format!("{} ({}, {})", campaign.document_title, campaign.locale, campaign.number)}
+                    {campaign.label()}
                 </a>
             </dd>
             <dt>{move_tr!("notices-effective")}</dt>
