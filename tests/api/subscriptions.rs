@@ -107,11 +107,13 @@ async fn a_visitor_subscribes_confirms_is_notified_and_unsubscribes_in_one_click
     assert!(plain.starts_with("Hallo,"), "{plain}");
     assert!(plain.contains(&unsubscribe), "{plain}");
 
-    // The mail program's one-click POST, as RFC 8058 describes it.
+    // The mail program's one-click POST, as RFC 8058 describes it (from a webmail page on
+    // another site, say).
     let response = app
         .client
         .post(&unsubscribe)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://webmail.example")
         .body("List-Unsubscribe=One-Click")
         .send()
         .await
@@ -150,6 +152,19 @@ async fn bad_requests_expired_and_unknown_links_change_nothing(backend: Backend)
     );
     let (_, page) = app.page("/subscribe?error=email").await;
     assert!(page.contains("That is not an email address"), "{page}");
+    let response = app
+        .client
+        .post(app.url("/subscribe"))
+        .header(header::ORIGIN, "https://elsewhere.example")
+        .form(&[("email", "victim@example.com"), ("scope", "*")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "another site's page cannot subscribe a visitor's address"
+    );
 
     // Asking twice at once mails one confirmation; the address is only mailed what it asked.
     subscribe(&app, "b@example.com", "notice", "en").await;
