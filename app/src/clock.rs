@@ -63,6 +63,14 @@ impl Timestamp {
         )
     }
 
+    /// `self` moved `by` into the future.
+    pub fn plus(self, by: std::time::Duration) -> Self {
+        Self(
+            self.0
+                .saturating_add(i64::try_from(by.as_millis()).unwrap_or(i64::MAX)),
+        )
+    }
+
     /// Whole days from `self` until `later`, rounded up, so "in 1 day" until the moment passes.
     pub fn days_until(self, later: Timestamp) -> i64 {
         let day = Duration::DAY.whole_milliseconds() as i64;

@@ -29,19 +29,13 @@ pub async fn retry(
         Ok(signed_in) => signed_in,
         Err(answer) => return answer,
     };
-    match app::notices::campaigns::ssr::campaigns(&state.db, Some(form.campaign), 1).await {
-        Ok(found) if found.is_empty() => {
-            return (StatusCode::NOT_FOUND, "There is no such notice campaign.").into_response();
-        }
-        Ok(_) => {}
-        Err(error) => return failed(&error),
-    }
     match retry_failed(&state.db, form.campaign, &actor).await {
-        Ok(retried) => Redirect::to(&format!(
+        Ok(Some(retried)) => Redirect::to(&format!(
             "/admin/notices/{}?retried={retried}",
             form.campaign
         ))
         .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "There is no such notice campaign.").into_response(),
         Err(error) => failed(&error),
     }
 }

@@ -147,15 +147,15 @@ pub fn compose_confirmation(
         "{body}\n{link}\n\n{ignore}\n\n-- \n{}\n",
         letterhead.organisation
     );
-    let html = format!(
-        "<!doctype html>\n<html lang=\"{}\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n<p>{}<br><a href=\"{}\">{}</a></p>\n<p>{}</p>\n<p>{}</p>\n</body>\n</html>\n",
-        locale.as_str(),
-        text(&subject),
-        text(&body),
-        attribute(&link),
-        text(&link),
-        text(&ignore),
-        text(&letterhead.organisation)
+    let html = html_page(
+        locale,
+        &subject,
+        &format!(
+            "{}{}{}",
+            link_paragraph(&body, &link),
+            paragraph(&ignore),
+            paragraph(&letterhead.organisation)
+        ),
     );
     Ok(Message::builder()
         .from(letterhead.from.clone())
@@ -286,28 +286,38 @@ fn plain(content: &Content) -> String {
     body
 }
 
+/// A paragraph of text, escaped.
+fn paragraph(words: &str) -> String {
+    format!("<p>{}</p>\n", text(words))
+}
+
+/// A paragraph of text with a link under it, showing its address.
+fn link_paragraph(label: &str, href: &str) -> String {
+    format!(
+        "<p>{}<br><a href=\"{}\">{}</a></p>\n",
+        text(label),
+        attribute(href),
+        text(href)
+    )
+}
+
+/// The HTML document around `body`, in `locale`, titled `title`.
+fn html_page(locale: Locale, title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"{}\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{body}</body>\n</html>\n",
+        locale.as_str(),
+        text(title)
+    )
+}
+
 fn html(content: &Content, locale: Locale) -> String {
-    let paragraph = |words: &str| format!("<p>{}</p>\n", text(words));
-    let link = |(label, href): &(String, String)| {
-        format!(
-            "<p>{}<br><a href=\"{}\">{}</a></p>\n",
-            text(label),
-            attribute(href),
-            text(href)
-        )
-    };
     let summary = content
         .summary
         .lines()
         .map(|line| text(line).into_owned())
         .collect::<Vec<_>>()
         .join("<br>\n");
-    let mut body = format!(
-        "<!doctype html>\n<html lang=\"{}\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n",
-        locale.as_str(),
-        text(&content.subject)
-    );
-    body.push_str(&paragraph(&content.greeting));
+    let mut body = paragraph(&content.greeting);
     body.push_str(&paragraph(&content.intro));
     body.push_str(&format!(
         "<h2>{}</h2>\n<blockquote><p>{summary}</p></blockquote>\n",
@@ -316,10 +326,11 @@ fn html(content: &Content, locale: Locale) -> String {
     if let Some(note) = &content.other_language {
         body.push_str(&paragraph(note));
     }
-    if let Some(compare) = &content.compare {
-        body.push_str(&link(compare));
+    if let Some((label, href)) = &content.compare {
+        body.push_str(&link_paragraph(label, href));
     }
-    body.push_str(&link(&content.read));
+    let (label, href) = &content.read;
+    body.push_str(&link_paragraph(label, href));
     body.push_str(&paragraph(&content.organisation));
     body.push_str(&format!("<hr>\n<p><small>{}", text(&content.reason)));
     if let Some((label, href)) = &content.unsubscribe {
@@ -330,8 +341,8 @@ fn html(content: &Content, locale: Locale) -> String {
             text(href)
         ));
     }
-    body.push_str("</small></p>\n</body>\n</html>\n");
-    body
+    body.push_str("</small></p>\n");
+    html_page(locale, &content.subject, &body)
 }
 
 #[cfg(test)]

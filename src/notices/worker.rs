@@ -220,10 +220,7 @@ impl Shared {
             return Outcome::Released;
         }
         self.pace.wait().await;
-        let timeout = i64::try_from(self.delivery.send_timeout().as_millis()).unwrap_or(i64::MAX);
-        if *stop.borrow()
-            || Timestamp::now().as_millis().saturating_add(timeout) >= lease.as_millis()
-        {
+        if *stop.borrow() || Timestamp::now().plus(self.delivery.send_timeout()) >= lease {
             return Outcome::Released;
         }
         if let Addressee::Subscriber { ended: true, .. } = notice.addressee {
@@ -242,17 +239,10 @@ impl Shared {
         match self.outgoing.mailer.send(message).await {
             Ok(()) => Outcome::Sent,
             Err(SendError::Permanent(error)) => Outcome::Failed { error },
-            Err(SendError::Transient(error)) => {
-                let delay = self.delivery.retry_delay(notice.attempts);
-                Outcome::Deferred {
-                    retry_at: Timestamp::from_millis(
-                        Timestamp::now()
-                            .as_millis()
-                            .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
-                    ),
-                    error,
-                }
-            }
+            Err(SendError::Transient(error)) => Outcome::Deferred {
+                retry_at: Timestamp::now().plus(self.delivery.retry_delay(notice.attempts)),
+                error,
+            },
         }
     }
 

@@ -114,6 +114,13 @@ async fn outbox(db: &Db) -> Vec<(String, String, i64, Option<String>)> {
     .expect("outbox")
 }
 
+/// Address, state and attempts of each outbox row.
+fn states_of(rows: &[(String, String, i64, Option<String>)]) -> Vec<(&str, &str, i64)> {
+    rows.iter()
+        .map(|(email, state, attempts, _)| (email.as_str(), state.as_str(), *attempts))
+        .collect()
+}
+
 pub(crate) async fn wait_until_settled(db: &Db) -> Vec<(String, String, i64, Option<String>)> {
     let started = std::time::Instant::now();
     loop {
@@ -157,10 +164,7 @@ async fn a_material_change_reaches_every_recipient_once_in_their_language(backen
     .await;
 
     let rows = wait_until_settled(&app.db).await;
-    let states: Vec<_> = rows
-        .iter()
-        .map(|(email, state, attempts, _)| (email.as_str(), state.as_str(), *attempts))
-        .collect();
+    let states = states_of(&rows);
     assert_eq!(
         states,
         [
@@ -322,10 +326,7 @@ async fn publishers_see_who_was_notified_and_queue_failed_messages_again(backend
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
     assert_eq!(location(&response), format!("{page}?retried=1"));
     let rows = wait_until_settled(&app.db).await;
-    let states: Vec<_> = rows
-        .iter()
-        .map(|(email, state, attempts, _)| (email.as_str(), state.as_str(), *attempts))
-        .collect();
+    let states = states_of(&rows);
     assert_eq!(
         states,
         [

@@ -508,9 +508,17 @@ pub mod ssr {
     }
 
     /// Queues campaign `id`'s failed messages again, due now, and records who did so. Returns
-    /// how many there were.
-    pub async fn retry_failed(db: &Db, id: i64, actor: &Actor) -> Result<u64, sqlx::Error> {
+    /// how many there were, or `None` when there is no such campaign.
+    pub async fn retry_failed(db: &Db, id: i64, actor: &Actor) -> Result<Option<u64>, sqlx::Error> {
         let mut tx = db.writer().begin().await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM notice_campaigns WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_none() {
+            return Ok(None);
+        }
         let retried = sqlx::query(
             "UPDATE notice_outbox SET state = 'queued', next_attempt_at = $1
              WHERE campaign_id = $2 AND state = 'failed'",
@@ -531,7 +539,7 @@ pub mod ssr {
             .await?;
         }
         tx.commit().await?;
-        Ok(retried)
+        Ok(Some(retried))
     }
 }
 

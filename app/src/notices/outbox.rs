@@ -101,8 +101,7 @@ pub async fn claim(
     lease: Duration,
     limit: i64,
 ) -> Result<Claim, sqlx::Error> {
-    let lease_until =
-        Timestamp::from_millis(now.as_millis() + i64::try_from(lease.as_millis()).unwrap_or(0));
+    let lease_until = now.plus(lease);
     let lock = match db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",

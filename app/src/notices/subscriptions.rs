@@ -228,7 +228,7 @@ pub mod ssr {
         admin::Email,
         clock::Timestamp,
         db::{Db, decode_error},
-        documents::Slug,
+        documents::{Slug, ssr::find},
         i18n::Locale,
     };
 
@@ -398,17 +398,7 @@ pub mod ssr {
     }
 
     async fn title(db: &Db, slug: &Slug, locale: Locale) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT COALESCE(t.title, f.title, d.slug) FROM documents d
-             LEFT JOIN document_titles t ON t.document_id = d.id AND t.locale = $2
-             LEFT JOIN document_titles f ON f.document_id = d.id AND f.locale = $3
-             WHERE d.slug = $1",
-        )
-        .bind(slug.as_str())
-        .bind(locale.as_str())
-        .bind(Locale::default().as_str())
-        .fetch_optional(db.reader())
-        .await
+        Ok(find(db, slug, locale).await?.map(|document| document.title))
     }
 
     #[derive(sqlx::FromRow)]
