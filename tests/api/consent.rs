@@ -1,4 +1,6 @@
-use crate::helpers::{Backend, TestApp, both_backends, readable_text, spawn_app, spawn_demo_app};
+use crate::helpers::{
+    Backend, TestApp, TestDatabase, both_backends, readable_text, spawn_app, spawn_demo_app,
+};
 use app::{
     audit::ssr::Actor,
     clock::{DayRange, Timestamp},
@@ -7,10 +9,10 @@ use app::{
         records::EventFilter,
         ssr::{
             Banner, BatchLimit, ChainReport, ConsentLog, EventQuery, NewEvent, RecordError,
-            verify_chain,
+            events_of, verify_chain,
         },
     },
-    db::Backend as DbBackend,
+    db::{Backend as DbBackend, Db},
     i18n::Locale,
     inventory::ssr::{DEFAULT_INVENTORY, activate, active, parse},
 };
@@ -27,6 +29,7 @@ both_backends!(
     the_log_refuses_an_event_about_a_replaced_configuration,
     consent_evidence_cannot_be_changed_or_deleted,
     verify_reports_the_first_tampered_event,
+    events_recorded_before_the_hash_index_was_dropped_are_kept,
 );
 
 fn operator() -> Actor {
@@ -265,6 +268,81 @@ async fn verify_reports_the_first_tampered_event(backend: Backend) {
         }
         intact => panic!("tampering went unnoticed: {intact:?}"),
     }
+}
+
+/// Migration 0010 drops the unique index on `consent_events.hash`; on SQLite that rebuilds the
+/// table. Events stored under the earlier schema must come through it exactly as they were,
+/// still chained and still protected.
+async fn events_recorded_before_the_hash_index_was_dropped_are_kept(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let db = Db::connect(&database.url.parse().expect("database URL"))
+        .await
+        .expect("connect");
+    let earlier = tempfile::tempdir().expect("temporary directory");
+    let directory = match db.backend() {
+        DbBackend::Sqlite => "sqlite",
+        DbBackend::Postgres => "postgres",
+    };
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(directory);
+    for entry in std::fs::read_dir(&migrations).expect("migrations") {
+        let path = entry.expect("migration").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.as_bytes().first().is_some_and(u8::is_ascii_digit) && name < "0010" {
+            std::fs::copy(&path, earlier.path().join(name)).expect("copy migration");
+        }
+    }
+    sqlx::migrate::Migrator::new(earlier.path())
+        .await
+        .expect("earlier migrations")
+        .run(db.writer())
+        .await
+        .expect("migrate to 0009");
+    let default = parse(DEFAULT_INVENTORY).expect("valid");
+    let version = activate(&db, &default, &operator())
+        .await
+        .expect("activate")
+        .version;
+    let log = ConsentLog::start(db.clone(), BatchLimit::default());
+    let mut before = Vec::new();
+    for i in 0..40 {
+        let recorded = log
+            .record(event(&version, &format!("before-0010-{i:04}"), i % 3 == 0))
+            .await
+            .expect("recorded");
+        before.push(recorded.event);
+    }
+
+    db.migrate().await.expect("migrate to the latest schema");
+
+    for event in &before {
+        let subject = event.subject.parse().expect("subject id");
+        assert_eq!(
+            events_of(&db, &subject).await.expect("events"),
+            std::slice::from_ref(event)
+        );
+    }
+    for statement in [
+        "UPDATE consent_events SET choices = '{}'",
+        "DELETE FROM consent_events",
+    ] {
+        let refused = sqlx::query(statement).execute(db.writer()).await;
+        assert!(refused.is_err(), "{statement} was allowed after 0010");
+    }
+    let next = ConsentLog::start(db.clone(), BatchLimit::default())
+        .record(event(&version, "after-0010-0001", true))
+        .await
+        .expect("recorded after 0010");
+    assert_eq!(next.event.prev_hash, before[39].hash);
+    assert_eq!(
+        verify_chain(&db).await.expect("verify"),
+        ChainReport::Intact { events: 41 }
+    );
+    db.close().await;
 }
 
 both_backends!(

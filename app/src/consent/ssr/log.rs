@@ -420,7 +420,7 @@ async fn insert_events(
             "INSERT INTO consent_events (subject_id, action, choices, method,
                  configuration_version, banner_sha256, revisions, locale, recorded_at,
                  user_agent, ip_prefix, idempotency_key, prev_hash, hash)
-             VALUES {rows} RETURNING id, hash"
+             VALUES {rows} RETURNING id, idempotency_key"
         );
         let mut query = sqlx::query(&sql);
         for event in chunk.iter() {
@@ -440,15 +440,18 @@ async fn insert_events(
                 .bind(&event.prev_hash)
                 .bind(&event.hash);
         }
-        // Neither backend promises RETURNING in VALUES order: match the ids by unique hash.
+        // Neither backend promises RETURNING in VALUES order: match the ids by idempotency
+        // key, which is unique in the table and, for new events, within the batch.
         let ids: HashMap<String, i64> = query
             .fetch_all(&mut **tx)
             .await?
             .iter()
-            .map(|row| Ok((row.try_get("hash")?, row.try_get("id")?)))
+            .map(|row| Ok((row.try_get("idempotency_key")?, row.try_get("id")?)))
             .collect::<Result<_, sqlx::Error>>()?;
         for event in chunk.iter_mut() {
-            event.id = *ids.get(&event.hash).ok_or(sqlx::Error::RowNotFound)?;
+            event.id = *ids
+                .get(&event.idempotency_key)
+                .ok_or(sqlx::Error::RowNotFound)?;
             // The chain is verified in id order: refuse to commit one that would not verify.
             if event.id <= last_id {
                 return Err(sqlx::Error::Protocol(format!(
