@@ -27,7 +27,7 @@ use app::{
     consent::ssr::{ConsentLog, ConsentService, SigningKey},
     db::Db,
     site::SiteInfo,
-    state::AppState,
+    state::{AppState, Shared},
 };
 use config::Config;
 use leptos::config::LeptosOptions;
@@ -107,7 +107,7 @@ impl Application {
         let notices = config
             .notice_worker
             .then(|| NoticeWorker::new(db.clone(), outgoing.clone(), delivery));
-        let state = AppState {
+        let state = AppState::new(Shared {
             leptos_options: leptos_options(addr),
             db,
             site: SiteInfo {
@@ -116,7 +116,7 @@ impl Application {
             },
             diffs: Default::default(),
             consent,
-        };
+        });
         Ok(Self {
             listener,
             state,

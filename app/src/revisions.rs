@@ -131,7 +131,7 @@ pub struct RevisionView {
 /// The current text of a document and, if one is scheduled, the next upcoming revision.
 #[server]
 pub async fn get_policy(slug: String, locale: Locale) -> Result<PolicyView, AppError> {
-    let db = crate::state::app_state()?.db;
+    let db = crate::state::app_state()?.db.clone();
     let context = ssr::document_in_locale(&db, &ssr::parse_slug(&slug)?, locale, Timestamp::now())
         .await?
         .ok_or_else(|| AppError::NotFound.answered())?;
@@ -146,7 +146,7 @@ pub async fn get_policy(slug: String, locale: Locale) -> Result<PolicyView, AppE
 
 #[server]
 pub async fn get_history(slug: String, locale: Locale) -> Result<HistoryView, AppError> {
-    let db = crate::state::app_state()?.db;
+    let db = crate::state::app_state()?.db.clone();
     let context = ssr::document_in_locale(&db, &ssr::parse_slug(&slug)?, locale, Timestamp::now())
         .await?
         .ok_or_else(|| AppError::NotFound.answered())?;
@@ -165,7 +165,7 @@ pub async fn get_revision(
     number: i64,
     locale: Locale,
 ) -> Result<RevisionView, AppError> {
-    let db = crate::state::app_state()?.db;
+    let db = crate::state::app_state()?.db.clone();
     let context = ssr::document_in_locale(&db, &ssr::parse_slug(&slug)?, locale, Timestamp::now())
         .await?
         .ok_or_else(|| AppError::NotFound.answered())?;

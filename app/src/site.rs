@@ -14,7 +14,7 @@ pub struct SiteInfo {
 
 #[server]
 pub async fn get_site_info() -> Result<SiteInfo, AppError> {
-    Ok(crate::state::app_state()?.site)
+    Ok(crate::state::app_state()?.site.clone())
 }
 
 /// Site information, loaded once per page.
