@@ -11,7 +11,7 @@ use std::{ops::Deref, sync::Arc};
 
 /// Every request and every middleware that extracts the state clones it, so it is one
 /// reference count rather than the dozens of allocations and counters of its parts: cloning
-/// those took a quarter of the server's time under load.
+/// those took about a quarter of the server's CPU time while it answered `/healthz` under load.
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Shared>);
 
