@@ -330,10 +330,9 @@ pub mod ssr {
 
     /// Queues the notices of a material revision, in the transaction that publishes it: a
     /// campaign, and a message for every recipient and confirmed subscriber whose language the
-    /// revision is in. A
-    /// revision in the default language also goes to the recipients whose language the
-    /// document has no text in, so nobody is left out for want of a translation. Returns how
-    /// many messages were queued.
+    /// revision is in. A revision in the default language also goes to those whose language
+    /// the document has no text in, so nobody is left out for want of a translation. Returns
+    /// how many messages were queued.
     pub async fn queue_campaign(
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         revision_id: i64,
@@ -349,17 +348,24 @@ pub mod ssr {
         .fetch_one(&mut **tx)
         .await?;
         let in_default_language = locale == Locale::default();
-        let untranslated = if in_default_language {
-            " OR NOT EXISTS (SELECT 1 FROM revisions v
-                             WHERE v.document_id = $4 AND v.locale = r.locale)"
-        } else {
-            ""
+        // The language rule for the row aliased `alias`: its language, or, for a revision in
+        // the default language, any language the document (`$4`) has no text in.
+        let untranslated = |alias: &str| {
+            if in_default_language {
+                format!(
+                    " OR NOT EXISTS (SELECT 1 FROM revisions v
+                                     WHERE v.document_id = $4 AND v.locale = {alias}.locale)"
+                )
+            } else {
+                String::new()
+            }
         };
         let sql = format!(
             "INSERT INTO notice_outbox (campaign_id, recipient_id, next_attempt_at)
              SELECT $1, r.id, $2 FROM notice_recipients r
-             WHERE r.locale = $3{untranslated}
-             ON CONFLICT (campaign_id, recipient_id) DO NOTHING"
+             WHERE r.locale = $3{}
+             ON CONFLICT (campaign_id, recipient_id) DO NOTHING",
+            untranslated("r")
         );
         let mut query = sqlx::query(&sql)
             .bind(campaign_id)
@@ -371,23 +377,18 @@ pub mod ssr {
         let holders = query.execute(&mut **tx).await?.rows_affected();
         // Confirmed subscribers to this document or to all, by the same language rule; an
         // address subscribed twice (to both) or also an account holder gets one message.
-        let untranslated = if in_default_language {
-            " OR NOT EXISTS (SELECT 1 FROM revisions v
-                             WHERE v.document_id = $4 AND v.locale = s.locale)"
-        } else {
-            ""
-        };
         let sql = format!(
             "INSERT INTO notice_outbox (campaign_id, subscription_id, next_attempt_at)
              SELECT $1, MIN(s.id), $2 FROM notice_subscriptions s
              WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL
                AND s.scope IN ('{ALL_DOCUMENTS}', (SELECT slug FROM documents WHERE id = $4))
-               AND (s.locale = $3{untranslated})
+               AND (s.locale = $3{})
                AND NOT EXISTS (SELECT 1 FROM notice_outbox o
                                JOIN notice_recipients r ON r.id = o.recipient_id
                                WHERE o.campaign_id = $1 AND r.email = s.email)
              GROUP BY s.email
-             ON CONFLICT (campaign_id, subscription_id) DO NOTHING"
+             ON CONFLICT (campaign_id, subscription_id) DO NOTHING",
+            untranslated("s")
         );
         let subscribers = sqlx::query(&sql)
             .bind(campaign_id)
