@@ -27,6 +27,8 @@ function server(offset: number): Server {
       CHARTER_DEMO: "1",
       CHARTER_ORGANISATION: "Quillstone AI Ltd",
       CHARTER_LOG: "warn",
+      // Every spec posts from loopback, one network: the suite is not the abuse being bounded.
+      CHARTER_PUBLIC_WRITES_PER_MINUTE: "1000000",
       LEPTOS_SITE_ROOT: path.resolve(__dirname, "../target/site"),
       LEPTOS_OUTPUT_NAME: "charter",
       DATA_DIR: dataDir,

@@ -8,6 +8,7 @@ use app::{
         ssr::{BatchLimit, SigningKey},
     },
     db::DatabaseUrl,
+    network::{ForwardedHeader, TrustedProxies, WritesPerMinute},
 };
 use figment::{
     Figment,
@@ -120,6 +121,24 @@ pub const SETTINGS: &[Setting] = &[
         help: "Where notices are written as .eml files when no SMTP server is set",
     },
     Setting {
+        key: "trusted_proxies",
+        env: "CHARTER_TRUSTED_PROXIES",
+        default: None,
+        help: "Load balancers and proxies whose forwarding header names the client: addresses or networks, e.g. \"10.0.0.0/8, 192.0.2.7\" (default: none, the TCP peer is the client)",
+    },
+    Setting {
+        key: "forwarded_header",
+        env: "CHARTER_FORWARDED_HEADER",
+        default: Some("x-forwarded-for"),
+        help: "The header the trusted proxies write the client into: x-forwarded-for or forwarded (RFC 7239)",
+    },
+    Setting {
+        key: "public_writes_per_minute",
+        env: "CHARTER_PUBLIC_WRITES_PER_MINUTE",
+        default: Some("60"),
+        help: "Consent choices, sign-ins and subscription requests one client network (/24, /48) may send per minute before 429 (1-1000000)",
+    },
+    Setting {
         key: "shutdown_timeout",
         env: "CHARTER_SHUTDOWN_TIMEOUT",
         default: Some("10"),
@@ -178,6 +197,10 @@ pub struct Config {
     pub smtp_retry: RetryDelay,
     pub notice_lease: NoticeLease,
     pub outbox_dir: std::path::PathBuf,
+    #[serde(default)]
+    pub trusted_proxies: TrustedProxies,
+    pub forwarded_header: ForwardedHeader,
+    pub public_writes_per_minute: WritesPerMinute,
 }
 
 /// The defaults layer, from [`SETTINGS`], parsed the way environment values are.

@@ -120,9 +120,9 @@ pub async fn api(
                 applied.set_cookies.iter().map(String::as_str),
             )
         }
-        Err(ApplyError::Submission(error @ SubmissionError::Outdated { .. })) => {
-            api_error(StatusCode::CONFLICT, error.to_string())
-        }
+        Err(ApplyError::Submission(
+            error @ (SubmissionError::Outdated { .. } | SubmissionError::KeyReused),
+        )) => api_error(StatusCode::CONFLICT, error.to_string()),
         Err(ApplyError::Submission(error)) => unprocessable(error.to_string()),
         Err(error) => failed(&error),
     }
@@ -242,6 +242,9 @@ pub async fn form(
         // about the new ones.
         Err(ApplyError::Submission(SubmissionError::Outdated { .. })) => {
             Redirect::to(&return_to).into_response()
+        }
+        Err(ApplyError::Submission(error @ SubmissionError::KeyReused)) => {
+            (StatusCode::CONFLICT, error.to_string()).into_response()
         }
         Err(ApplyError::Submission(error)) => bad(error.to_string()),
         Err(error) => failed(&error),

@@ -26,6 +26,7 @@ use anyhow::Context;
 use app::{
     consent::ssr::{ConsentLog, ConsentService, SigningKey},
     db::Db,
+    network::{ClientAddress, Network, WriteLimiter},
     site::SiteInfo,
     state::{AppState, Shared},
 };
@@ -116,6 +117,13 @@ impl Application {
             },
             diffs: Default::default(),
             consent,
+            network: Network {
+                client: ClientAddress {
+                    proxies: config.trusted_proxies.clone(),
+                    header: config.forwarded_header,
+                },
+                writes: WriteLimiter::new(config.public_writes_per_minute),
+            },
         });
         Ok(Self {
             listener,

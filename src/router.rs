@@ -156,6 +156,15 @@ pub fn router(state: AppState, outgoing: Outgoing) -> Router {
         ))
         .layer(axum::middleware::from_fn(crate::forms::refuse_cross_site))
         .layer(axum::middleware::from_fn(content_security_policy))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            app::network::limit_public_writes,
+        ))
+        // Before every other layer that reads the peer, the rate limit included.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            app::network::resolve_client,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())

@@ -3,7 +3,7 @@
 
 use crate::{
     comparisons::ssr::DiffCache, consent::ssr::ConsentService, db::Db, errors::AppError,
-    site::SiteInfo,
+    network::Network, site::SiteInfo,
 };
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -22,6 +22,7 @@ pub struct Shared {
     pub site: SiteInfo,
     pub diffs: DiffCache,
     pub consent: ConsentService,
+    pub network: Network,
 }
 
 impl AppState {

@@ -66,6 +66,7 @@ fn event(version: &str, key: &str, analytics: bool) -> NewEvent {
         user_agent: "integration test".to_owned(),
         ip_prefix: "127.0.0.0/24".to_owned(),
         idempotency_key: key.parse::<IdempotencyKey>().expect("key"),
+        subject_is_new: true,
     }
 }
 
@@ -161,11 +162,14 @@ async fn a_retry_with_the_same_key_records_nothing_new(backend: Backend) {
         .expect("recorded");
     assert!(!first.replayed);
     let retry = log
-        .record(event(&version, "retry-key-0001", false))
+        .record(event(&version, "retry-key-0001", true))
         .await
         .expect("answered");
     assert!(retry.replayed);
     assert_eq!(retry.event, first.event);
+    // The same key asking for something else is not a retry.
+    let other = log.record(event(&version, "retry-key-0001", false)).await;
+    assert!(matches!(other, Err(RecordError::KeyReused)), "{other:?}");
     // Retries racing each other in one batch are answered alike.
     let (a, b) = tokio::join!(
         log.record(event(&version, "retry-key-0002", true)),
@@ -174,7 +178,20 @@ async fn a_retry_with_the_same_key_records_nothing_new(backend: Backend) {
     let (a, b) = (a.expect("a"), b.expect("b"));
     assert_eq!(a.event, b.event);
     assert!(a.replayed != b.replayed);
-    assert_eq!(event_count(&app).await, 2);
+    // In one batch too, a different request under a key already taken is refused.
+    let (a, b) = tokio::join!(
+        log.record(event(&version, "retry-key-0003", true)),
+        log.record(event(&version, "retry-key-0003", false)),
+    );
+    assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
+    assert!(
+        matches!(
+            a.as_ref().err().or(b.as_ref().err()),
+            Some(RecordError::KeyReused)
+        ),
+        "{a:?} {b:?}"
+    );
+    assert_eq!(event_count(&app).await, 3);
 }
 
 async fn the_log_refuses_an_event_about_a_replaced_configuration(backend: Backend) {
@@ -349,6 +366,7 @@ both_backends!(
     the_api_records_a_choice_and_sets_a_signed_cookie,
     the_api_refuses_bad_requests_with_a_message_and_stores_nothing,
     a_retried_request_returns_the_first_answer,
+    a_key_is_replayed_only_for_the_same_request_from_the_same_visitor,
     a_withdrawal_expires_the_refused_categories_cookies,
     a_tampered_consent_cookie_is_ignored,
     the_banner_form_records_and_returns_to_the_page,
@@ -597,6 +615,77 @@ async fn a_retried_request_returns_the_first_answer(backend: Backend) {
     assert_eq!(again["event_id"], first["event_id"]);
     assert_eq!(again["subject_id"], first["subject_id"]);
     assert_eq!(event_count(&app).await, 1);
+}
+
+async fn a_key_is_replayed_only_for_the_same_request_from_the_same_visitor(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let version = version(&app).await;
+    let request = |method: &str, key: &str| json!({ "method": method, "configuration_version": version, "idempotency_key": key });
+    // Visitor B has chosen before and holds a cookie of their own.
+    let (_, b_headers, _) = post_json(&app, &request("reject_all", "visitor-b-0001"), None).await;
+    let b_cookie = consent_cookie(&b_headers);
+    // Visitor A accepts everything, from no earlier choice.
+    let a_request = request("accept_all", "visitor-a-0001");
+    let (status, a_headers, a_first) = post_json(&app, &a_request, None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let a_cookie = consent_cookie(&a_headers);
+
+    // B learns A's key: neither another choice nor the same one from B's subject replays
+    // A's event, cookie or receipts.
+    for (body, cookie) in [
+        (
+            request("reject_all", "visitor-a-0001"),
+            Some(b_cookie.as_str()),
+        ),
+        (a_request.clone(), Some(b_cookie.as_str())),
+        (request("reject_all", "visitor-a-0001"), None),
+    ] {
+        let (status, headers, answer) = post_json(&app, &body, cookie).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("new key")),
+            "{answer}"
+        );
+        assert!(set_cookies(&headers).is_empty(), "{headers:?}");
+        assert!(answer.get("subject_id").is_none());
+    }
+    assert_eq!(event_count(&app).await, 2);
+
+    // A's own retries are answered with the first event: with the cookie it set, and without
+    // it (the first answer was lost), since the first request came from no subject.
+    for cookie in [Some(a_cookie.as_str()), None] {
+        let (status, _, again) = post_json(&app, &a_request, cookie).await;
+        assert_eq!(status, StatusCode::OK, "{again}");
+        assert_eq!(again["replayed"], true);
+        assert_eq!(again["event_id"], a_first["event_id"]);
+    }
+    // A choice made from a subject is not replayed to a request from none.
+    let b_change = request("accept_all", "visitor-b-0002");
+    let (status, _, _) = post_json(&app, &b_change, Some(&b_cookie)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, answer) = post_json(&app, &b_change, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(event_count(&app).await, 3);
+
+    // The plain form refuses the same way.
+    let response = app
+        .client
+        .post(app.url("/cookies/consent"))
+        .header(header::COOKIE, format!("charter_consent={b_cookie}"))
+        .form(&[
+            ("method", "reject_all"),
+            ("configuration_version", version.as_str()),
+            ("idempotency_key", "visitor-a-0001"),
+            ("return_to", "/"),
+        ])
+        .send()
+        .await
+        .expect("form post");
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+    assert_eq!(event_count(&app).await, 3);
 }
 
 async fn a_withdrawal_expires_the_refused_categories_cookies(backend: Backend) {

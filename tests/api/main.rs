@@ -9,6 +9,7 @@ mod consent;
 mod editor;
 mod health;
 mod inventory;
+mod network;
 mod notices;
 mod pages;
 mod policies;

@@ -86,7 +86,7 @@ pub async fn get_banner(locale: Locale, record_gpc: bool) -> Result<BannerView, 
     let gpc = if record_gpc {
         state
             .consent
-            .record_gpc(&state.db, &origin, locale)
+            .record_gpc(&state.db, &origin, locale, &state.network.writes)
             .await
             .map_err(|error| {
                 tracing::error!(%error, "GPC opt-out not recorded");
@@ -177,8 +177,9 @@ fn set_cookies(applied: &super::ssr::Applied) {
     }
 }
 
-/// The hydrated banner's buttons: the same choice the form would post.
-#[server]
+/// The hydrated banner's buttons: the same choice the form would post. Its address is named
+/// so the public writes' rate limit can tell it.
+#[server(endpoint = "consent-choice")]
 pub async fn choose(
     method: String,
     // An empty list is not sent at all in a URL-encoded body.

@@ -49,6 +49,11 @@ pub enum SubmissionError {
          configuration {current}"
     )]
     Outdated { current: String },
+    #[error(
+        "this idempotency key was already used for a different choice or by another browser; \
+         nothing was recorded: send each new choice with a new key"
+    )]
+    KeyReused,
 }
 
 /// The full choice a submission makes about the configuration in force.

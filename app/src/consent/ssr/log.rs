@@ -66,6 +66,38 @@ pub struct NewEvent {
     pub user_agent: String,
     pub ip_prefix: String,
     pub idempotency_key: IdempotencyKey,
+    /// The subject was drawn for this event: the request carried none (no valid choice).
+    pub subject_is_new: bool,
+}
+
+impl NewEvent {
+    /// Whether `self` asks for exactly what `first`, sent earlier with the same idempotency
+    /// key, asked for, by the same visitor: only such a retry gets the first answer.
+    fn repeats(&self, first: &NewEvent) -> bool {
+        self.asks_for(
+            first.method.as_str(),
+            &first.choices,
+            &first.configuration_version,
+            first.locale.as_str(),
+        ) && if self.subject_is_new {
+            first.subject_is_new
+        } else {
+            self.subject == first.subject
+        }
+    }
+
+    fn asks_for(
+        &self,
+        method: &str,
+        choices: &Choices,
+        configuration_version: &str,
+        locale: &str,
+    ) -> bool {
+        self.method.as_str() == method
+            && self.choices == *choices
+            && self.configuration_version == configuration_version
+            && self.locale.as_str() == locale
+    }
 }
 
 /// A banner's exact text and its SHA-256, computed once for every event that shows it.
@@ -118,6 +150,9 @@ pub enum RecordError {
     /// The event is about a configuration no longer in force.
     #[error("configuration {current} is in force")]
     Outdated { current: String },
+    /// The idempotency key was recorded for another choice or another visitor.
+    #[error("the idempotency key was used for a different request")]
+    KeyReused,
     #[error("the consent event could not be stored: {0}")]
     Database(String),
 }
@@ -284,11 +319,19 @@ async fn commit_batch(
     for (index, (new, _)) in batch.iter().enumerate() {
         let key = new.idempotency_key.as_str();
         if let Some(&first) = first_in_batch.get(key) {
-            outcomes.push(Outcome::ReplayOf(first));
+            outcomes.push(if new.repeats(&batch[first].0) {
+                Outcome::ReplayOf(first)
+            } else {
+                Outcome::Refused(RecordError::KeyReused)
+            });
             continue;
         }
         if let Some(event) = earlier.remove(key) {
-            outcomes.push(Outcome::Replay(event));
+            outcomes.push(if replays(&mut tx, &event, new).await? {
+                Outcome::Replay(event)
+            } else {
+                Outcome::Refused(RecordError::KeyReused)
+            });
             continue;
         }
         if new.configuration_version != in_force_configuration {
@@ -375,6 +418,40 @@ async fn commit_batch(
         .collect();
     let banners = new_banners.into_iter().map(|(sha256, _)| sha256).collect();
     Ok((results, banners))
+}
+
+/// Whether `retry` may be answered with `first`, recorded earlier under the same idempotency
+/// key: the same request, from the same subject, or from none when the first came from none
+/// (its answer, and so its cookie, was lost). Anything else would hand one visitor's choice,
+/// cookie and receipts to whoever learnt the key.
+async fn replays(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    first: &Event,
+    retry: &NewEvent,
+) -> Result<bool, sqlx::Error> {
+    let choices: Choices = match serde_json::from_value(first.choices.clone()) {
+        Ok(choices) => choices,
+        Err(_) => return Ok(false),
+    };
+    if !retry.asks_for(
+        &first.method,
+        &choices,
+        &first.configuration_version,
+        &first.locale,
+    ) {
+        return Ok(false);
+    }
+    if !retry.subject_is_new {
+        return Ok(first.subject == retry.subject.as_str());
+    }
+    // The first request came from no subject if its event opened the subject's history.
+    let before: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM consent_events WHERE subject_id = $1 AND id < $2")
+            .bind(&first.subject)
+            .bind(first.id)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(before == 0)
 }
 
 /// The events already recorded under the batch's idempotency keys, by key.

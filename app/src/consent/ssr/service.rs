@@ -14,6 +14,7 @@ use crate::{
         Inventory,
         ssr::{ActiveCache, ActiveConfiguration, active},
     },
+    network::WriteLimiter,
 };
 use axum::http::{HeaderMap, header};
 use std::{
@@ -173,9 +174,9 @@ impl ConsentService {
         let choices = resolve(&configuration.inventory, &configuration.version, submission)?;
         let standing = self.standing(origin.cookie.as_deref(), &configuration.version);
         let previous = standing.chosen();
-        let subject = match standing.subject() {
-            Some(subject) => subject.clone(),
-            None => SubjectId::random().map_err(|_| ApplyError::Random)?,
+        let (subject, subject_is_new) = match standing.subject() {
+            Some(subject) => (subject.clone(), false),
+            None => (SubjectId::random().map_err(|_| ApplyError::Random)?, true),
         };
         let event = NewEvent {
             subject,
@@ -188,18 +189,22 @@ impl ConsentService {
             user_agent: origin.user_agent.clone(),
             ip_prefix: origin.ip_prefix.clone(),
             idempotency_key: submission.idempotency_key.clone(),
+            subject_is_new,
         };
         self.recorded(event, &configuration.inventory, false).await
     }
 
     /// Records a Global Privacy Control opt-out for a visitor who sent `Sec-GPC: 1` and has not
     /// chosen, once: the cookie it sets marks the opt-out as recorded. `None` when there is
-    /// nothing to record.
+    /// nothing to record, and when the visitor's network has spent its budget of public writes
+    /// (page views cost nothing else, so a stranger could otherwise fill the log): the page is
+    /// still served, and its banner asks.
     pub async fn record_gpc(
         &self,
         db: &Db,
         origin: &Origin,
         locale: crate::i18n::Locale,
+        writes: &WriteLimiter,
     ) -> Result<Option<Applied>, ApplyError> {
         if !origin.gpc {
             return Ok(None);
@@ -207,6 +212,10 @@ impl ConsentService {
         let configuration = active(db).await?.ok_or(ApplyError::NoInventory)?;
         let standing = self.standing(origin.cookie.as_deref(), &configuration.version);
         if standing.subject().is_some() {
+            return Ok(None);
+        }
+        if writes.check(&origin.ip_prefix).is_err() {
+            tracing::warn!(network = %origin.ip_prefix, "GPC opt-out not recorded: rate-limited");
             return Ok(None);
         }
         let event = NewEvent {
@@ -221,6 +230,7 @@ impl ConsentService {
             ip_prefix: origin.ip_prefix.clone(),
             idempotency_key: crate::consent::IdempotencyKey::random()
                 .map_err(|_| ApplyError::Random)?,
+            subject_is_new: true,
         };
         self.recorded(event, &configuration.inventory, true)
             .await
@@ -240,6 +250,7 @@ impl ConsentService {
                 self.configuration.forget();
                 return Err(SubmissionError::Outdated { current }.into());
             }
+            Err(RecordError::KeyReused) => return Err(SubmissionError::KeyReused.into()),
             Err(error) => return Err(error.into()),
         };
         // A retry answers with what the first request recorded, so the cookie matches it.
