@@ -211,12 +211,6 @@ impl WritesPerMinute {
     }
 }
 
-impl Default for WritesPerMinute {
-    fn default() -> Self {
-        WritesPerMinute(NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN))
-    }
-}
-
 impl TryFrom<u32> for WritesPerMinute {
     type Error = String;
 
@@ -261,11 +255,6 @@ impl WriteLimiter {
         self.limiter
             .check_key(&network.to_owned())
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
-    }
-
-    /// How many networks are remembered.
-    pub fn networks(&self) -> usize {
-        self.limiter.len()
     }
 }
 
@@ -436,6 +425,19 @@ mod tests {
         );
         assert_eq!(limiter.check("198.51.100.0/24"), Ok(()), "another network");
         assert!(WritesPerMinute::try_from(0).is_err());
+    }
+
+    #[test]
+    fn networks_with_a_full_budget_again_are_forgotten() {
+        let limiter = WriteLimiter::new(WritesPerMinute::try_from(1_000_000).expect("valid"));
+        for network in 0..FORGET_EVERY - 1 {
+            assert_eq!(limiter.check(&format!("network {network}")), Ok(()));
+        }
+        assert_eq!(limiter.limiter.len(), usize::try_from(FORGET_EVERY - 1).expect("small"));
+        // A million a minute refills a spent write in 60 µs.
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(limiter.check("one more"), Ok(()));
+        assert_eq!(limiter.limiter.len(), 1);
     }
 
     #[test]
