@@ -1,7 +1,9 @@
 //! The consent records export, as CSV or JSON: `charter consent export` writes it to standard
 //! output, and admins download it from `/admin/consent/export` with the records page's filter.
 //! Both read the events as a stream and write each as it arrives, so an export of millions of
-//! events holds one at a time, and both record who exported what in the audit log.
+//! events holds one at a time, and both record who exported what in the audit log. Every CSV
+//! cell that a spreadsheet would run as a formula is written as text (see [`spreadsheet_cell`]);
+//! the JSON keeps every value exactly.
 
 use crate::admin::signed_in_to_read;
 use app::{
@@ -25,7 +27,7 @@ use axum::{
 };
 use futures_util::TryStreamExt;
 use serde::Deserialize;
-use std::{io::Write, net::SocketAddr};
+use std::{borrow::Cow, io::Write, net::SocketAddr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -64,7 +66,7 @@ const CSV_COLUMNS: [&str; 15] = [
 fn csv_row(event: &Event) -> [String; 15] {
     [
         event.id.to_string(),
-        event.recorded_at.rfc3339(),
+        event.recorded_at.rfc3339_millis(),
         event.subject.clone(),
         event.action.clone(),
         event.method.clone(),
@@ -81,14 +83,29 @@ fn csv_row(event: &Event) -> [String; 15] {
     ]
 }
 
-/// One CSV record (RFC 4180 quoting) with its line end.
+/// A cell as a spreadsheet should read it. Visitors choose their `User-Agent`, and a cell that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return would run as a formula when an
+/// admin opens the export (CSV injection), so such a cell gets a leading `'`, as OWASP advises:
+/// spreadsheets show the rest as text.
+pub fn spreadsheet_cell(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// One CSV record (RFC 4180 quoting, every cell made spreadsheet-safe) with its line end.
 fn csv_line<I, F>(fields: I) -> std::io::Result<Vec<u8>>
 where
     I: IntoIterator<Item = F>,
-    F: AsRef<[u8]>,
+    F: AsRef<str>,
 {
     let mut line = csv::Writer::from_writer(Vec::with_capacity(512));
-    line.write_record(fields)?;
+    for field in fields {
+        line.write_field(spreadsheet_cell(field.as_ref()).as_bytes())?;
+    }
+    line.write_record(None::<&[u8]>)?;
     line.into_inner().map_err(|error| error.into_error())
 }
 
@@ -258,5 +275,42 @@ async fn stream_export(
             tracing::error!(%error, "consent export failed part-way");
             let _ = sender.send(Err(error)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{csv_line, spreadsheet_cell};
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_become_text() {
+        for formula in [
+            "=HYPERLINK(\"https://evil.example\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(spreadsheet_cell(formula), format!("'{formula}"));
+        }
+        for text in [
+            "Mozilla/5.0",
+            "{\"analytics\":true}",
+            "203.0.113.0/24",
+            "a=b",
+            "",
+        ] {
+            assert_eq!(spreadsheet_cell(text), text);
+        }
+    }
+
+    #[test]
+    fn a_line_quotes_and_neutralises_each_cell() {
+        let line = csv_line(["7", "=1,2", "plain"]).expect("written");
+        assert_eq!(
+            String::from_utf8(line).expect("utf-8"),
+            "7,\"'=1,2\",plain\n"
+        );
     }
 }

@@ -56,6 +56,14 @@ impl Timestamp {
             .unwrap_or_default()
     }
 
+    /// `2026-11-23T04:00:00.123Z`: to the millisecond, as stored, for exports that must give
+    /// every event its exact time.
+    pub fn rfc3339_millis(self) -> String {
+        let seconds = self.rfc3339();
+        let whole = seconds.strip_suffix('Z').unwrap_or(&seconds);
+        format!("{whole}.{:03}Z", self.0.rem_euclid(1000))
+    }
+
     pub fn plus_days(self, days: i64) -> Self {
         Self(
             self.0
@@ -148,6 +156,14 @@ mod tests {
         assert_eq!(
             Timestamp::from_millis(1_795_000_000_123).rfc3339(),
             "2026-11-18T11:06:40Z"
+        );
+        assert_eq!(
+            Timestamp::from_millis(1_795_000_000_123).rfc3339_millis(),
+            "2026-11-18T11:06:40.123Z"
+        );
+        assert_eq!(
+            Timestamp::from_millis(0).rfc3339_millis(),
+            "1970-01-01T00:00:00.000Z"
         );
     }
 

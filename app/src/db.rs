@@ -264,7 +264,8 @@ impl Db {
         Ok(db)
     }
 
-    /// Applies the embedded migrations of this backend that have not run yet.
+    /// Applies the embedded migrations of this backend that have not run yet, then finishes
+    /// what a migration left to the application.
     pub async fn migrate(&self) -> Result<(), DbError> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -276,7 +277,10 @@ impl Db {
             .map_err(|source| DbError::Migrate {
                 backend: self.backend,
                 source,
-            })
+            })?;
+        // What migration 0012 could not do in SQL on SQLite: hash the tokens it set aside.
+        crate::notices::subscriptions::ssr::hash_legacy_tokens(self).await?;
+        Ok(())
     }
 
     /// Answers whether the database serves queries right now.

@@ -399,7 +399,6 @@ subscribe-confirm-title = Abonnement bestätigen
 subscribe-confirm-ask = Bestätigen Sie, dass { $email } über Änderungen informiert werden soll. Betrifft: { $scope }.
 subscribe-confirm-button = Abonnement bestätigen
 subscribe-confirmed = Abonniert: { $email } wird über Änderungen informiert. Betrifft: { $scope }.
-subscribe-unsubscribe-link = Abbestellen
 subscribe-expired = Dieser Bestätigungslink ist abgelaufen: Links gelten { $hours } Stunden. Abonnieren Sie erneut, um einen neuen zu erhalten.
 subscribe-again = Erneut abonnieren
 subscribe-unsubscribed = { $email } wird nicht mehr über Änderungen informiert. Betrifft: { $scope }.

@@ -399,7 +399,6 @@ subscribe-confirm-title = Confirm your subscription
 subscribe-confirm-ask = Confirm that { $email } should be told about changes to { $scope }.
 subscribe-confirm-button = Confirm subscription
 subscribe-confirmed = Subscribed: { $email } will be told about changes to { $scope }.
-subscribe-unsubscribe-link = Unsubscribe
 subscribe-expired = This confirmation link has expired: links work for { $hours } hours. Subscribe again to get a new one.
 subscribe-again = Subscribe again
 subscribe-unsubscribed = { $email } will no longer be told about changes to { $scope }.

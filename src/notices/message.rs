@@ -5,14 +5,18 @@
 //! recognisably the same message. A subscriber's notice also carries the unsubscribe link and
 //! RFC 8058's one-click headers; an account holder's is transactional and has neither.
 //!
-//! Also the confirmation a visitor gets on subscribing (`subscribe-email-*`).
+//! Also the confirmation a visitor gets on subscribing (`subscribe-email-*`), whose Message-ID
+//! is random: it shares nothing with the confirmation token in its link.
 
 use app::{
     i18n::Locale,
     i18n::ssr::text_with,
     notices::{
         outbox::{Addressee, DueNotice},
-        subscriptions::{CONFIRMATION_HOURS, ssr::Confirmation},
+        subscriptions::{
+            CONFIRMATION_HOURS,
+            ssr::{Confirmation, new_token},
+        },
     },
 };
 use html_escape::{encode_double_quoted_attribute as attribute, encode_text as text};
@@ -39,6 +43,8 @@ pub enum ComposeError {
     Address(String),
     #[error("the message cannot be built: {0}")]
     Build(#[from] lettre::error::Error),
+    #[error("no randomness for the Message-ID: {0}")]
+    Random(String),
 }
 
 /// The words and links of one notice, before they become a MIME message.
@@ -119,6 +125,13 @@ pub fn compose(notice: &DueNotice, letterhead: &Letterhead) -> Result<Message, C
     )?)
 }
 
+/// `<subscribe.RANDOM@HOST>`: 128 random bits, unrelated to the link's token, so the headers
+/// (which mail systems log and forward freely) never carry it.
+fn confirmation_message_id(letterhead: &Letterhead) -> Result<String, ComposeError> {
+    let random = new_token().map_err(|error| ComposeError::Random(error.to_string()))?;
+    Ok(format!("<subscribe.{random}@{}>", letterhead.host()))
+}
+
 /// The message that asks a new subscriber to confirm their address.
 pub fn compose_confirmation(
     confirmation: &Confirmation,
@@ -161,11 +174,7 @@ pub fn compose_confirmation(
         .from(letterhead.from.clone())
         .to(mailbox(&confirmation.email, "")?)
         .subject(subject)
-        .message_id(Some(format!(
-            "<subscribe.{}@{}>",
-            confirmation.token,
-            letterhead.host()
-        )))
+        .message_id(Some(confirmation_message_id(letterhead)?))
         .date_now()
         .multipart(
             MultiPart::alternative()
@@ -542,6 +551,21 @@ mod tests {
             "{raw}"
         );
         assert!(unfolded.contains("<html lang=3D\"de\">"), "{raw}");
+        let message_id = raw
+            .lines()
+            .find(|line| line.starts_with("Message-ID: "))
+            .expect("a Message-ID");
+        assert!(
+            !message_id.contains(&confirmation.token),
+            "the Message-ID carries no token: {message_id}"
+        );
+        let again = String::from_utf8(
+            compose_confirmation(&confirmation, &letterhead())
+                .expect("built")
+                .formatted(),
+        )
+        .expect("utf-8");
+        assert!(!again.contains(message_id), "each Message-ID is new");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Delivery of change notices: the worker that takes queued messages from the outbox
 //! (`app::notices::outbox`), writes each in its recipient's language and sends it through SMTP,
 //! or into `.eml` files when no SMTP server is configured; the form that queues failed messages
-//! again; and the public subscription forms, whose confirmation messages go out at once.
+//! again; and the public subscription forms, whose confirmation messages the worker sends from
+//! the same outbox.
 
 pub mod forms;
 pub mod message;
@@ -13,8 +14,8 @@ pub use message::Letterhead;
 pub use transport::Mailer;
 pub use worker::{NoticeWorker, WorkerHandle};
 
-/// How mail leaves this process, shared by the worker and the subscription forms (the SMTP
-/// transport's connection pool included).
+/// How mail leaves this process: the worker's transport (its SMTP connection pool included)
+/// and letterhead.
 #[derive(Clone)]
 pub struct Outgoing {
     pub mailer: Mailer,

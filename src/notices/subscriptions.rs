@@ -1,27 +1,27 @@
-//! The public subscription forms: `/subscribe` records the request and mails the confirmation
-//! link at once (a visitor waits for it, so it does not queue behind a campaign);
+//! The public subscription forms: `/subscribe` records the request and queues the confirmation
+//! in the notice outbox, which the worker sends (so the answer is the same, and as quick,
+//! whatever the address's state), within per-network and overall hourly limits;
 //! `/subscribe/confirm` confirms; `/unsubscribe/:token` ends a subscription, both from the
 //! page's button and from a mail program's one-click POST (RFC 8058).
 
-use super::{Outgoing, message::compose_confirmation};
 use crate::forms::redirect_with_query;
 use app::{
     admin::Email,
     clock::Timestamp,
+    consent::ssr::ip_prefix,
     i18n::Locale,
-    notices::subscriptions::ssr::{
-        Change, Scope, SubscribeError, confirm, forget_confirmation, request, unsubscribe,
-    },
+    notices::subscriptions::ssr::{Change, Scope, SubscribeError, confirm, request, unsubscribe},
     state::AppState,
 };
 use axum::{
-    Extension, Form,
+    Form,
     body::Bytes,
-    extract::{Path, State},
-    http::StatusCode,
+    extract::{ConnectInfo, Path, State},
+    http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 /// The largest form body: an address, a slug and a language.
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
@@ -63,9 +63,23 @@ fn unknown() -> Response {
         .into_response()
 }
 
+/// Over the hourly limits: 429 with `Retry-After`, and nothing mailed.
+fn limited(retry_after_secs: i64) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, retry_after_secs.to_string())],
+        format!(
+            "Too many subscription requests have come from your network this hour, so none was \
+             sent. Please try again in {} minutes.",
+            (retry_after_secs + 59) / 60
+        ),
+    )
+        .into_response()
+}
+
 pub async fn subscribe(
     State(state): State<AppState>,
-    Extension(outgoing): Extension<Outgoing>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Form(form): Form<SubscribeForm>,
 ) -> Response {
     let Ok(email) = form.email.parse::<Email>() else {
@@ -75,33 +89,27 @@ pub async fn subscribe(
         return redirect_with_query(FORM, &[("error", "scope")]);
     };
     let locale: Locale = form.locale.parse().unwrap_or_default();
-    let confirmation = match request(&state.db, &email, &scope, locale, Timestamp::now()).await {
-        Ok(confirmation) => confirmation,
-        Err(SubscribeError::UnknownDocument(_)) => {
-            return redirect_with_query(FORM, &[("error", "scope")]);
+    let network = ip_prefix(peer.ip());
+    // Queued, not mailed, or nothing to mail (already subscribed, or mailed a moment ago):
+    // all look the same to the visitor, so the form does not tell strangers who subscribes.
+    match request(
+        &state.db,
+        &email,
+        &scope,
+        locale,
+        &network,
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok(()) => redirect_with_query(FORM, &[("sent", "1")]),
+        Err(SubscribeError::UnknownDocument(_)) => redirect_with_query(FORM, &[("error", "scope")]),
+        Err(SubscribeError::Limited { retry_after_secs }) => {
+            tracing::warn!(%network, "subscription requests over the hourly limit");
+            limited(retry_after_secs)
         }
-        Err(SubscribeError::Database(error)) => return failed(&error),
-    };
-    // Nothing to mail (already subscribed, or mailed a moment ago) looks the same to the
-    // visitor, so the form does not tell strangers who subscribes.
-    if let Some(confirmation) = confirmation {
-        let sent = match compose_confirmation(&confirmation, &outgoing.letterhead) {
-            Ok(message) => outgoing
-                .mailer
-                .send(message)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(error) => Err(error.to_string()),
-        };
-        if let Err(error) = sent {
-            tracing::warn!(%error, "a subscription confirmation could not be sent");
-            if let Err(error) = forget_confirmation(&state.db, &confirmation.token).await {
-                return failed(&error);
-            }
-            return redirect_with_query(FORM, &[("error", "mail")]);
-        }
+        Err(SubscribeError::Database(error)) => failed(&error),
     }
-    redirect_with_query(FORM, &[("sent", "1")])
 }
 
 pub async fn confirm_subscription(

@@ -3,13 +3,18 @@
 //! exponential backoff and jitter after a transient failure (4xx, server unreachable); failed
 //! with the server's reply after a permanent one (5xx). A message whose lease would run out
 //! before it could be sent, or that is still unsent when the process stops, is handed back to
-//! the queue untried, so the lease only ever lapses on a crash.
+//! the queue untried, so the lease only ever lapses on a crash. Subscription confirmations
+//! queued by `/subscribe` are delivered the same way.
 
-use super::{Outgoing, message::compose, transport::SendError};
+use super::{
+    Outgoing,
+    message::{compose, compose_confirmation},
+    transport::SendError,
+};
 use app::{
     clock::Timestamp,
     db::Db,
-    notices::outbox::{self, Addressee, DueNotice, Outcome},
+    notices::outbox::{self, Addressee, DueMessage, Outcome},
 };
 use futures_util::StreamExt;
 use std::{sync::Arc, time::Duration};
@@ -169,26 +174,19 @@ impl Shared {
             self.delivery.batch(),
         )
         .await?;
-        let claimed = claim.notices.len();
-        futures_util::stream::iter(claim.notices)
-            .for_each_concurrent(CONNECTIONS as usize, |notice| {
-                self.deliver(notice, claim.lease, stop)
+        let claimed = claim.messages.len();
+        futures_util::stream::iter(claim.messages)
+            .for_each_concurrent(CONNECTIONS as usize, |message| {
+                self.deliver(message, claim.lease, stop)
             })
             .await;
         Ok(claimed)
     }
 
-    async fn deliver(&self, notice: DueNotice, lease: Timestamp, stop: &watch::Receiver<bool>) {
-        let outcome = self.attempt(&notice, lease, stop).await;
-        let recorded = outbox::record(
-            &self.db,
-            notice.outbox_id,
-            lease,
-            Timestamp::now(),
-            &outcome,
-        )
-        .await;
-        let (outbox_id, attempts) = (notice.outbox_id, notice.attempts);
+    async fn deliver(&self, message: DueMessage, lease: Timestamp, stop: &watch::Receiver<bool>) {
+        let outcome = self.attempt(&message, lease, stop).await;
+        let (outbox_id, attempts) = (message.outbox_id(), message.attempts());
+        let recorded = outbox::record(&self.db, outbox_id, lease, Timestamp::now(), &outcome).await;
         match (recorded, &outcome) {
             (Ok(true), Outcome::Sent) => tracing::debug!(outbox_id, "notice sent"),
             (Ok(true), Outcome::Deferred { retry_at, error }) => {
@@ -212,7 +210,7 @@ impl Shared {
 
     async fn attempt(
         &self,
-        notice: &DueNotice,
+        due: &DueMessage,
         lease: Timestamp,
         stop: &watch::Receiver<bool>,
     ) -> Outcome {
@@ -223,12 +221,26 @@ impl Shared {
         if *stop.borrow() || Timestamp::now().plus(self.delivery.send_timeout()) >= lease {
             return Outcome::Released;
         }
-        if let Addressee::Subscriber { ended: true, .. } = notice.addressee {
-            return Outcome::Failed {
-                error: "not sent: the subscriber unsubscribed after it was queued".to_owned(),
-            };
-        }
-        let message = match compose(notice, &self.outgoing.letterhead) {
+        let composed = match due {
+            DueMessage::Notice(notice) => {
+                if let Addressee::Subscriber { ended: true, .. } = notice.addressee {
+                    return Outcome::Failed {
+                        error: "not sent: the subscriber unsubscribed after it was queued"
+                            .to_owned(),
+                    };
+                }
+                compose(notice, &self.outgoing.letterhead)
+            }
+            DueMessage::Confirmation(confirmation) => {
+                if confirmation.moot {
+                    return Outcome::Failed {
+                        error: "not sent: confirmed or unsubscribed after it was queued".to_owned(),
+                    };
+                }
+                compose_confirmation(&confirmation.confirmation, &self.outgoing.letterhead)
+            }
+        };
+        let message = match composed {
             Ok(message) => message,
             Err(error) => {
                 return Outcome::Failed {
@@ -240,7 +252,7 @@ impl Shared {
             Ok(()) => Outcome::Sent,
             Err(SendError::Permanent(error)) => Outcome::Failed { error },
             Err(SendError::Transient(error)) => Outcome::Deferred {
-                retry_at: Timestamp::now().plus(self.delivery.retry_delay(notice.attempts)),
+                retry_at: Timestamp::now().plus(self.delivery.retry_delay(due.attempts())),
                 error,
             },
         }

