@@ -12,7 +12,7 @@ use crate::{
     },
     clock::Timestamp,
     consent::ssr::Origin,
-    db::{Db, decode_error},
+    db::{Backend, Db, decode_error},
 };
 use sqlx::{Row, any::AnyRow};
 
@@ -117,6 +117,25 @@ pub enum ChangeError {
     Database(#[from] sqlx::Error),
 }
 
+/// Locks every active admin's row until `tx` ends, so two concurrent changes cannot each see
+/// the other as the admin who remains. PostgreSQL under READ COMMITTED would let both count
+/// the other; `FOR UPDATE` makes the second wait, then re-read the rows as the first left
+/// them. SQLite has one writer connection, so its write transactions never interleave.
+async fn lock_admins(
+    db: &Db,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> Result<(), sqlx::Error> {
+    if db.backend() == Backend::Postgres {
+        sqlx::query(
+            "SELECT id FROM admin_users WHERE role = 'admin' AND disabled_at IS NULL
+             ORDER BY id FOR UPDATE",
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The active account `user_id`, read inside `tx`.
 async fn active_account(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -156,6 +175,7 @@ pub async fn change_role(
     role: Role,
 ) -> Result<AdminUser, ChangeError> {
     let mut tx = db.writer().begin().await?;
+    lock_admins(db, &mut tx).await?;
     let before = active_account(&mut tx, user_id).await?;
     if before.role == Role::Admin && role != Role::Admin && !another_admin(&mut tx, user_id).await?
     {
@@ -183,6 +203,7 @@ pub async fn change_role(
 /// out everywhere. The last admin cannot be removed.
 pub async fn remove(db: &Db, actor: &Actor, user_id: i64) -> Result<AdminUser, ChangeError> {
     let mut tx = db.writer().begin().await?;
+    lock_admins(db, &mut tx).await?;
     let user = active_account(&mut tx, user_id).await?;
     if user.role == Role::Admin && !another_admin(&mut tx, user_id).await? {
         return Err(ChangeError::LastAdmin);
