@@ -20,7 +20,7 @@ use app::{
 use axum::{
     Form,
     extract::{ConnectInfo, State},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -32,6 +32,9 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024;
 /// Where a signed-in admin lands.
 const HOME: &str = "/admin";
 const SIGN_IN: &str = "/admin/sign-in";
+/// When a busy sign-in may try again: hashes take tens of milliseconds, so a few seconds
+/// clear the queue.
+const BUSY_RETRY_SECS: &str = "5";
 
 #[derive(Deserialize)]
 pub struct SignInForm {
@@ -90,6 +93,13 @@ pub async fn sign_in(
         }
         Err(SignInError::Refused) => again("refused", None),
         Err(SignInError::Throttled { minutes }) => again("throttled", Some(minutes)),
+        Err(SignInError::AddressTooLong) => again("address-too-long", None),
+        Err(error @ SignInError::Busy) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, BUSY_RETRY_SECS)],
+            error.to_string(),
+        )
+            .into_response(),
         Err(error) => failed(&error),
     }
 }

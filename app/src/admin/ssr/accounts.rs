@@ -2,7 +2,7 @@
 
 use super::{
     password::{self, HashError, NewPassword},
-    throttle,
+    throttle::{self, Admission},
 };
 use crate::{
     admin::{Account, AdminUser, Email, Role},
@@ -237,16 +237,21 @@ pub enum SignInError {
     Refused,
     #[error("too many failed sign-ins; try again in {minutes} minutes")]
     Throttled { minutes: u64 },
+    #[error("the email address is too long: an address has at most 254 characters")]
+    AddressTooLong,
+    /// Every password-hashing permit is taken; nothing was checked or counted.
+    #[error("the server is checking many sign-ins right now; try again in a few seconds")]
+    Busy,
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
 
-/// Checks `password` for the account `email` (as typed), from where `origin` says. Failures
-/// are counted and audited; once an address or a network has failed too often it is refused
-/// without checking (and audited as throttled), until the oldest counted failure leaves the
-/// window.
+/// Checks `password` for the account `email` (as typed), from where `origin` says. The
+/// attempt is counted before the password is checked (see `throttle`); one the limits refuse
+/// is not checked, and is audited as throttled once per window for its address and network.
+/// Failures are audited.
 pub async fn check_sign_in(
     db: &Db,
     email: &str,
@@ -254,21 +259,34 @@ pub async fn check_sign_in(
     origin: &Origin,
 ) -> Result<AdminUser, SignInError> {
     let typed = email.trim().to_lowercase();
+    // Refused before anything is stored: the audit log is permanent.
+    if typed.chars().count() > throttle::MAX_ADDRESS_CHARS {
+        return Err(SignInError::AddressTooLong);
+    }
     let ip_prefix = origin.ip_prefix.as_str();
     let attempt = Actor::from_origin(origin, None, &typed);
-    if let Some(wait) = throttle::wait(db, &typed, ip_prefix).await? {
-        record(
-            db.writer(),
-            &attempt,
-            AuditAction::SignInFailed,
-            &typed,
-            "throttled",
-        )
-        .await?;
-        return Err(SignInError::Throttled {
-            minutes: wait.as_secs().div_ceil(60).max(1),
-        });
-    }
+    let counted = match throttle::admit(db, &typed, ip_prefix).await? {
+        Admission::Check(counted) => counted,
+        Admission::Refused { wait } => {
+            if throttle::first_refusal(db, &typed, ip_prefix).await? {
+                record(
+                    db.writer(),
+                    &attempt,
+                    AuditAction::SignInFailed,
+                    &typed,
+                    "throttled",
+                )
+                .await?;
+            }
+            return Err(SignInError::Throttled {
+                minutes: wait.as_secs().div_ceil(60).max(1),
+            });
+        }
+    };
+    let Some(permit) = password::try_permit() else {
+        throttle::withdraw(db, counted).await?;
+        return Err(SignInError::Busy);
+    };
     let row = match typed.parse::<Email>() {
         Ok(email) => {
             sqlx::query(
@@ -285,17 +303,15 @@ pub async fn check_sign_in(
         .as_ref()
         .map(|row| row.try_get("password_hash"))
         .transpose()?;
-    let matches = password::verify(password, stored).await?;
+    let matches = password::verify(password, stored, permit).await?;
     match row {
         Some(row) if matches => {
-            throttle::forget(db, &typed).await?;
+            throttle::succeeded(db, counted, &typed, ip_prefix).await?;
             Ok(user_from_row(&row)?)
         }
+        // The counted attempt stays as the failure.
         _ => {
-            let mut tx = db.writer().begin().await?;
-            throttle::record_failure(&mut *tx, &typed, ip_prefix).await?;
-            record(&mut *tx, &attempt, AuditAction::SignInFailed, &typed, "").await?;
-            tx.commit().await?;
+            record(db.writer(), &attempt, AuditAction::SignInFailed, &typed, "").await?;
             Err(SignInError::Refused)
         }
     }
