@@ -21,6 +21,7 @@ both_backends!(
     a_removed_account_is_signed_out_and_cannot_sign_in,
     the_last_admin_cannot_be_demoted_or_removed,
     two_admins_demoted_at_once_leave_one_admin,
+    a_malformed_or_unknown_invitation_token_is_refused_before_any_hashing,
 );
 
 struct Admin {
@@ -360,5 +361,39 @@ async fn two_admins_demoted_at_once_leave_one_admin(backend: Backend) {
     assert!(
         demote.is_ok() != remove.is_ok(),
         "a demotion and a removal at once: {demote:?} {remove:?}"
+    );
+}
+
+async fn a_malformed_or_unknown_invitation_token_is_refused_before_any_hashing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let post = |token: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/admin/invitations/accept"))
+                .form(&[
+                    ("token", token),
+                    ("password", "another long passphrase"),
+                    ("password_again", "another long passphrase"),
+                ])
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    let hashes = app::admin::ssr::password::hashes_computed();
+    let malformed = post("../../not a token").await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        readable_text(malformed).await.contains("not a valid invitation link"),
+        "a message a person can act on"
+    );
+    // Well-formed but unknown: the link's page explains it is used up or expired.
+    let unknown = post("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
+    assert_eq!(unknown.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app::admin::ssr::password::hashes_computed(),
+        hashes,
+        "no password was hashed for a token that opens nothing"
     );
 }
