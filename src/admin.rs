@@ -20,7 +20,7 @@ use app::{
 use axum::{
     Form,
     extract::{ConnectInfo, State},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -32,6 +32,9 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024;
 /// Where a signed-in admin lands.
 const HOME: &str = "/admin";
 const SIGN_IN: &str = "/admin/sign-in";
+/// When a busy sign-in may try again: hashes take tens of milliseconds, so a few seconds
+/// clear the queue.
+const BUSY_RETRY_SECS: &str = "5";
 
 #[derive(Deserialize)]
 pub struct SignInForm {
@@ -90,6 +93,13 @@ pub async fn sign_in(
         }
         Err(SignInError::Refused) => again("refused", None),
         Err(SignInError::Throttled { minutes }) => again("throttled", Some(minutes)),
+        Err(SignInError::AddressTooLong) => again("address-too-long", None),
+        Err(error @ SignInError::Busy) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, BUSY_RETRY_SECS)],
+            error.to_string(),
+        )
+            .into_response(),
         Err(error) => failed(&error),
     }
 }
@@ -107,13 +117,45 @@ pub(crate) async fn session_of(
     };
     match sessions::find(&state.db, token).await {
         Ok(Some(session)) if session.csrf_token == csrf => Ok((token.to_owned(), session)),
-        Ok(Some(_)) => Err((
-            StatusCode::FORBIDDEN,
-            "this form does not belong to your current session; reload the page and try again",
-        )
-            .into_response()),
+        Ok(Some(_)) => Err(csrf_refused()),
         Ok(None) => Err(signed_out()),
         Err(error) => Err(failed(&error)),
+    }
+}
+
+/// The answer to a form post whose CSRF token is not its session's.
+pub(crate) fn csrf_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "this form does not belong to your current session; reload the page and try again",
+    )
+        .into_response()
+}
+
+/// The session of a form post whose body is read only once the sender is known (an upload): a
+/// live session whose role allows `needed`, with its audit actor, from the cookie alone. The
+/// caller checks the CSRF token, read from the body, before acting.
+pub(crate) async fn signed_in_before_reading(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    needed: Role,
+) -> Result<(sessions::Session, Actor), Response> {
+    let session = match session_token(headers) {
+        Some(token) => sessions::find(&state.db, token)
+            .await
+            .map_err(|error| failed(&error))?,
+        None => None,
+    };
+    let Some(session) = session else {
+        return Err(with_cookie(
+            Redirect::to(SIGN_IN).into_response(),
+            &clear_cookie(),
+        ));
+    };
+    match role_refused(&session, needed) {
+        Some(refusal) => Err(refusal),
+        None => Ok(with_actor(session, headers, peer)),
     }
 }
 

@@ -115,7 +115,8 @@ async fn revision(
                 status,
                 class: meta.class.as_str(),
                 summary: &meta.summary,
-                author: &meta.author,
+                // The organisation, never the publishing account's address.
+                author: &state.site.organisation,
                 published_at: meta.published_at.rfc3339(),
                 effective_at: meta.effective_at.rfc3339(),
                 source_sha256: &meta.source_sha256,

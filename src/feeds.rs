@@ -64,7 +64,8 @@ async fn respond(state: &AppState, slug: Option<Slug>, uri: &Uri, headers: &Head
         Some(document) => format!("{} – {}", document.title, state.site.organisation),
         None => state.site.organisation.clone(),
     };
-    let xml = feed(base, &self_path, &page_path, &title, locale, &items).to_string();
+    let publisher = &state.site.organisation;
+    let xml = feed(base, &self_path, &page_path, &title, publisher, locale, &items).to_string();
 
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(xml.as_bytes())[..16]));
     let last_modified = items
@@ -91,6 +92,7 @@ fn feed(
     self_path: &str,
     page_path: &str,
     title: &str,
+    publisher: &str,
     locale: Locale,
     items: &[FeedItem],
 ) -> Feed {
@@ -134,8 +136,10 @@ fn feed(
                 updated: published,
                 published: Some(published),
                 summary: Some(Text::plain(summary)),
+                // The organisation publishes; the revision's author is the account that
+                // pressed the button, whose address is no one else's business.
                 authors: vec![Person {
-                    name: meta.author.clone(),
+                    name: publisher.to_owned(),
                     ..Person::default()
                 }],
                 links: vec![Link {

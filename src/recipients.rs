@@ -4,7 +4,7 @@
 //! are still imported.
 
 use crate::{
-    admin::{authorised, failed},
+    admin::{csrf_refused, failed, signed_in_before_reading},
     forms::redirect_with_query,
 };
 use app::{
@@ -127,13 +127,20 @@ fn row(email: &str, name: &str, locale: &str) -> Result<NewRecipient, String> {
 }
 
 /// `POST /admin/recipients/import`, for admins: a multipart form with the session's `csrf`
-/// token and the CSV `file`. Answers 303 back to the page with what the import did.
+/// token first and then the CSV `file`. The session and its role are checked from the cookie
+/// before the body is read, and the token before the file is: a stranger's upload costs no
+/// reading. Answers 303 back to the page with what the import did.
 pub async fn upload(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
+    let (session, actor) =
+        match signed_in_before_reading(&state, &headers, peer, Role::Admin).await {
+            Ok(signed_in) => signed_in,
+            Err(answer) => return answer,
+        };
     let Ok(mut multipart) = multipart else {
         return (
             StatusCode::BAD_REQUEST,
@@ -141,26 +148,36 @@ pub async fn upload(
         )
             .into_response();
     };
-    let (mut csrf, mut file) = (String::new(), Vec::new());
+    let csrf = match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some("csrf") => field.text().await,
+        Ok(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "the form's csrf field must come first, before the file; reload the page and try again",
+            )
+                .into_response();
+        }
+        Err(error) => Err(error),
+    };
+    match csrf {
+        Ok(csrf) if csrf == session.csrf_token => {}
+        Ok(_) => return csrf_refused(),
+        Err(error) => return (error.status(), error.body_text()).into_response(),
+    }
+    let mut file = Vec::new();
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(error) => return (error.status(), error.body_text()).into_response(),
         };
-        let read = match field.name() {
-            Some("csrf") => field.text().await.map(|text| csrf = text),
-            Some("file") => field.bytes().await.map(|bytes| file = bytes.to_vec()),
-            _ => Ok(()),
-        };
-        if let Err(error) = read {
-            return (error.status(), error.body_text()).into_response();
+        if field.name() == Some("file") {
+            match field.bytes().await {
+                Ok(bytes) => file = bytes.to_vec(),
+                Err(error) => return (error.status(), error.body_text()).into_response(),
+            }
         }
     }
-    let (_, actor) = match authorised(&state, &headers, peer, &csrf, Role::Admin).await {
-        Ok(signed_in) => signed_in,
-        Err(answer) => return answer,
-    };
     if file.is_empty() {
         return redirect_with_query(PAGE, &[("error", "no-file")]);
     }

@@ -147,6 +147,12 @@ pub async fn accept(
     headers: HeaderMap,
     Form(form): Form<AcceptForm>,
 ) -> Response {
+    // Checked first: the token goes into the address sent back, and a made-up one must cost
+    // no database work or hashing.
+    if !invitations::well_formed(&form.token) {
+        let error = InvitationError::Malformed;
+        return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
+    }
     let back = format!("/admin/invitations/{}", form.token);
     if form.password != form.password_again {
         return redirect_with_query(&back, &[("error", "mismatch")]);
@@ -168,6 +174,9 @@ pub async fn accept(
         Ok(user) => user,
         // The page explains that the link is used up or expired.
         Err(InvitationError::Gone) => return Redirect::to(&back).into_response(),
+        Err(error @ InvitationError::Malformed) => {
+            return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
+        }
         Err(error) => return failed(&error),
     };
     let who = Actor::of_user(&origin, &user);

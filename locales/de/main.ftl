@@ -196,6 +196,7 @@ admin-password = Passwort
 admin-sign-in = Anmelden
 admin-refused = E-Mail-Adresse oder Passwort ist falsch.
 admin-throttled = Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in { $minutes } Minuten erneut.
+admin-address-too-long = Diese E-Mail-Adresse ist zu lang: Eine Adresse hat höchstens 254 Zeichen.
 admin-signed-out = Sie haben sich abgemeldet.
 admin-home-title = Verwaltung
 admin-signed-in-as = Angemeldet als { $email } ({ $role }).

@@ -196,6 +196,7 @@ admin-password = Password
 admin-sign-in = Sign in
 admin-refused = The email address or the password is wrong.
 admin-throttled = Too many failed sign-ins. Try again in { $minutes } minutes.
+admin-address-too-long = That email address is too long: an address has at most 254 characters.
 admin-signed-out = You have signed out.
 admin-home-title = Admin
 admin-signed-in-as = Signed in as { $email } ({ $role }).

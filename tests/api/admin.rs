@@ -20,6 +20,11 @@ both_backends!(
     an_idle_or_old_session_ends,
     sign_out_everywhere_ends_every_session,
     audit_entries_cannot_be_changed_or_deleted,
+    thirty_wrong_passwords_at_once_are_checked_at_most_five_times,
+    the_right_password_from_another_network_signs_in_after_an_address_was_hammered,
+    fifty_throttled_attempts_are_audited_once,
+    a_long_typed_address_is_refused_and_never_stored,
+    failures_older_than_the_window_are_pruned,
 );
 
 pub(crate) const PASSWORD: &str = "a long and unusual passphrase";
@@ -353,4 +358,165 @@ async fn audit_entries_cannot_be_changed_or_deleted(backend: Backend) {
         audit_actions(&app).await,
         ["inventory_changed", "sign_in_failed"]
     );
+}
+
+/// Posts the sign-in form from `client`: the status and the `Location`, if any.
+async fn attempt(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> (StatusCode, String) {
+    let response = client
+        .post(app.url("/admin/sign-in"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("request");
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (response.status(), location)
+}
+
+/// A client whose requests come from `source`, another network than the tests' 127.0.0.1.
+fn client_from(source: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(source))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+/// How many attempts had their password checked and fail (throttled ones are not checked).
+async fn checked_failures(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND detail = ''",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .expect("count")
+}
+
+async fn thirty_wrong_passwords_at_once_are_checked_at_most_five_times(backend: Backend) {
+    let app = spawn_app(backend).await;
+    account(&app, "grace@example.com", Role::Editor).await;
+    let attempts = (0..30).map(|n| {
+        let app = &app;
+        async move {
+            attempt(
+                app,
+                &app.client,
+                "grace@example.com",
+                &format!("guess number {n}"),
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let checked = checked_failures(&app).await;
+    assert!(checked <= 5, "{checked} guesses were checked: {answers:?}");
+    let throttled = answers
+        .iter()
+        .filter(|(status, location)| {
+            *status == StatusCode::SEE_OTHER && location.contains("error=throttled")
+        })
+        .count();
+    let busy = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert_eq!(
+        throttled + busy + usize::try_from(checked).expect("a count"),
+        30,
+        "the others are refused unchecked: {answers:?}"
+    );
+}
+
+async fn the_right_password_from_another_network_signs_in_after_an_address_was_hammered(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    account(&app, "grace@example.com", Role::Editor).await;
+    for n in 0..8 {
+        attempt(&app, &app.client, "grace@example.com", &format!("guess {n}")).await;
+    }
+    let (_, locked) = attempt(&app, &app.client, "grace@example.com", PASSWORD).await;
+    assert!(locked.contains("error=throttled"), "{locked}");
+    // Grace, at home on another network, is not locked out by the guesser.
+    let home = client_from([127, 0, 1, 1]);
+    let (_, landed) = attempt(&app, &home, "grace@example.com", PASSWORD).await;
+    assert_eq!(landed, "/admin", "the owner signs in");
+    // A guesser moving to a fresh network gets one try there, not five.
+    let elsewhere = client_from([127, 0, 2, 1]);
+    let (_, first) = attempt(&app, &elsewhere, "grace@example.com", "from elsewhere").await;
+    assert!(first.contains("error=refused"), "{first}");
+    let (_, second) = attempt(&app, &elsewhere, "grace@example.com", "again elsewhere").await;
+    assert!(second.contains("error=throttled"), "{second}");
+    assert_eq!(checked_failures(&app).await, 6, "five, then one from the fresh network");
+}
+
+async fn fifty_throttled_attempts_are_audited_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for n in 0..5 {
+        attempt(&app, &app.client, "ada@example.com", &format!("guess {n}")).await;
+    }
+    for n in 0..50 {
+        let (_, location) =
+            attempt(&app, &app.client, "ada@example.com", &format!("more {n}")).await;
+        assert!(location.contains("error=throttled"), "{location}");
+    }
+    let throttled: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND detail = 'throttled'",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .expect("count");
+    assert_eq!(throttled, 1, "one entry per window, address and network");
+}
+
+async fn a_long_typed_address_is_refused_and_never_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let long = format!("{}@example.com", "a".repeat(8000));
+    let (status, location) = attempt(&app, &app.client, &long, "whatever it is").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.contains("error=address-too-long"), "{location}");
+    let (_, text) = app.page(&location).await;
+    assert!(text.contains("at most 254 characters"), "{text}");
+    let longest: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(CASE WHEN length(actor) > length(object) THEN length(actor)
+                         ELSE length(object) END) FROM audit_log",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .expect("longest");
+    assert!(longest.unwrap_or(0) <= 254, "{longest:?}");
+    let longest: Option<i64> = sqlx::query_scalar("SELECT MAX(length(email)) FROM sign_in_failures")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("longest");
+    assert!(longest.unwrap_or(0) <= 254, "{longest:?}");
+}
+
+async fn failures_older_than_the_window_are_pruned(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let long_ago = Timestamp::now().as_millis() - 16 * 60 * 1000;
+    for n in 0..3 {
+        sqlx::query("INSERT INTO sign_in_failures (email, ip_prefix, at) VALUES ($1, $2, $3)")
+            .bind(format!("old{n}@example.com"))
+            .bind("192.0.2.0/24")
+            .bind(long_ago)
+            .execute(app.db.writer())
+            .await
+            .expect("an old failure");
+    }
+    attempt(&app, &app.client, "ada@example.com", "a wrong password").await;
+    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM sign_in_failures")
+        .fetch_all(app.db.reader())
+        .await
+        .expect("failures");
+    assert_eq!(emails, ["ada@example.com"], "the old ones are gone");
 }

@@ -26,6 +26,7 @@ both_backends!(
     feeds_list_revisions_and_answer_conditional_requests,
     publishing_refuses_bad_revisions_without_writing_anything,
     raw_html_in_a_revision_is_sanitised,
+    feeds_and_json_name_the_organisation_not_the_publisher_account,
 );
 
 async fn revision_count(app: &TestApp) -> i64 {
@@ -435,5 +436,50 @@ async fn raw_html_in_a_revision_is_sanitised(backend: Backend) {
     assert!(text.contains("Still here."), "{text}");
     for forbidden in ["<script", "onerror", "javascript:"] {
         assert!(!text.contains(forbidden), "{forbidden} survived: {text}");
+    }
+}
+
+async fn feeds_and_json_name_the_organisation_not_the_publisher_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let slug: Slug = "data-notice".parse().unwrap();
+    create(
+        &app.db,
+        &NewDocument {
+            slug: slug.clone(),
+            kind: DocumentKind::Custom,
+            titles: &[(Locale::En, "Data Notice")],
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    let now = Timestamp::now();
+    publish(
+        &app.db,
+        &NewRevision {
+            slug: &slug,
+            locale: Locale::En,
+            source: "# Data Notice\n\nWe keep logs for 30 days.\n",
+            class: RevisionClass::Editorial,
+            summary: "",
+            // What the editor records: the publishing account.
+            author: "publisher@example.com",
+            published_at: now,
+            effective_at: now,
+            notice_days: 30,
+        },
+    )
+    .await
+    .unwrap();
+    for path in [
+        "/feed.atom",
+        "/policies/data-notice/feed.atom",
+        "/policies/data-notice/v/1.json",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("publisher@example.com"), "{path}: {body}");
+        assert!(body.contains("Test Organisation"), "{path}: {body}");
     }
 }

@@ -196,7 +196,10 @@ async fn a_material_revision_queues_one_notice_per_recipient_and_an_editorial_on
     assert!(again.is_err(), "nothing is queued twice");
 }
 
-both_backends!(admins_upload_recipients_and_see_the_bad_rows_by_line,);
+both_backends!(
+    admins_upload_recipients_and_see_the_bad_rows_by_line,
+    an_upload_is_refused_before_its_file_is_read,
+);
 
 /// A multipart form with the CSRF token and `csv` as the file, as a browser sends it.
 async fn upload(
@@ -272,4 +275,57 @@ async fn admins_upload_recipients_and_see_the_bad_rows_by_line(backend: Backend)
         .await
         .expect("count");
     assert_eq!(count, 1, "refused uploads import nothing");
+}
+
+/// Starts a 19 MiB upload with `cookie` and the CSRF field `csrf`, sends only its first
+/// 64 KiB, and waits for the answer's status line and headers while the rest is still owed.
+async fn start_upload(app: &crate::helpers::TestApp, cookie: &str, csrf: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let boundary = "charter-test-boundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\nemail,name,locale\n"
+    );
+    let request = format!(
+        "POST /admin/recipients/import HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {}\r\nCookie: {cookie}\r\n\r\n{head}",
+        19 * 1024 * 1024
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    stream
+        .write_all(&b"ann@example.com,Ann,en\n".repeat(64 * 1024 / 23))
+        .await
+        .expect("send");
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let read = async {
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buffer).await.expect("read");
+            assert!(n > 0, "the server closed without answering");
+            answer.extend_from_slice(&buffer[..n]);
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .expect("answered before the body was sent");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+async fn an_upload_is_refused_before_its_file_is_read(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let answer = start_upload(&app, "__Host-charter_session=nonsense", "x").await;
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    assert!(answer.contains("location: /admin/sign-in"), "{answer}");
+    let editor = signed_in(&app, "eve@example.com", Role::Editor).await;
+    let answer = start_upload(&app, &editor.cookie, &editor.csrf).await;
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    let admin = signed_in(&app, "ada@example.com", Role::Admin).await;
+    let answer = start_upload(&app, &admin.cookie, "not-the-token").await;
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
 }

@@ -5,7 +5,13 @@ use crate::{
     admin::{PASSWORD, account, audit_actions, csrf_of, sign_in},
     helpers::{Backend, TestApp, both_backends, readable_text, spawn_app},
 };
-use app::admin::Role;
+use app::{
+    admin::{
+        Role,
+        ssr::accounts::{self, ChangeError},
+    },
+    audit::ssr::Actor,
+};
 use reqwest::{StatusCode, header};
 
 both_backends!(
@@ -14,6 +20,8 @@ both_backends!(
     a_role_change_applies_to_the_next_request,
     a_removed_account_is_signed_out_and_cannot_sign_in,
     the_last_admin_cannot_be_demoted_or_removed,
+    two_admins_demoted_at_once_leave_one_admin,
+    a_malformed_or_unknown_invitation_token_is_refused_before_any_hashing,
 );
 
 struct Admin {
@@ -301,5 +309,91 @@ async fn the_last_admin_cannot_be_demoted_or_removed(backend: Backend) {
     assert!(
         demoted.contains("changed="),
         "with another admin it may: {demoted}"
+    );
+}
+
+async fn two_admins_demoted_at_once_leave_one_admin(backend: Backend) {
+    let app = spawn_app(backend).await;
+    account(&app, "ada@example.com", Role::Admin).await;
+    account(&app, "alan@example.com", Role::Admin).await;
+    let ada: i64 = user_id(&app, "ada@example.com").await.parse().expect("id");
+    let alan: i64 = user_id(&app, "alan@example.com").await.parse().expect("id");
+    let actor = Actor::local("test", "test");
+    // A race shows only now and then; each round starts again from two admins.
+    for round in 0..20 {
+        let (first, second) = if round % 2 == 0 {
+            (
+                accounts::change_role(&app.db, &actor, ada, Role::Editor),
+                accounts::change_role(&app.db, &actor, alan, Role::Editor),
+            )
+        } else {
+            (
+                accounts::change_role(&app.db, &actor, ada, Role::Editor),
+                accounts::change_role(&app.db, &actor, alan, Role::Publisher),
+            )
+        };
+        let (first, second) = tokio::join!(first, second);
+        let refused = [&first, &second]
+            .iter()
+            .filter(|result| matches!(result, Err(ChangeError::LastAdmin)))
+            .count();
+        assert!(
+            first.is_ok() != second.is_ok() && refused == 1,
+            "round {round}: exactly one demotion succeeds: {first:?} {second:?}"
+        );
+        let admins: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM admin_users WHERE role = 'admin' AND disabled_at IS NULL",
+        )
+        .fetch_one(app.db.reader())
+        .await
+        .expect("count");
+        assert_eq!(admins, 1, "round {round}: one admin remains");
+        let demoted = if first.is_ok() { ada } else { alan };
+        accounts::change_role(&app.db, &actor, demoted, Role::Admin)
+            .await
+            .expect("promoted again");
+    }
+    // The same race between a demotion and a removal.
+    let (demote, remove) = tokio::join!(
+        accounts::change_role(&app.db, &actor, ada, Role::Editor),
+        accounts::remove(&app.db, &actor, alan),
+    );
+    assert!(
+        demote.is_ok() != remove.is_ok(),
+        "a demotion and a removal at once: {demote:?} {remove:?}"
+    );
+}
+
+async fn a_malformed_or_unknown_invitation_token_is_refused_before_any_hashing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let post = |token: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/admin/invitations/accept"))
+                .form(&[
+                    ("token", token),
+                    ("password", "another long passphrase"),
+                    ("password_again", "another long passphrase"),
+                ])
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    let hashes = app::admin::ssr::password::hashes_computed();
+    let malformed = post("../../not a token").await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        readable_text(malformed).await.contains("not a valid invitation link"),
+        "a message a person can act on"
+    );
+    // Well-formed but unknown: the link's page explains it is used up or expired.
+    let unknown = post("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
+    assert_eq!(unknown.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app::admin::ssr::password::hashes_computed(),
+        hashes,
+        "no password was hashed for a token that opens nothing"
     );
 }

@@ -57,6 +57,7 @@ pub fn SignInPage() -> impl IntoView {
     let return_to = param("return_to").unwrap_or_else(|| "/admin".to_owned());
     let notice = move || match param("error").as_deref() {
         Some("refused") => Some(tr!("admin-refused")),
+        Some("address-too-long") => Some(tr!("admin-address-too-long")),
         Some("throttled") => {
             let minutes = param("minutes").unwrap_or_else(|| "15".to_owned());
             Some(tr!("admin-throttled", { "minutes" => minutes }))

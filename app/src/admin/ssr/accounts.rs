@@ -2,7 +2,7 @@
 
 use super::{
     password::{self, HashError, NewPassword},
-    throttle,
+    throttle::{self, Admission},
 };
 use crate::{
     admin::{Account, AdminUser, Email, Role},
@@ -12,7 +12,7 @@ use crate::{
     },
     clock::Timestamp,
     consent::ssr::Origin,
-    db::{Db, decode_error},
+    db::{Backend, Db, decode_error},
 };
 use sqlx::{Row, any::AnyRow};
 
@@ -117,6 +117,25 @@ pub enum ChangeError {
     Database(#[from] sqlx::Error),
 }
 
+/// Locks every active admin's row until `tx` ends, so two concurrent changes cannot each see
+/// the other as the admin who remains. PostgreSQL under READ COMMITTED would let both count
+/// the other; `FOR UPDATE` makes the second wait, then re-read the rows as the first left
+/// them. SQLite has one writer connection, so its write transactions never interleave.
+async fn lock_admins(
+    db: &Db,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> Result<(), sqlx::Error> {
+    if db.backend() == Backend::Postgres {
+        sqlx::query(
+            "SELECT id FROM admin_users WHERE role = 'admin' AND disabled_at IS NULL
+             ORDER BY id FOR UPDATE",
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The active account `user_id`, read inside `tx`.
 async fn active_account(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -156,6 +175,7 @@ pub async fn change_role(
     role: Role,
 ) -> Result<AdminUser, ChangeError> {
     let mut tx = db.writer().begin().await?;
+    lock_admins(db, &mut tx).await?;
     let before = active_account(&mut tx, user_id).await?;
     if before.role == Role::Admin && role != Role::Admin && !another_admin(&mut tx, user_id).await?
     {
@@ -183,6 +203,7 @@ pub async fn change_role(
 /// out everywhere. The last admin cannot be removed.
 pub async fn remove(db: &Db, actor: &Actor, user_id: i64) -> Result<AdminUser, ChangeError> {
     let mut tx = db.writer().begin().await?;
+    lock_admins(db, &mut tx).await?;
     let user = active_account(&mut tx, user_id).await?;
     if user.role == Role::Admin && !another_admin(&mut tx, user_id).await? {
         return Err(ChangeError::LastAdmin);
@@ -216,16 +237,21 @@ pub enum SignInError {
     Refused,
     #[error("too many failed sign-ins; try again in {minutes} minutes")]
     Throttled { minutes: u64 },
+    #[error("the email address is too long: an address has at most 254 characters")]
+    AddressTooLong,
+    /// Every password-hashing permit is taken; nothing was checked or counted.
+    #[error("the server is checking many sign-ins right now; try again in a few seconds")]
+    Busy,
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
 
-/// Checks `password` for the account `email` (as typed), from where `origin` says. Failures
-/// are counted and audited; once an address or a network has failed too often it is refused
-/// without checking (and audited as throttled), until the oldest counted failure leaves the
-/// window.
+/// Checks `password` for the account `email` (as typed), from where `origin` says. The
+/// attempt is counted before the password is checked (see `throttle`); one the limits refuse
+/// is not checked, and is audited as throttled once per window for its address and network.
+/// Failures are audited.
 pub async fn check_sign_in(
     db: &Db,
     email: &str,
@@ -233,21 +259,34 @@ pub async fn check_sign_in(
     origin: &Origin,
 ) -> Result<AdminUser, SignInError> {
     let typed = email.trim().to_lowercase();
+    // Refused before anything is stored: the audit log is permanent.
+    if typed.chars().count() > throttle::MAX_ADDRESS_CHARS {
+        return Err(SignInError::AddressTooLong);
+    }
     let ip_prefix = origin.ip_prefix.as_str();
     let attempt = Actor::from_origin(origin, None, &typed);
-    if let Some(wait) = throttle::wait(db, &typed, ip_prefix).await? {
-        record(
-            db.writer(),
-            &attempt,
-            AuditAction::SignInFailed,
-            &typed,
-            "throttled",
-        )
-        .await?;
-        return Err(SignInError::Throttled {
-            minutes: wait.as_secs().div_ceil(60).max(1),
-        });
-    }
+    let counted = match throttle::admit(db, &typed, ip_prefix).await? {
+        Admission::Check(counted) => counted,
+        Admission::Refused { wait } => {
+            if throttle::first_refusal(db, &typed, ip_prefix).await? {
+                record(
+                    db.writer(),
+                    &attempt,
+                    AuditAction::SignInFailed,
+                    &typed,
+                    "throttled",
+                )
+                .await?;
+            }
+            return Err(SignInError::Throttled {
+                minutes: wait.as_secs().div_ceil(60).max(1),
+            });
+        }
+    };
+    let Some(permit) = password::try_permit() else {
+        throttle::withdraw(db, counted).await?;
+        return Err(SignInError::Busy);
+    };
     let row = match typed.parse::<Email>() {
         Ok(email) => {
             sqlx::query(
@@ -264,17 +303,15 @@ pub async fn check_sign_in(
         .as_ref()
         .map(|row| row.try_get("password_hash"))
         .transpose()?;
-    let matches = password::verify(password, stored).await?;
+    let matches = password::verify(password, stored, permit).await?;
     match row {
         Some(row) if matches => {
-            throttle::forget(db, &typed).await?;
+            throttle::succeeded(db, counted, &typed, ip_prefix).await?;
             Ok(user_from_row(&row)?)
         }
+        // The counted attempt stays as the failure.
         _ => {
-            let mut tx = db.writer().begin().await?;
-            throttle::record_failure(&mut *tx, &typed, ip_prefix).await?;
-            record(&mut *tx, &attempt, AuditAction::SignInFailed, &typed, "").await?;
-            tx.commit().await?;
+            record(db.writer(), &attempt, AuditAction::SignInFailed, &typed, "").await?;
             Err(SignInError::Refused)
         }
     }

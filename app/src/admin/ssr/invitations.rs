@@ -34,6 +34,10 @@ pub enum InvitationError {
     HasAccount(Email),
     #[error("this invitation has expired or has been used; ask an admin for a new one")]
     Gone,
+    #[error(
+        "this is not a valid invitation link; copy the whole link from the invitation, or ask an admin for a new one"
+    )]
+    Malformed,
     #[error(transparent)]
     Account(#[from] AccountError),
     #[error(transparent)]
@@ -89,6 +93,15 @@ pub async fn invite(
     Ok(token)
 }
 
+/// Whether `token` could be one [`invite`] made (43 characters of URL-safe base64), so that
+/// anything else is refused before the database or the password hasher are asked.
+pub fn well_formed(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// The pending invitation `token` opens: not accepted, not expired.
 pub async fn find(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
@@ -120,6 +133,14 @@ pub async fn accept(
     password: &NewPassword,
     from: &Actor,
 ) -> Result<AdminUser, InvitationError> {
+    // The link is looked up before the password is hashed: a hash is tens of milliseconds of
+    // CPU, which a stranger with a made-up link must not be able to ask for.
+    if !well_formed(token) {
+        return Err(InvitationError::Malformed);
+    }
+    if find(db.reader(), token).await?.is_none() {
+        return Err(InvitationError::Gone);
+    }
     let hash = password::hash(password).await.map_err(AccountError::from)?;
     let mut tx = db.writer().begin().await?;
     let invitation = find(&mut *tx, token).await?.ok_or(InvitationError::Gone)?;

@@ -5,7 +5,14 @@ use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use std::sync::OnceLock;
+use std::{
+    num::NonZero,
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A password a person chose that meets the policy: 12 to 256 characters, not one character
 /// repeated, and not one of the passwords every guessing list starts with.
@@ -53,6 +60,39 @@ impl std::str::FromStr for NewPassword {
     }
 }
 
+/// Leave to run one argon2 hash. At most about two per core exist, so a flood of sign-ins
+/// cannot fill the blocking thread pool with hashes and starve the rest of the server.
+#[derive(Debug)]
+pub struct HashPermit {
+    _held: OwnedSemaphorePermit,
+}
+
+fn permits() -> &'static Arc<Semaphore> {
+    static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, NonZero::get);
+        Arc::new(Semaphore::new(2 * cores))
+    })
+}
+
+/// A permit now, or `None` when every one is taken: a sign-in then answers "busy" rather than
+/// queueing work an attacker can pile up.
+pub fn try_permit() -> Option<HashPermit> {
+    let held = permits().clone().try_acquire_owned().ok()?;
+    Some(HashPermit { _held: held })
+}
+
+/// A permit, waiting for one: for hashes only a signed-in admin or an invitation's holder
+/// can ask for.
+pub async fn permit() -> Result<HashPermit, HashError> {
+    permits()
+        .clone()
+        .acquire_owned()
+        .await
+        .map(|held| HashPermit { _held: held })
+        .map_err(|_| HashError::Hash("the hashing permits are closed".to_owned()))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
     #[error("cannot hash the password: {0}")]
@@ -64,10 +104,25 @@ pub enum HashError {
 /// The argon2id PHC string of `password`, with a fresh salt.
 pub async fn hash(password: &NewPassword) -> Result<String, HashError> {
     let password = password.0.clone();
-    tokio::task::spawn_blocking(move || hash_now(&password)).await?
+    let permit = permit().await?;
+    tokio::task::spawn_blocking(move || {
+        let hashed = hash_now(&password);
+        drop(permit);
+        hashed
+    })
+    .await?
+}
+
+/// How many argon2 hashes this process has computed (new passwords and checks alike): work
+/// anyone can ask for before signing in, counted so tests can prove it was not asked for.
+static HASHES: AtomicU64 = AtomicU64::new(0);
+
+pub fn hashes_computed() -> u64 {
+    HASHES.load(Ordering::Relaxed)
 }
 
 fn hash_now(password: &str) -> Result<String, HashError> {
+    HASHES.fetch_add(1, Ordering::Relaxed);
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -77,13 +132,19 @@ fn hash_now(password: &str) -> Result<String, HashError> {
 
 /// Whether `candidate` matches `stored`. With no stored hash (no such account) a hash is
 /// still checked, so the answer takes as long either way and does not reveal which accounts
-/// exist.
-pub async fn verify(candidate: String, stored: Option<String>) -> Result<bool, HashError> {
+/// exist. `permit` is held until the hash is done, even if the caller stops waiting.
+pub async fn verify(
+    candidate: String,
+    stored: Option<String>,
+    permit: HashPermit,
+) -> Result<bool, HashError> {
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let Some(stored) = stored.or_else(|| decoy().map(str::to_owned)) else {
             return false;
         };
         PasswordHash::new(&stored).is_ok_and(|parsed| {
+            HASHES.fetch_add(1, Ordering::Relaxed);
             Argon2::default()
                 .verify_password(candidate.as_bytes(), &parsed)
                 .is_ok()
@@ -141,16 +202,24 @@ mod tests {
         let password: NewPassword = "a long enough passphrase".parse().unwrap();
         let stored = hash(&password).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(
-            verify("a long enough passphrase".into(), Some(stored.clone()))
+        let check = |candidate: &'static str, stored: Option<String>| async move {
+            verify(candidate.into(), stored, permit().await.unwrap())
                 .await
                 .unwrap()
-        );
-        assert!(
-            !verify("a long enough passphrasf".into(), Some(stored))
-                .await
-                .unwrap()
-        );
-        assert!(!verify("anything".into(), None).await.unwrap());
+        };
+        assert!(check("a long enough passphrase", Some(stored.clone())).await);
+        assert!(!check("a long enough passphrasf", Some(stored)).await);
+        assert!(!check("anything", None).await);
+    }
+
+    #[tokio::test]
+    async fn hashing_is_refused_when_every_permit_is_taken() {
+        let mut held = Vec::new();
+        while let Some(permit) = try_permit() {
+            held.push(permit);
+        }
+        let cores = std::thread::available_parallelism().map_or(1, NonZero::get);
+        assert!(held.len() <= 2 * cores, "{} permits", held.len());
+        assert!(try_permit().is_none());
     }
 }
