@@ -65,7 +65,10 @@ async fn respond(state: &AppState, slug: Option<Slug>, uri: &Uri, headers: &Head
         None => state.site.organisation.clone(),
     };
     let publisher = &state.site.organisation;
-    let xml = feed(base, &self_path, &page_path, &title, publisher, locale, &items).to_string();
+    let xml = feed(
+        base, &self_path, &page_path, &title, publisher, locale, &items,
+    )
+    .to_string();
 
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(xml.as_bytes())[..16]));
     let last_modified = items

@@ -136,11 +136,11 @@ pub async fn upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let (session, actor) =
-        match signed_in_before_reading(&state, &headers, peer, Role::Admin).await {
-            Ok(signed_in) => signed_in,
-            Err(answer) => return answer,
-        };
+    let (session, actor) = match signed_in_before_reading(&state, &headers, peer, Role::Admin).await
+    {
+        Ok(signed_in) => signed_in,
+        Err(answer) => return answer,
+    };
     let Ok(mut multipart) = multipart else {
         return (
             StatusCode::BAD_REQUEST,

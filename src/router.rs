@@ -92,6 +92,10 @@ pub fn router(state: AppState, outgoing: Outgoing) -> Router {
                 .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
         )
         .route(
+            "/admin/users/revoke",
+            post(crate::users::revoke).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
+        )
+        .route(
             "/admin/users/remove",
             post(crate::users::remove).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
         )

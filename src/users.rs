@@ -1,10 +1,13 @@
-//! The form endpoints of accounts: inviting, changing roles and removing (admins), and accepting
-//! an invitation (the invited person). Each answers 303 to a page, so they work without
-//! JavaScript; refusals come back as `?error=` codes the pages explain.
+//! The form endpoints of accounts: inviting, revoking invitations, changing roles and removing
+//! (admins), and accepting an invitation (the invited person). They work without JavaScript:
+//! each answers 303 to a page, with refusals as `?error=` codes the pages explain, except an
+//! invitation, answered with the page showing its link, which is a credential and so never
+//! travels in an address (history, logs, `Referer`).
 
 use crate::{
     admin::{authorised, failed},
     forms::{redirect_with_query, with_cookies},
+    locale::negotiate,
 };
 use app::{
     admin::{
@@ -18,14 +21,19 @@ use app::{
     },
     audit::ssr::Actor,
     consent::ssr::Origin,
+    i18n::{
+        Locale,
+        ssr::{text, text_with},
+    },
     state::AppState,
 };
 use axum::{
     Form,
     extract::{ConnectInfo, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Redirect, Response},
+    http::{HeaderMap, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
 };
+use html_escape::encode_text;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -36,6 +44,12 @@ pub struct InviteForm {
     csrf: String,
     email: String,
     role: String,
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    csrf: String,
+    email: String,
 }
 
 #[derive(Deserialize)]
@@ -80,10 +94,63 @@ pub async fn invite(
     match invitations::invite(&state.db, &actor, &email, role).await {
         Ok(token) => {
             let link = format!("{}/admin/invitations/{token}", state.site.base_url);
-            redirect_with_query(USERS, &[("invited", email.as_str()), ("link", &link)])
+            invited_page(negotiate(None, &headers), &email, &link)
         }
         Err(InvitationError::HasAccount(_)) => {
             redirect_with_query(USERS, &[("error", "has-account")])
+        }
+        Err(error) => failed(&error),
+    }
+}
+
+/// The answer to an invitation: the page showing its link, once. Not stored by the browser or
+/// any cache, so the link is gone when the page is.
+fn invited_page(locale: Locale, email: &Email, link: &str) -> Response {
+    let body = format!(
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/charter.css\"></head>\n\
+         <body><main>\n<h1>{title}</h1>\n<div class=\"admin-notice\" role=\"status\">\
+         <p>{invited}</p>\n<p>{label} <code class=\"users-link\">{link}</code></p></div>\n\
+         <p><a href=\"{USERS}\">{back}</a></p>\n</main></body>\n</html>\n",
+        lang = locale.as_str(),
+        title = encode_text(&text(locale, "users-invite-title")),
+        invited = encode_text(&text_with(
+            locale,
+            "users-invited",
+            &[("email", email.to_string())]
+        )),
+        label = encode_text(&text(locale, "users-invitation-link")),
+        link = encode_text(link),
+        back = encode_text(&text(locale, "users-back")),
+    );
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(body),
+    )
+        .into_response()
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<RevokeForm>,
+) -> Response {
+    let (_, actor) = match authorised(&state, &headers, peer, &form.csrf, Role::Admin).await {
+        Ok(signed_in) => signed_in,
+        Err(answer) => return answer,
+    };
+    let Ok(email) = form.email.parse::<Email>() else {
+        return redirect_with_query(USERS, &[("error", "bad-email")]);
+    };
+    match invitations::revoke(&state.db, &actor, &email).await {
+        Ok(()) => redirect_with_query(USERS, &[("revoked", email.as_str())]),
+        Err(error @ InvitationError::NotPending(_)) => {
+            (StatusCode::NOT_FOUND, error.to_string()).into_response()
         }
         Err(error) => failed(&error),
     }

@@ -22,6 +22,7 @@ pub enum AuditAction {
     SignOutEverywhere,
     UserCreated,
     UserInvited,
+    InvitationRevoked,
     UserRemoved,
     RoleChanged,
     DraftSaved,
@@ -35,13 +36,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 17] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
         AuditAction::UserCreated,
         AuditAction::UserInvited,
+        AuditAction::InvitationRevoked,
         AuditAction::UserRemoved,
         AuditAction::RoleChanged,
         AuditAction::DraftSaved,
@@ -62,6 +64,7 @@ impl AuditAction {
             AuditAction::SignOutEverywhere => "sign_out_everywhere",
             AuditAction::UserCreated => "user_created",
             AuditAction::UserInvited => "user_invited",
+            AuditAction::InvitationRevoked => "invitation_revoked",
             AuditAction::UserRemoved => "user_removed",
             AuditAction::RoleChanged => "role_changed",
             AuditAction::DraftSaved => "draft_saved",

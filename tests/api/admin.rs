@@ -25,6 +25,7 @@ both_backends!(
     fifty_throttled_attempts_are_audited_once,
     a_long_typed_address_is_refused_and_never_stored,
     failures_older_than_the_window_are_pruned,
+    a_sign_in_with_hashing_at_capacity_answers_503_and_counts_nothing,
 );
 
 pub(crate) const PASSWORD: &str = "a long and unusual passphrase";
@@ -442,7 +443,13 @@ async fn the_right_password_from_another_network_signs_in_after_an_address_was_h
     let app = spawn_app(backend).await;
     account(&app, "grace@example.com", Role::Editor).await;
     for n in 0..8 {
-        attempt(&app, &app.client, "grace@example.com", &format!("guess {n}")).await;
+        attempt(
+            &app,
+            &app.client,
+            "grace@example.com",
+            &format!("guess {n}"),
+        )
+        .await;
     }
     let (_, locked) = attempt(&app, &app.client, "grace@example.com", PASSWORD).await;
     assert!(locked.contains("error=throttled"), "{locked}");
@@ -456,7 +463,11 @@ async fn the_right_password_from_another_network_signs_in_after_an_address_was_h
     assert!(first.contains("error=refused"), "{first}");
     let (_, second) = attempt(&app, &elsewhere, "grace@example.com", "again elsewhere").await;
     assert!(second.contains("error=throttled"), "{second}");
-    assert_eq!(checked_failures(&app).await, 6, "five, then one from the fresh network");
+    assert_eq!(
+        checked_failures(&app).await,
+        6,
+        "five, then one from the fresh network"
+    );
 }
 
 async fn fifty_throttled_attempts_are_audited_once(backend: Backend) {
@@ -494,10 +505,11 @@ async fn a_long_typed_address_is_refused_and_never_stored(backend: Backend) {
     .await
     .expect("longest");
     assert!(longest.unwrap_or(0) <= 254, "{longest:?}");
-    let longest: Option<i64> = sqlx::query_scalar("SELECT MAX(length(email)) FROM sign_in_failures")
-        .fetch_one(app.db.reader())
-        .await
-        .expect("longest");
+    let longest: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(length(email)) FROM sign_in_failures")
+            .fetch_one(app.db.reader())
+            .await
+            .expect("longest");
     assert!(longest.unwrap_or(0) <= 254, "{longest:?}");
 }
 
@@ -519,4 +531,33 @@ async fn failures_older_than_the_window_are_pruned(backend: Backend) {
         .await
         .expect("failures");
     assert_eq!(emails, ["ada@example.com"], "the old ones are gone");
+}
+
+async fn a_sign_in_with_hashing_at_capacity_answers_503_and_counts_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    account(&app, "ada@example.com", Role::Admin).await;
+    // The server runs in this process: holding every permit here fills its hashing capacity.
+    let mut held = Vec::new();
+    while let Some(permit) = app::admin::ssr::password::try_permit() {
+        held.push(permit);
+    }
+    let response = app
+        .client
+        .post(app.url("/admin/sign-in"))
+        .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    let text = response.text().await.expect("body");
+    assert!(text.contains("try again in a few seconds"), "{text}");
+    drop(held);
+    let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("count");
+    assert_eq!(failures, 0, "an attempt not checked is not counted");
+    let (landed, _) = sign_in(&app, "ada@example.com", PASSWORD, None).await;
+    assert_eq!(landed, "/admin");
 }

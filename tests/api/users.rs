@@ -21,6 +21,8 @@ both_backends!(
     a_removed_account_is_signed_out_and_cannot_sign_in,
     the_last_admin_cannot_be_demoted_or_removed,
     two_admins_demoted_at_once_leave_one_admin,
+    a_removed_admins_pending_invitations_stop_working,
+    an_admin_revokes_a_pending_invitation,
     a_malformed_or_unknown_invitation_token_is_refused_before_any_hashing,
 );
 
@@ -55,24 +57,40 @@ impl Admin {
         location(&response)
     }
 
-    /// Invites `email` and returns the path of the invitation link.
+    /// Invites `email` and returns the path of the invitation link, shown on the answer.
     async fn invite(&self, app: &TestApp, email: &str, role: &str) -> String {
-        let location = self
-            .post(
+        let response = self
+            .send(
                 app,
                 "/admin/users/invite",
                 &[("email", email), ("role", role)],
             )
             .await;
-        let link =
-            url::form_urlencoded::parse(location.split_once('?').expect("query").1.as_bytes())
-                .find(|(name, _)| name == "link")
-                .map(|(_, link)| link.into_owned())
-                .expect("the link is shown to the admin");
-        url::Url::parse(&link)
+        assert_eq!(response.status(), StatusCode::OK, "the answer is the page");
+        assert!(response.headers().get(header::LOCATION).is_none());
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        let page = readable_text(response).await;
+        let start = page
+            .find(r#"<code class="users-link">"#)
+            .expect("the link is shown to the admin")
+            + 25;
+        let link = page[start..].split('<').next().expect("the link");
+        url::Url::parse(link)
             .expect("an absolute link")
             .path()
             .to_owned()
+    }
+
+    async fn send(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        app.client
+            .post(app.url(path))
+            .header(header::COOKIE, &self.cookie)
+            .form(&form)
+            .send()
+            .await
+            .expect("request")
     }
 }
 
@@ -164,6 +182,7 @@ async fn an_invitation_creates_one_account_once(backend: Backend) {
         )
         .await;
     assert!(refused.ends_with("error=has-account"), "{refused}");
+    assert!(!refused.contains("link"), "{refused}");
     let audit = audit_actions(&app).await;
     assert!(
         audit.contains(&"user_invited".to_owned()) && audit.contains(&"user_created".to_owned()),
@@ -364,6 +383,114 @@ async fn two_admins_demoted_at_once_leave_one_admin(backend: Backend) {
     );
 }
 
+async fn a_removed_admins_pending_invitations_stop_working(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ada = admin(&app).await;
+    account(&app, "alan@example.com", Role::Admin).await;
+    let (_, token) = sign_in(&app, "alan@example.com", PASSWORD, None).await;
+    let token = token.expect("a session");
+    let alan = Admin {
+        csrf: csrf_of(&app, &token).await,
+        cookie: format!("__Host-charter_session={token}"),
+    };
+    let link = alan.invite(&app, "grace@example.com", "admin").await;
+    let kept = ada.invite(&app, "eve@example.com", "editor").await;
+    let id = user_id(&app, "alan@example.com").await;
+    ada.post(&app, "/admin/users/remove", &[("user_id", &id)])
+        .await;
+    let (status, page) = app.page(&link).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let (_, session) = accept(&app, &link, "another long passphrase").await;
+    assert!(
+        session.is_none(),
+        "the removed admin's invitation creates nothing"
+    );
+    let (_, session) = accept(&app, &kept, "another long passphrase").await;
+    assert!(session.is_some(), "another admin's invitation still works");
+}
+
+async fn an_admin_revokes_a_pending_invitation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = admin(&app).await;
+    let link = admin.invite(&app, "grace@example.com", "publisher").await;
+    let (_, page) = app
+        .page_with("/admin/users", &[(header::COOKIE, &admin.cookie)])
+        .await;
+    assert!(
+        page.contains("Pending invitations") && page.contains("grace@example.com"),
+        "{page}"
+    );
+
+    let forged = app
+        .client
+        .post(app.url("/admin/users/revoke"))
+        .header(header::COOKIE, &admin.cookie)
+        .form(&[("csrf", "not-the-token"), ("email", "grace@example.com")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    account(&app, "eve@example.com", Role::Publisher).await;
+    let (_, eve) = sign_in(&app, "eve@example.com", PASSWORD, None).await;
+    let eve = eve.expect("a session");
+    let eve = Admin {
+        csrf: csrf_of(&app, &eve).await,
+        cookie: format!("__Host-charter_session={eve}"),
+    };
+    let refused = eve
+        .send(
+            &app,
+            "/admin/users/revoke",
+            &[("email", "grace@example.com")],
+        )
+        .await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "only admins revoke"
+    );
+    let (status, _) = app.page(&link).await;
+    assert_eq!(status, StatusCode::OK, "still pending");
+
+    let revoked = admin
+        .post(
+            &app,
+            "/admin/users/revoke",
+            &[("email", "grace@example.com")],
+        )
+        .await;
+    assert_eq!(revoked, "/admin/users?revoked=grace%40example.com");
+    let (_, page) = app
+        .page_with(&revoked, &[(header::COOKIE, &admin.cookie)])
+        .await;
+    assert!(
+        page.contains("The invitation of grace@example.com is revoked"),
+        "{page}"
+    );
+    let (status, _) = app.page(&link).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, session) = accept(&app, &link, "another long passphrase").await;
+    assert!(session.is_none());
+    let again = admin
+        .send(
+            &app,
+            "/admin/users/revoke",
+            &[("email", "grace@example.com")],
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::NOT_FOUND,
+        "nothing left to revoke"
+    );
+    let detail: String =
+        sqlx::query_scalar("SELECT object FROM audit_log WHERE action = 'invitation_revoked'")
+            .fetch_one(app.db.reader())
+            .await
+            .expect("audited once");
+    assert_eq!(detail, "grace@example.com");
+}
+
 async fn a_malformed_or_unknown_invitation_token_is_refused_before_any_hashing(backend: Backend) {
     let app = spawn_app(backend).await;
     let post = |token: &'static str| {
@@ -385,7 +512,9 @@ async fn a_malformed_or_unknown_invitation_token_is_refused_before_any_hashing(b
     let malformed = post("../../not a token").await;
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
     assert!(
-        readable_text(malformed).await.contains("not a valid invitation link"),
+        readable_text(malformed)
+            .await
+            .contains("not a valid invitation link"),
         "a message a person can act on"
     );
     // Well-formed but unknown: the link's page explains it is used up or expired.

@@ -108,6 +108,16 @@ pub struct Account {
     pub removed_at: Option<crate::clock::Timestamp>,
 }
 
+/// An invitation not accepted yet, as the users page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    pub email: Email,
+    pub role: Role,
+    pub expires_at: crate::clock::Timestamp,
+    /// The admin who made it; `None` when made at this machine.
+    pub invited_by: Option<Email>,
+}
+
 /// A signed-in account, as the pages see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminUser {

@@ -1,8 +1,10 @@
-//! Accounts in the browser: `/admin/users`, where admins invite people, change roles and remove
-//! accounts, and `/admin/invitations/:token`, where an invited person chooses a password. The
-//! forms post to plain endpoints (`src/users.rs`) answered 303, so they work without JavaScript.
+//! Accounts in the browser: `/admin/users`, where admins invite people, revoke invitations,
+//! change roles and remove accounts, and `/admin/invitations/:token`, where an invited person
+//! chooses a password. The forms post to plain endpoints (`src/users.rs`), so they work without
+//! JavaScript; an invitation's link is shown only on the answer to its form, never in an
+//! address.
 
-use super::{Account, Role};
+use super::{Account, PendingInvitation, Role};
 use crate::{
     errors::{AppError, Loaded},
     policies::DateTime,
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsersView {
     pub accounts: Vec<Account>,
+    pub invitations: Vec<PendingInvitation>,
     /// The signed-in admin, who cannot remove themselves here.
     pub me: i64,
     pub csrf_token: String,
@@ -26,6 +29,7 @@ pub async fn get_users() -> Result<UsersView, AppError> {
     use super::ssr::{
         accounts::list,
         guard::{SignedOut, require},
+        invitations::pending,
     };
     let session = require(
         Role::Admin,
@@ -37,6 +41,7 @@ pub async fn get_users() -> Result<UsersView, AppError> {
     let state = crate::state::app_state()?;
     Ok(UsersView {
         accounts: list(&state.db).await?,
+        invitations: pending(&state.db).await?,
         me: session.user.id,
         csrf_token: session.csrf_token,
     })
@@ -119,20 +124,20 @@ fn users_view(view: UsersView) -> impl IntoView {
     let notice = move || {
         query.with(|query| {
             if let Some(code) = query.get("error") {
-                return Some(("alert", form_error(&code), None));
+                return Some(("alert", form_error(&code)));
             }
-            let link = query.get("link");
-            let text = if let Some(email) = query.get("invited") {
-                tr!("users-invited", { "email" => email })
-            } else if let Some(email) = query.get("changed") {
+            let text = if let Some(email) = query.get("changed") {
                 tr!("users-changed", { "email" => email })
+            } else if let Some(email) = query.get("revoked") {
+                tr!("users-revoked", { "email" => email })
             } else {
                 tr!("users-removed", { "email" => query.get("removed")? })
             };
-            Some(("status", text, link))
+            Some(("status", text))
         })
     };
     let csrf = view.csrf_token.clone();
+    let invitations = invitations_section(view.invitations, view.csrf_token.clone());
     let rows = view
         .accounts
         .into_iter()
@@ -184,15 +189,9 @@ fn users_view(view: UsersView) -> impl IntoView {
         })
         .collect_view();
     view! {
-        {move || notice().map(|(role, text, link)| view! {
+        {move || notice().map(|(role, text)| view! {
             <div class="admin-notice" role=role>
                 <p>{text}</p>
-                {link.map(|link| view! {
-                    <p>
-                        {move_tr!("users-invitation-link")} " "
-                        <code class="users-link">{link}</code>
-                    </p>
-                })}
             </div>
         })}
         <section aria-labelledby="users-invite-title">
@@ -206,6 +205,7 @@ fn users_view(view: UsersView) -> impl IntoView {
                 <button type="submit">{move_tr!("users-invite")}</button>
             </form>
         </section>
+        {invitations}
         <div class="table-scroll">
             <table class="users">
                 <thead>
@@ -220,6 +220,59 @@ fn users_view(view: UsersView) -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// The pending invitations, each with a button that revokes it; nothing when there are none.
+fn invitations_section(invitations: Vec<PendingInvitation>, csrf: String) -> impl IntoView {
+    (!invitations.is_empty()).then(|| {
+        let rows = invitations
+            .into_iter()
+            .map(|invitation| {
+                let email = invitation.email.to_string();
+                let by = invitation
+                    .invited_by
+                    .map(|email| email.to_string())
+                    .unwrap_or_default();
+                view! {
+                    <tr>
+                        <th scope="row">{email.clone()}</th>
+                        <td>{move || role_label(invitation.role)}</td>
+                        <td>{by}</td>
+                        <td><DateTime at=invitation.expires_at /></td>
+                        <td>
+                            <form method="post" action="/admin/users/revoke">
+                                <input type="hidden" name="csrf" value=csrf.clone() />
+                                <input type="hidden" name="email" value=email.clone() />
+                                <button type="submit">
+                                    {move_tr!("users-revoke")}
+                                    <span class="visually-hidden">" " {email}</span>
+                                </button>
+                            </form>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <section aria-labelledby="users-pending-title">
+                <h2 id="users-pending-title">{move_tr!("users-pending-title")}</h2>
+                <div class="table-scroll">
+                    <table class="users">
+                        <thead>
+                            <tr>
+                                <th scope="col">{move_tr!("admin-email")}</th>
+                                <th scope="col">{move_tr!("users-role")}</th>
+                                <th scope="col">{move_tr!("users-invited-by")}</th>
+                                <th scope="col">{move_tr!("users-expires")}</th>
+                                <th scope="col">{move_tr!("users-actions")}</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            </section>
+        }
+    })
 }
 
 #[component]

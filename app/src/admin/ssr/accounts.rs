@@ -217,6 +217,12 @@ pub async fn remove(db: &Db, actor: &Actor, user_id: i64) -> Result<AdminUser, C
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    // Their pending invitations go with them: a link must not outlive the admin who vouched
+    // for it.
+    sqlx::query("DELETE FROM admin_invitations WHERE invited_by = $1 AND accepted_at IS NULL")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     record(
         &mut *tx,
         actor,

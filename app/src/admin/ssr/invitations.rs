@@ -7,7 +7,7 @@ use super::{
     sessions::{digest, random_token},
 };
 use crate::{
-    admin::{AdminUser, Email, Role},
+    admin::{AdminUser, Email, PendingInvitation, Role},
     audit::{
         AuditAction,
         ssr::{Actor, record},
@@ -38,6 +38,8 @@ pub enum InvitationError {
         "this is not a valid invitation link; copy the whole link from the invitation, or ask an admin for a new one"
     )]
     Malformed,
+    #[error("{0} has no pending invitation; it may have been accepted or revoked already")]
+    NotPending(Email),
     #[error(transparent)]
     Account(#[from] AccountError),
     #[error(transparent)]
@@ -171,4 +173,56 @@ pub async fn accept(
     .await?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// The invitations not accepted yet and not expired, by address, with who made them.
+pub async fn pending(db: &Db) -> Result<Vec<PendingInvitation>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT i.email, i.role, i.expires_at, u.email AS invited_by
+         FROM admin_invitations i LEFT JOIN admin_users u ON u.id = i.invited_by
+         WHERE i.accepted_at IS NULL AND i.expires_at > $1
+         ORDER BY i.email",
+    )
+    .bind(Timestamp::now().as_millis())
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let email: String = row.try_get("email")?;
+            let role: String = row.try_get("role")?;
+            let invited_by: Option<String> = row.try_get("invited_by")?;
+            Ok(PendingInvitation {
+                email: email.parse().map_err(|e| decode_error("email", e))?,
+                role: role.parse().map_err(|e| decode_error("role", e))?,
+                expires_at: Timestamp::from_millis(row.try_get("expires_at")?),
+                invited_by: invited_by
+                    .map(|email| email.parse().map_err(|e| decode_error("invited_by", e)))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes the pending invitation of `email`: its link stops working at once. The invitation
+/// row goes (it is no evidence; the audit log keeps that it was made and revoked).
+pub async fn revoke(db: &Db, actor: &Actor, email: &Email) -> Result<(), InvitationError> {
+    let mut tx = db.writer().begin().await?;
+    let revoked =
+        sqlx::query("DELETE FROM admin_invitations WHERE email = $1 AND accepted_at IS NULL")
+            .bind(email.as_str())
+            .execute(&mut *tx)
+            .await?;
+    if revoked.rows_affected() == 0 {
+        return Err(InvitationError::NotPending(email.clone()));
+    }
+    record(
+        &mut *tx,
+        actor,
+        AuditAction::InvitationRevoked,
+        email.as_str(),
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -44,7 +44,9 @@ pub struct Counted {
 pub enum Admission {
     Check(Counted),
     /// Refused unchecked; the door opens again after `wait`.
-    Refused { wait: Duration },
+    Refused {
+        wait: Duration,
+    },
 }
 
 /// Counts an attempt for `email` (as typed, at most [`MAX_ADDRESS_CHARS`]) from
