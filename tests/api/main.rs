@@ -7,6 +7,7 @@ mod admin;
 mod comparisons;
 mod consent;
 mod editor;
+mod file_modes;
 mod health;
 mod inventory;
 mod notices;
