@@ -154,7 +154,10 @@ pub fn router(state: AppState, outgoing: Outgoing) -> Router {
             state.clone(),
             crate::exports::middleware,
         ))
-        .layer(axum::middleware::from_fn(crate::forms::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::forms::refuse_cross_site,
+        ))
         .layer(axum::middleware::from_fn(content_security_policy))
         .layer(
             ServiceBuilder::new()

@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod comparisons;
 mod consent;
+mod cross_site;
 mod editor;
 mod file_modes;
 mod health;
