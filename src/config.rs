@@ -125,6 +125,12 @@ pub const SETTINGS: &[Setting] = &[
         default: Some("10"),
         help: "Seconds to let in-flight requests finish on SIGTERM/Ctrl-C (1-300)",
     },
+    Setting {
+        key: "image_hosts",
+        env: "CHARTER_IMAGE_HOSTS",
+        default: Some(""),
+        help: "Hosts besides this site's own that policies may show images from, comma-separated, e.g. cdn.example.com (default: none)",
+    },
 ];
 
 /// The file read when `--config`/`CHARTER_CONFIG` names none; it is optional.
@@ -178,6 +184,8 @@ pub struct Config {
     pub smtp_retry: RetryDelay,
     pub notice_lease: NoticeLease,
     pub outbox_dir: std::path::PathBuf,
+    #[serde(default)]
+    pub image_hosts: ImageHostList,
 }
 
 /// The defaults layer, from [`SETTINGS`], parsed the way environment values are.
@@ -564,6 +572,47 @@ impl TryFrom<u64> for ShutdownTimeout {
     }
 }
 
+/// Host names (or IP addresses), lowercased: a comma-separated list, or a TOML array.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "HostsValue")]
+pub struct ImageHostList(Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum HostsValue {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl ImageHostList {
+    pub fn hosts(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl TryFrom<HostsValue> for ImageHostList {
+    type Error = String;
+
+    fn try_from(value: HostsValue) -> Result<Self, Self::Error> {
+        let names = match value {
+            HostsValue::List(names) => names,
+            HostsValue::Text(text) => text.split(',').map(str::to_owned).collect(),
+        };
+        names
+            .iter()
+            .map(|name| name.trim())
+            .filter(|name| !name.is_empty())
+            .map(|name| match url::Host::parse(name) {
+                Ok(host) => Ok(host.to_string()),
+                Err(_) => Err(format!(
+                    "`{name}` is not a host name; give names like cdn.example.com, without https:// or a path"
+                )),
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
 #[cfg(test)]
 // `figment::Jail` closures must return `figment::Error`, which is large; only tests use it.
 #[allow(clippy::result_large_err)]
@@ -669,6 +718,11 @@ mod tests {
             ("CHARTER_SMTP_RATE", "0", "0.01 to 10000"),
             ("CHARTER_SMTP_RETRY", "0", "1 to 3600 seconds"),
             ("CHARTER_NOTICE_LEASE", "1", "2 to 3600 seconds"),
+            (
+                "CHARTER_IMAGE_HOSTS",
+                "cdn.example.com, https://img.example/",
+                "`https://img.example/` is not a host name",
+            ),
         ];
         for (variable, value, expected) in cases {
             Jail::expect_with(|jail| {
@@ -707,6 +761,26 @@ mod tests {
             assert!(!format!("{config:?}").contains("s3cret"));
             assert_eq!(config.smtp_from().to_string(), "Legal <legal@example.com>");
             assert_eq!(config.smtp_rate.per_second(), 2.5);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn image_hosts_are_a_list_of_names() {
+        Jail::expect_with(|jail| {
+            assert!(load().expect("defaults").image_hosts.hosts().is_empty());
+            jail.set_env("CHARTER_IMAGE_HOSTS", " CDN.example.com, ,img.example ");
+            let config = load().expect("valid");
+            assert_eq!(
+                config.image_hosts.hosts(),
+                ["cdn.example.com", "img.example"]
+            );
+            jail.clear_env();
+            jail.create_file("charter.toml", r#"image_hosts = ["cdn.example.com"]"#)?;
+            assert_eq!(
+                load().expect("valid").image_hosts.hosts(),
+                ["cdn.example.com"]
+            );
             Ok(())
         });
     }

@@ -26,6 +26,7 @@ use anyhow::Context;
 use app::{
     consent::ssr::{ConsentLog, ConsentService, SigningKey},
     db::Db,
+    markdown::ImageHosts,
     site::SiteInfo,
     state::{AppState, Shared},
 };
@@ -107,6 +108,14 @@ impl Application {
         let notices = config
             .notice_worker
             .then(|| NoticeWorker::new(db.clone(), outgoing.clone(), delivery));
+        let own_host = url::Url::parse(base_url.as_str())
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned));
+        let images = ImageHosts::new(
+            own_host
+                .into_iter()
+                .chain(config.image_hosts.hosts().iter().cloned()),
+        );
         let state = AppState::new(Shared {
             leptos_options: leptos_options(addr),
             db,
@@ -116,6 +125,7 @@ impl Application {
             },
             diffs: Default::default(),
             consent,
+            images,
         });
         Ok(Self {
             listener,

@@ -3,7 +3,7 @@
 
 use crate::{
     comparisons::ssr::DiffCache, consent::ssr::ConsentService, db::Db, errors::AppError,
-    site::SiteInfo,
+    markdown::ImageHosts, site::SiteInfo,
 };
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -22,6 +22,8 @@ pub struct Shared {
     pub site: SiteInfo,
     pub diffs: DiffCache,
     pub consent: ConsentService,
+    /// Where published and previewed revisions may show images from (`CHARTER_IMAGE_HOSTS`).
+    pub images: ImageHosts,
 }
 
 impl AppState {

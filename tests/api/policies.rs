@@ -356,6 +356,7 @@ async fn publishing_refuses_bad_revisions_without_writing_anything(backend: Back
             published_at: now,
             effective_at: now.plus_days(effective_days),
             notice_days: 30,
+            images: app::markdown::ImageHosts::site_only(),
         };
     let error = publish(
         &app.db,
