@@ -126,6 +126,18 @@ pub const SETTINGS: &[Setting] = &[
         help: "Seconds to let in-flight requests finish on SIGTERM/Ctrl-C (1-300)",
     },
     Setting {
+        key: "header_timeout",
+        env: "CHARTER_HEADER_TIMEOUT",
+        default: Some("10"),
+        help: "Seconds a client may take to send a request's headers, or leave a connection idle, before it is closed (1-300)",
+    },
+    Setting {
+        key: "request_timeout",
+        env: "CHARTER_REQUEST_TIMEOUT",
+        default: Some("30"),
+        help: "Seconds a request may take, its body included, before it is answered 408 (1-300)",
+    },
+    Setting {
         key: "image_hosts",
         env: "CHARTER_IMAGE_HOSTS",
         default: Some(""),
@@ -184,6 +196,8 @@ pub struct Config {
     pub smtp_retry: RetryDelay,
     pub notice_lease: NoticeLease,
     pub outbox_dir: std::path::PathBuf,
+    pub header_timeout: HttpTimeout,
+    pub request_timeout: HttpTimeout,
     #[serde(default)]
     pub image_hosts: ImageHostList,
 }
@@ -572,6 +586,29 @@ impl TryFrom<u64> for ShutdownTimeout {
     }
 }
 
+/// How long a client may take over part of a request: 1 to 300 seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u64")]
+pub struct HttpTimeout(Duration);
+
+impl HttpTimeout {
+    pub fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+impl TryFrom<u64> for HttpTimeout {
+    type Error = String;
+
+    fn try_from(secs: u64) -> Result<Self, Self::Error> {
+        if (1..=300).contains(&secs) {
+            Ok(Self(Duration::from_secs(secs)))
+        } else {
+            Err(format!("{secs} is out of range; use 1 to 300 seconds"))
+        }
+    }
+}
+
 /// Host names (or IP addresses), lowercased: a comma-separated list, or a TOML array.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "HostsValue")]
@@ -640,6 +677,8 @@ mod tests {
                 "Example Ltd <notices@127.0.0.1>"
             );
             assert_eq!(config.outbox_dir, Path::new("data/outbox"));
+            assert_eq!(config.header_timeout.duration(), Duration::from_secs(10));
+            assert_eq!(config.request_timeout.duration(), Duration::from_secs(30));
             Ok(())
         });
     }
@@ -718,6 +757,8 @@ mod tests {
             ("CHARTER_SMTP_RATE", "0", "0.01 to 10000"),
             ("CHARTER_SMTP_RETRY", "0", "1 to 3600 seconds"),
             ("CHARTER_NOTICE_LEASE", "1", "2 to 3600 seconds"),
+            ("CHARTER_HEADER_TIMEOUT", "0", "1 to 300 seconds"),
+            ("CHARTER_REQUEST_TIMEOUT", "301", "1 to 300 seconds"),
             (
                 "CHARTER_IMAGE_HOSTS",
                 "cdn.example.com, https://img.example/",

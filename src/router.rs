@@ -17,12 +17,12 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::{set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
-/// A request that takes longer than this is answered 408 rather than left hanging.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `/readyz` waits for the database before it declares it unavailable.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub fn router(state: AppState, outgoing: Outgoing) -> Router {
+/// The whole HTTP surface. A request that takes longer than `request_timeout` (a client slow to
+/// send its body, say) is answered 408 rather than left hanging.
+pub fn router(state: AppState, outgoing: Outgoing, request_timeout: Duration) -> Router {
     // Browsers honour HSTS only over HTTPS; a site served over plain HTTP sends none.
     let hsts = state
         .site
@@ -158,14 +158,15 @@ pub fn router(state: AppState, outgoing: Outgoing) -> Router {
             state.clone(),
             crate::forms::refuse_cross_site,
         ))
+        // Inside the layers below, so its 408 carries the security headers like any answer.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(axum::middleware::from_fn(content_security_policy))
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::REQUEST_TIMEOUT,
-                    REQUEST_TIMEOUT,
-                ))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),

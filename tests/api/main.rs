@@ -17,6 +17,7 @@ mod policies;
 mod process;
 mod recipients;
 mod records;
+mod slow_clients;
 mod smtp;
 mod subscriptions;
 mod users;
