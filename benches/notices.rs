@@ -73,6 +73,7 @@ fn revision<'a>(slug: &'a Slug, class: RevisionClass, source: &'a str) -> NewRev
         published_at: now,
         effective_at: now.plus_days(30),
         notice_days: 30,
+        images: app::markdown::ImageHosts::site_only(),
     }
 }
 

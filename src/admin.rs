@@ -116,7 +116,14 @@ pub(crate) async fn session_of(
         return Err(signed_out());
     };
     match sessions::find(&state.db, token).await {
-        Ok(Some(session)) if session.csrf_token == csrf => Ok((token.to_owned(), session)),
+        Ok(Some(session))
+            if bool::from(subtle::ConstantTimeEq::ct_eq(
+                session.csrf_token.as_bytes(),
+                csrf.as_bytes(),
+            )) =>
+        {
+            Ok((token.to_owned(), session))
+        }
         Ok(Some(_)) => Err(csrf_refused()),
         Ok(None) => Err(signed_out()),
         Err(error) => Err(failed(&error)),

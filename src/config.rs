@@ -144,6 +144,24 @@ pub const SETTINGS: &[Setting] = &[
         default: Some("10"),
         help: "Seconds to let in-flight requests finish on SIGTERM/Ctrl-C (1-300)",
     },
+    Setting {
+        key: "header_timeout",
+        env: "CHARTER_HEADER_TIMEOUT",
+        default: Some("10"),
+        help: "Seconds a client may take to send a request's headers, or leave a connection idle, before it is closed (1-300)",
+    },
+    Setting {
+        key: "request_timeout",
+        env: "CHARTER_REQUEST_TIMEOUT",
+        default: Some("30"),
+        help: "Seconds a request may take, its body included, before it is answered 408 (1-300)",
+    },
+    Setting {
+        key: "image_hosts",
+        env: "CHARTER_IMAGE_HOSTS",
+        default: Some(""),
+        help: "Hosts besides this site's own that policies may show images from, comma-separated, e.g. cdn.example.com (default: none)",
+    },
 ];
 
 /// The file read when `--config`/`CHARTER_CONFIG` names none; it is optional.
@@ -201,6 +219,10 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     pub forwarded_header: ForwardedHeader,
     pub public_writes_per_minute: WritesPerMinute,
+    pub header_timeout: HttpTimeout,
+    pub request_timeout: HttpTimeout,
+    #[serde(default)]
+    pub image_hosts: ImageHostList,
 }
 
 /// The defaults layer, from [`SETTINGS`], parsed the way environment values are.
@@ -587,6 +609,70 @@ impl TryFrom<u64> for ShutdownTimeout {
     }
 }
 
+/// How long a client may take over part of a request: 1 to 300 seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u64")]
+pub struct HttpTimeout(Duration);
+
+impl HttpTimeout {
+    pub fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+impl TryFrom<u64> for HttpTimeout {
+    type Error = String;
+
+    fn try_from(secs: u64) -> Result<Self, Self::Error> {
+        if (1..=300).contains(&secs) {
+            Ok(Self(Duration::from_secs(secs)))
+        } else {
+            Err(format!("{secs} is out of range; use 1 to 300 seconds"))
+        }
+    }
+}
+
+/// Host names (or IP addresses), lowercased: a comma-separated list, or a TOML array.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "HostsValue")]
+pub struct ImageHostList(Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum HostsValue {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl ImageHostList {
+    pub fn hosts(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl TryFrom<HostsValue> for ImageHostList {
+    type Error = String;
+
+    fn try_from(value: HostsValue) -> Result<Self, Self::Error> {
+        let names = match value {
+            HostsValue::List(names) => names,
+            HostsValue::Text(text) => text.split(',').map(str::to_owned).collect(),
+        };
+        names
+            .iter()
+            .map(|name| name.trim())
+            .filter(|name| !name.is_empty())
+            .map(|name| match url::Host::parse(name) {
+                Ok(host) => Ok(host.to_string()),
+                Err(_) => Err(format!(
+                    "`{name}` is not a host name; give names like cdn.example.com, without https:// or a path"
+                )),
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
 #[cfg(test)]
 // `figment::Jail` closures must return `figment::Error`, which is large; only tests use it.
 #[allow(clippy::result_large_err)]
@@ -614,6 +700,8 @@ mod tests {
                 "Example Ltd <notices@127.0.0.1>"
             );
             assert_eq!(config.outbox_dir, Path::new("data/outbox"));
+            assert_eq!(config.header_timeout.duration(), Duration::from_secs(10));
+            assert_eq!(config.request_timeout.duration(), Duration::from_secs(30));
             Ok(())
         });
     }
@@ -692,6 +780,13 @@ mod tests {
             ("CHARTER_SMTP_RATE", "0", "0.01 to 10000"),
             ("CHARTER_SMTP_RETRY", "0", "1 to 3600 seconds"),
             ("CHARTER_NOTICE_LEASE", "1", "2 to 3600 seconds"),
+            ("CHARTER_HEADER_TIMEOUT", "0", "1 to 300 seconds"),
+            ("CHARTER_REQUEST_TIMEOUT", "301", "1 to 300 seconds"),
+            (
+                "CHARTER_IMAGE_HOSTS",
+                "cdn.example.com, https://img.example/",
+                "`https://img.example/` is not a host name",
+            ),
         ];
         for (variable, value, expected) in cases {
             Jail::expect_with(|jail| {
@@ -730,6 +825,26 @@ mod tests {
             assert!(!format!("{config:?}").contains("s3cret"));
             assert_eq!(config.smtp_from().to_string(), "Legal <legal@example.com>");
             assert_eq!(config.smtp_rate.per_second(), 2.5);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn image_hosts_are_a_list_of_names() {
+        Jail::expect_with(|jail| {
+            assert!(load().expect("defaults").image_hosts.hosts().is_empty());
+            jail.set_env("CHARTER_IMAGE_HOSTS", " CDN.example.com, ,img.example ");
+            let config = load().expect("valid");
+            assert_eq!(
+                config.image_hosts.hosts(),
+                ["cdn.example.com", "img.example"]
+            );
+            jail.clear_env();
+            jail.create_file("charter.toml", r#"image_hosts = ["cdn.example.com"]"#)?;
+            assert_eq!(
+                load().expect("valid").image_hosts.hosts(),
+                ["cdn.example.com"]
+            );
             Ok(())
         });
     }

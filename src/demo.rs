@@ -296,6 +296,7 @@ pub async fn load_if_empty(db: &Db) -> Result<(), DemoError> {
                         published_at: now.plus_days(published),
                         effective_at: now.plus_days(effective),
                         notice_days: NOTICE_DAYS,
+                        images: app::markdown::ImageHosts::site_only(),
                     },
                 )
                 .await?;

@@ -153,7 +153,7 @@ async fn draft_form(
     };
     let confirmed = form.confirm_missing_locales.as_deref() == Some("true");
     match editor::publish(
-        &state.db,
+        &state,
         &session.user,
         &actor,
         &slug,

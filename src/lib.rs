@@ -26,15 +26,23 @@ use anyhow::Context;
 use app::{
     consent::ssr::{ConsentLog, ConsentService, SigningKey},
     db::Db,
+    markdown::ImageHosts,
     network::{ClientAddress, Network, WriteLimiter},
     site::SiteInfo,
     state::{AppState, Shared},
 };
+use axum::{Router, extract::ConnectInfo};
 use config::Config;
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
+};
 use leptos::config::LeptosOptions;
 use notices::{Letterhead, Mailer, NoticeWorker, Outgoing, worker::Delivery};
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
-use tokio::{net::TcpListener, sync::Notify};
+use std::{future::Future, net::SocketAddr, time::Duration};
+use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 /// Connects to `DATABASE_URL` and brings its schema up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
@@ -51,7 +59,8 @@ pub struct Application {
     state: AppState,
     /// `None` when this process leaves delivery to other instances (`CHARTER_NOTICE_WORKER`).
     notices: Option<NoticeWorker>,
-    outgoing: Outgoing,
+    header_timeout: Duration,
+    request_timeout: Duration,
 }
 
 impl Application {
@@ -107,7 +116,15 @@ impl Application {
         };
         let notices = config
             .notice_worker
-            .then(|| NoticeWorker::new(db.clone(), outgoing.clone(), delivery));
+            .then(|| NoticeWorker::new(db.clone(), outgoing, delivery));
+        let own_host = url::Url::parse(base_url.as_str())
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned));
+        let images = ImageHosts::new(
+            own_host
+                .into_iter()
+                .chain(config.image_hosts.hosts().iter().cloned()),
+        );
         let state = AppState::new(Shared {
             leptos_options: leptos_options(addr),
             db,
@@ -124,12 +141,14 @@ impl Application {
                 },
                 writes: WriteLimiter::new(config.public_writes_per_minute),
             },
+            images,
         });
         Ok(Self {
             listener,
             state,
             notices,
-            outgoing,
+            header_timeout: config.header_timeout.duration(),
+            request_timeout: config.request_timeout.duration(),
         })
     }
 
@@ -152,30 +171,19 @@ impl Application {
             listener,
             state,
             notices,
-            outgoing,
+            header_timeout,
+            request_timeout,
         } = self;
         let db = state.db.clone();
         let notices = notices.map(NoticeWorker::spawn);
         tracing::info!(addr = %state.leptos_options.site_addr, "Charter is listening");
-        let stopping = Arc::new(Notify::new());
-        let server = axum::serve(
-            listener,
-            router::router(state, outgoing).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown({
-            let stopping = stopping.clone();
-            async move {
-                shutdown.await;
-                stopping.notify_one();
-            }
-        });
-        let deadline = async move {
-            stopping.notified().await;
-            tokio::time::sleep(grace).await;
-        };
-        tokio::select! {
-            result = server => result.context("the HTTP server failed")?,
-            () = deadline => tracing::warn!(?grace, "requests still running after the grace period; stopping anyway"),
+        let router = router::router(state, request_timeout);
+        let open = serve(listener, router, header_timeout, shutdown).await;
+        if tokio::time::timeout(grace, open.shutdown()).await.is_err() {
+            tracing::warn!(
+                ?grace,
+                "requests still running after the grace period; stopping anyway"
+            );
         }
         if let Some(notices) = notices
             && tokio::time::timeout(grace, notices.stop()).await.is_err()
@@ -189,6 +197,59 @@ impl Application {
         tracing::info!("Charter stopped");
         Ok(())
     }
+}
+
+/// Accepts connections until `shutdown` resolves, then stops accepting and hands back the
+/// connections still open, told to finish their requests and close.
+///
+/// Not `axum::serve`: it has no deadline for reading a request's headers, so a client that
+/// sends them slowly, or nothing at all, holds its connection for ever. HTTP/1 only, as
+/// `axum::serve` is without its `http2` feature: hyper's automatic HTTP/2 detection would wait
+/// for a client's first bytes without any deadline, and browsers speak HTTP/2 only over TLS,
+/// which a proxy in front of Charter ends.
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) -> GracefulShutdown {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let open = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, say: wait for some to close rather than spin.
+                    tracing::error!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Handlers read the peer's address as axum's `ConnectInfo`.
+        let service = router
+            .clone()
+            .map_request(move |request: axum::http::Request<_>| {
+                let mut request = request.map(axum::body::Body::new);
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let connection = open.watch(
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
+        );
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+        });
+    }
+    open
 }
 
 /// Leptos's own settings. cargo-leptos passes them through `LEPTOS_*` variables; a binary built

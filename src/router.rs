@@ -1,10 +1,10 @@
 //! The HTTP surface: health probes, the Leptos pages and server functions, static files, and the
 //! layers every request passes through.
 
-use crate::notices::{Outgoing, subscriptions::MAX_BODY_BYTES as SUBSCRIPTION_BODY_BYTES};
+use crate::notices::subscriptions::MAX_BODY_BYTES as SUBSCRIPTION_BODY_BYTES;
 use app::{app::App, csp::ssr::CspNonce, state::AppState};
 use axum::{
-    Extension, Router,
+    Router,
     extract::{DefaultBodyLimit, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware::Next,
@@ -17,12 +17,12 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::{set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
-/// A request that takes longer than this is answered 408 rather than left hanging.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `/readyz` waits for the database before it declares it unavailable.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub fn router(state: AppState, outgoing: Outgoing) -> Router {
+/// The whole HTTP surface. A request that takes longer than `request_timeout` (a client slow to
+/// send its body, say) is answered 408 rather than left hanging.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
     // Browsers honour HSTS only over HTTPS; a site served over plain HTTP sends none.
     let hsts = state
         .site
@@ -158,7 +158,15 @@ pub fn router(state: AppState, outgoing: Outgoing) -> Router {
             state.clone(),
             crate::exports::middleware,
         ))
-        .layer(axum::middleware::from_fn(crate::forms::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::forms::refuse_cross_site,
+        ))
+        // Inside the layers below, so its 408 carries the security headers like any answer.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(axum::middleware::from_fn(content_security_policy))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -172,10 +180,6 @@ pub fn router(state: AppState, outgoing: Outgoing) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::REQUEST_TIMEOUT,
-                    REQUEST_TIMEOUT,
-                ))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
@@ -198,7 +202,6 @@ pub fn router(state: AppState, outgoing: Outgoing) -> Router {
                     hsts,
                 )),
         )
-        .layer(Extension(outgoing))
         .with_state(state)
 }
 

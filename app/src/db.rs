@@ -12,7 +12,12 @@ use sqlx::{
     postgres::PgConnectOptions,
     sqlite::SqliteConnectOptions,
 };
-use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+    str::FromStr,
+    time::Duration,
+};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -159,6 +164,11 @@ pub enum DbError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("could not create the SQLite database {path}: {source}")]
+    CreateFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("could not connect to the {backend} database: {source}")]
     Connect {
         backend: Backend,
@@ -171,6 +181,38 @@ pub enum DbError {
     },
     #[error(transparent)]
     Query(#[from] sqlx::Error),
+}
+
+/// Creates a missing SQLite database file, and its missing directories, readable by this user
+/// only: it holds consent evidence and sessions. SQLite gives the WAL and shared-memory files
+/// the database file's mode. An existing file keeps the mode its operator gave it.
+fn create_private(file: &Path) -> Result<(), DbError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(parent) = file.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(|source| DbError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+    {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(DbError::CreateFile {
+            path: file.to_path_buf(),
+            source,
+        }),
+    }
 }
 
 /// The process's one database handle. Cloning is cheap: both pools are reference-counted.
@@ -190,14 +232,11 @@ impl Db {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
         let backend = url.backend();
+        // A URL that names its own `mode=` (read-only, say) gets nothing created.
         if let Some(file) = url.sqlite_file()
-            && let Some(parent) = file.parent()
-            && !parent.as_os_str().is_empty()
+            && !url.url.contains("mode=")
         {
-            std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+            create_private(&file)?;
         }
         let options = AnyConnectOptions::from_str(&url.driver_url())
             .map_err(|source| DbError::Connect { backend, source })?;

@@ -433,7 +433,10 @@ mod tests {
         for network in 0..FORGET_EVERY - 1 {
             assert_eq!(limiter.check(&format!("network {network}")), Ok(()));
         }
-        assert_eq!(limiter.limiter.len(), usize::try_from(FORGET_EVERY - 1).expect("small"));
+        assert_eq!(
+            limiter.limiter.len(),
+            usize::try_from(FORGET_EVERY - 1).expect("small")
+        );
         // A million a minute refills a spent write in 60 µs.
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(limiter.check("one more"), Ok(()));

@@ -460,6 +460,32 @@ fn json_ld(context: &DocumentInLocale, meta: &RevisionMeta) -> String {
         "datePublished": meta.published_at.rfc3339(),
         "temporalCoverage": format!("{}/..", meta.effective_at.rfc3339()),
     });
-    // `</` inside a script element would end it early.
-    value.to_string().replace("</", "<\\/")
+    script_safe_json(&value)
+}
+
+/// `value` as JSON that can stand inside a `<script>` element: `<` (which could open `</script`
+/// or `<!--`, both of which end or change the script), `>` and `&` are written as `\u` escapes,
+/// which mean the same characters to a JSON reader. They can occur only inside strings.
+fn script_safe_json(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_safe_json;
+
+    #[test]
+    fn json_ld_cannot_end_or_change_its_script_element() {
+        let title = "Terms </script><script>alert(1)</script> <!-- <script> & more";
+        let json = script_safe_json(&serde_json::json!({ "name": title }));
+        for forbidden in ["<", ">", "&"] {
+            assert!(!json.contains(forbidden), "{forbidden} in {json}");
+        }
+        let read: serde_json::Value = serde_json::from_str(&json).expect("still JSON");
+        assert_eq!(read["name"], title);
+    }
 }

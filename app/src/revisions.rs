@@ -191,7 +191,7 @@ pub mod ssr {
         documents::{DocumentSummary, Slug},
         errors::AppError,
         i18n::Locale,
-        markdown::{self, RenderError},
+        markdown::{self, ImageHosts, RenderError},
     };
     use sha2::{Digest, Sha256};
     use sqlx::{Row, any::AnyRow};
@@ -219,6 +219,8 @@ pub mod ssr {
         /// Ignored for editorial revisions, which take effect when published.
         pub effective_at: Timestamp,
         pub notice_days: i64,
+        /// Where the revision may show images from, besides the site itself.
+        pub images: &'a ImageHosts,
     }
 
     #[derive(Debug, thiserror::Error)]
@@ -284,7 +286,7 @@ pub mod ssr {
                 new.effective_at
             }
         };
-        let rendered = markdown::render(new.source, external_link_label(new.locale))?;
+        let rendered = markdown::render(new.source, external_link_label(new.locale), new.images)?;
         let toc = serde_json::to_string(&rendered.toc).unwrap_or_else(|_| "[]".to_owned());
         let sha256 = hex::encode(Sha256::digest(new.source.as_bytes()));
 

@@ -3,7 +3,7 @@
 
 use crate::{
     comparisons::ssr::DiffCache, consent::ssr::ConsentService, db::Db, errors::AppError,
-    network::Network, site::SiteInfo,
+    markdown::ImageHosts, network::Network, site::SiteInfo,
 };
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -23,6 +23,8 @@ pub struct Shared {
     pub diffs: DiffCache,
     pub consent: ConsentService,
     pub network: Network,
+    /// Where published and previewed revisions may show images from (`CHARTER_IMAGE_HOSTS`).
+    pub images: ImageHosts,
 }
 
 impl AppState {

@@ -7,12 +7,21 @@ use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     transport::smtp::PoolConfig,
 };
-use std::{path::Path, time::Duration};
+use std::{
+    os::unix::fs::{DirBuilderExt, PermissionsExt},
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 #[derive(Clone)]
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Files(AsyncFileTransport<Tokio1Executor>),
+    /// The messages name their recipients, so they are for this user's eyes only: the directory
+    /// is 0700 and each file 0600.
+    Files {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        dir: PathBuf,
+    },
 }
 
 /// Why a message was not delivered, as far as retrying is concerned.
@@ -44,13 +53,23 @@ impl Mailer {
                 Ok(Self::Smtp(transport))
             }
             None => {
-                std::fs::create_dir_all(outbox_dir).map_err(|error| {
-                    anyhow::anyhow!(
-                        "cannot create the notice directory {} (CHARTER_OUTBOX_DIR): {error}",
-                        outbox_dir.display()
-                    )
-                })?;
-                Ok(Self::Files(AsyncFileTransport::new(outbox_dir)))
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(outbox_dir)
+                    .and_then(|()| {
+                        std::fs::set_permissions(outbox_dir, std::fs::Permissions::from_mode(0o700))
+                    })
+                    .map_err(|error| {
+                        anyhow::anyhow!(
+                            "cannot create the notice directory {} (CHARTER_OUTBOX_DIR): {error}",
+                            outbox_dir.display()
+                        )
+                    })?;
+                Ok(Self::Files {
+                    transport: AsyncFileTransport::new(outbox_dir),
+                    dir: outbox_dir.to_path_buf(),
+                })
             }
         }
     }
@@ -59,7 +78,7 @@ impl Mailer {
     pub fn describe(&self) -> &'static str {
         match self {
             Mailer::Smtp(_) => "smtp",
-            Mailer::Files(_) => "eml files",
+            Mailer::Files { .. } => "eml files",
         }
     }
 
@@ -71,11 +90,21 @@ impl Mailer {
                 // 4xx, timeouts, refused connections, TLS trouble: the server may recover.
                 Err(error) => Err(SendError::Transient(error.to_string())),
             },
-            Mailer::Files(transport) => transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|error| SendError::Transient(error.to_string())),
+            Mailer::Files { transport, dir } => {
+                let id = transport
+                    .send(message)
+                    .await
+                    .map_err(|error| SendError::Transient(error.to_string()))?;
+                // lettre writes with the process's umask; the directory keeps others out meanwhile.
+                let file = dir.join(format!("{id}.eml"));
+                // Sending again would write the message twice; the directory still keeps it private.
+                if let Err(error) =
+                    tokio::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).await
+                {
+                    tracing::warn!(%error, file = %file.display(), "cannot make a notice file private");
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -362,6 +362,7 @@ pub async fn publish_editorial(app: &TestApp, slug: &Slug, source: &str) {
             published_at: now,
             effective_at: now,
             notice_days: 30,
+            images: app::markdown::ImageHosts::site_only(),
         },
     )
     .await

@@ -60,6 +60,7 @@ pub(crate) async fn publish_material(db: &Db, slug: &str, summary: &str) {
             published_at: now,
             effective_at: now.plus_days(30),
             notice_days: 30,
+            images: app::markdown::ImageHosts::site_only(),
         },
     )
     .await
@@ -460,6 +461,7 @@ fn prepared_database(backend: Backend, count: usize) -> TestDatabase {
                 published_at: now,
                 effective_at: now,
                 notice_days: 30,
+                images: app::markdown::ImageHosts::site_only(),
             },
         )
         .await

@@ -357,6 +357,7 @@ async fn publishing_refuses_bad_revisions_without_writing_anything(backend: Back
             published_at: now,
             effective_at: now.plus_days(effective_days),
             notice_days: 30,
+            images: app::markdown::ImageHosts::site_only(),
         };
     let error = publish(
         &app.db,
@@ -467,10 +468,11 @@ async fn feeds_and_json_name_the_organisation_not_the_publisher_account(backend:
             published_at: now,
             effective_at: now,
             notice_days: 30,
+            images: app::markdown::ImageHosts::site_only(),
         },
     )
     .await
-    .unwrap();
+    .expect("published");
     for path in [
         "/feed.atom",
         "/policies/data-notice/feed.atom",

@@ -141,6 +141,7 @@ async fn a_material_revision_queues_one_notice_per_recipient_and_an_editorial_on
         published_at: now,
         effective_at: now.plus_days(30),
         notice_days: 30,
+        images: app::markdown::ImageHosts::site_only(),
     };
     publish(&app.db, &material("# Data Notice\n\nVersion three.\n"))
         .await

@@ -101,7 +101,7 @@ pub async fn get_editor(slug: String, locale: Locale) -> Result<EditorView, AppE
         ),
     };
     Ok(EditorView {
-        preview: preview_html(&source, locale),
+        preview: preview_html(&source, locale, &state.images),
         document,
         locale,
         source,
@@ -184,10 +184,18 @@ fn first_whole_day_after(at: Timestamp) -> String {
 
 /// The preview of `source` by the renderer of the public pages.
 #[cfg(feature = "ssr")]
-fn preview_html(source: &str, locale: Locale) -> Result<String, String> {
-    crate::markdown::render(source, crate::revisions::ssr::external_link_label(locale))
-        .map(|rendered| rendered.html)
-        .map_err(|error| error.to_string())
+fn preview_html(
+    source: &str,
+    locale: Locale,
+    images: &crate::markdown::ImageHosts,
+) -> Result<String, String> {
+    crate::markdown::render(
+        source,
+        crate::revisions::ssr::external_link_label(locale),
+        images,
+    )
+    .map(|rendered| rendered.html)
+    .map_err(|error| error.to_string())
 }
 
 /// Renders `source` as the public page would, for the editor's live preview. Changes nothing,
@@ -199,7 +207,9 @@ pub async fn preview_draft(locale: Locale, source: String) -> Result<String, App
         ssr::guard::{SignedOut, require},
     };
     require(Role::Editor, SignedOut::Refuse).await?;
-    preview_html(&source, locale).map_err(|message| AppError::Invalid(message).answered())
+    let state = crate::state::app_state()?;
+    preview_html(&source, locale, &state.images)
+        .map_err(|message| AppError::Invalid(message).answered())
 }
 
 /// Saves the draft (the editor's autosave).

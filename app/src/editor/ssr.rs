@@ -18,6 +18,7 @@ use crate::{
         ssr::{NewRevision, PublishError, publish_in},
     },
     settings::ssr::notice_days,
+    state::AppState,
 };
 use sqlx::Row;
 
@@ -227,9 +228,10 @@ fn start_of_day(day: &str) -> Result<Timestamp, EditorError> {
 
 /// Publishes the draft of `slug` in `locale` as its next revision, with `fields`, and removes
 /// the draft, all in one transaction with the audit entry. The fields are kept with the draft
-/// first, so a refused attempt loses nothing typed.
+/// first, so a refused attempt loses nothing typed. The revision may show images from the hosts
+/// the state allows.
 pub async fn publish(
-    db: &Db,
+    state: &AppState,
     user: &AdminUser,
     actor: &Actor,
     slug: &Slug,
@@ -237,6 +239,7 @@ pub async fn publish(
     fields: &PublishFields,
     confirm_missing_locales: bool,
 ) -> Result<RevisionMeta, EditorError> {
+    let db = &state.db;
     let document_id = document_id(db.reader(), slug).await?;
     let kept = sqlx::query(
         "UPDATE drafts SET class = $1, summary = $2, effective_on = $3
@@ -275,6 +278,7 @@ pub async fn publish(
             published_at: now,
             effective_at,
             notice_days: notice_days.get(),
+            images: &state.images,
         },
     )
     .await?;
