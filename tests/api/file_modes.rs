@@ -3,7 +3,11 @@
 
 use crate::helpers::{Backend, Options, TestDatabase, both_backends, start};
 use reqwest::{StatusCode, header};
-use std::{os::unix::fs::PermissionsExt, path::Path};
+use std::{
+    os::unix::fs::PermissionsExt,
+    path::Path,
+    time::{Duration, Instant},
+};
 
 both_backends!(notices_written_as_files_are_private);
 
@@ -18,8 +22,16 @@ fn mode(path: &Path) -> u32 {
 async fn notices_written_as_files_are_private(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let outbox = database.outbox_dir();
-    let app = start(database, Options::default()).await;
-    // The confirmation of a subscription is mailed at once: to the outbox, without SMTP.
+    let app = start(
+        database,
+        Options {
+            settings: vec![("notice_worker", "true".to_owned())],
+            ..Options::default()
+        },
+    )
+    .await;
+    // The confirmation of a subscription is queued, and the worker writes it to the outbox
+    // directory, there being no SMTP server.
     let response = app
         .client
         .post(app.url("/subscribe"))
@@ -35,11 +47,18 @@ async fn notices_written_as_files_are_private(backend: Backend) {
             .ends_with("sent=1")
     );
     assert_eq!(mode(&outbox), 0o700, "{}", outbox.display());
-    let messages: Vec<_> = std::fs::read_dir(&outbox)
-        .expect("outbox")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
-        .collect();
+    let written = || -> Vec<_> {
+        std::fs::read_dir(&outbox)
+            .expect("outbox")
+            .map(|entry| entry.expect("entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while written().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let messages = written();
     assert_eq!(messages.len(), 1, "{messages:?}");
     for message in messages {
         assert_eq!(mode(&message), 0o600, "{}", message.display());
