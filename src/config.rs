@@ -540,97 +540,39 @@ impl TryFrom<f64> for SmtpRate {
     }
 }
 
-/// The wait before the first retry of a deferred notice: 1 to 3600 seconds.
+/// A number of seconds from `MIN` to `MAX`, as the duration settings take them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "u64")]
-pub struct RetryDelay(Duration);
+pub struct Seconds<const MIN: u64, const MAX: u64>(Duration);
 
-impl RetryDelay {
+impl<const MIN: u64, const MAX: u64> Seconds<MIN, MAX> {
     pub fn duration(self) -> Duration {
         self.0
     }
 }
 
-impl TryFrom<u64> for RetryDelay {
+impl<const MIN: u64, const MAX: u64> TryFrom<u64> for Seconds<MIN, MAX> {
     type Error = String;
 
     fn try_from(secs: u64) -> Result<Self, Self::Error> {
-        if (1..=3600).contains(&secs) {
+        if (MIN..=MAX).contains(&secs) {
             Ok(Self(Duration::from_secs(secs)))
         } else {
-            Err(format!("{secs} is out of range; use 1 to 3600 seconds"))
+            Err(format!(
+                "{secs} is out of range; use {MIN} to {MAX} seconds"
+            ))
         }
     }
 }
 
-/// How long a worker owns the notices it claimed: 2 to 3600 seconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "u64")]
-pub struct NoticeLease(Duration);
-
-impl NoticeLease {
-    pub fn duration(self) -> Duration {
-        self.0
-    }
-}
-
-impl TryFrom<u64> for NoticeLease {
-    type Error = String;
-
-    fn try_from(secs: u64) -> Result<Self, Self::Error> {
-        if (2..=3600).contains(&secs) {
-            Ok(Self(Duration::from_secs(secs)))
-        } else {
-            Err(format!("{secs} is out of range; use 2 to 3600 seconds"))
-        }
-    }
-}
-
-/// How long a graceful shutdown may take: 1 to 300 seconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "u64")]
-pub struct ShutdownTimeout(Duration);
-
-impl ShutdownTimeout {
-    pub fn duration(self) -> Duration {
-        self.0
-    }
-}
-
-impl TryFrom<u64> for ShutdownTimeout {
-    type Error = String;
-
-    fn try_from(secs: u64) -> Result<Self, Self::Error> {
-        if (1..=300).contains(&secs) {
-            Ok(Self(Duration::from_secs(secs)))
-        } else {
-            Err(format!("{secs} is out of range; use 1 to 300 seconds"))
-        }
-    }
-}
-
-/// How long a client may take over part of a request: 1 to 300 seconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "u64")]
-pub struct HttpTimeout(Duration);
-
-impl HttpTimeout {
-    pub fn duration(self) -> Duration {
-        self.0
-    }
-}
-
-impl TryFrom<u64> for HttpTimeout {
-    type Error = String;
-
-    fn try_from(secs: u64) -> Result<Self, Self::Error> {
-        if (1..=300).contains(&secs) {
-            Ok(Self(Duration::from_secs(secs)))
-        } else {
-            Err(format!("{secs} is out of range; use 1 to 300 seconds"))
-        }
-    }
-}
+/// The wait before the first retry of a deferred notice.
+pub type RetryDelay = Seconds<1, 3600>;
+/// How long a worker owns the notices it claimed.
+pub type NoticeLease = Seconds<2, 3600>;
+/// How long a graceful shutdown may take.
+pub type ShutdownTimeout = Seconds<1, 300>;
+/// How long a client may take over part of a request.
+pub type HttpTimeout = Seconds<1, 300>;
 
 /// Host names (or IP addresses), lowercased: a comma-separated list, or a TOML array.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
