@@ -36,14 +36,6 @@ fn operator() -> Actor {
     Actor::local("test", "an inventory import")
 }
 
-async fn version(app: &TestApp) -> String {
-    active(&app.db)
-        .await
-        .expect("query")
-        .expect("an inventory in force")
-        .version
-}
-
 fn event(version: &str, key: &str, analytics: bool) -> NewEvent {
     NewEvent {
         subject: SubjectId::random().expect("random"),
@@ -99,7 +91,7 @@ async fn the_default_inventory_is_in_force_on_first_start(backend: Backend) {
 
 async fn a_new_inventory_version_is_kept_beside_the_old_ones(backend: Backend) {
     let app = spawn_app(backend).await;
-    let first = version(&app).await;
+    let first = app.configuration_version().await;
     let default = parse(DEFAULT_INVENTORY).expect("valid");
     let again = activate(&app.db, &default, &operator())
         .await
@@ -113,7 +105,7 @@ async fn a_new_inventory_version_is_kept_beside_the_old_ones(backend: Backend) {
         .expect("activate");
     assert!(second.changed);
     assert_ne!(second.version, first);
-    assert_eq!(version(&app).await, second.version);
+    assert_eq!(app.configuration_version().await, second.version);
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consent_configurations")
         .fetch_one(app.db.reader())
         .await
@@ -123,7 +115,7 @@ async fn a_new_inventory_version_is_kept_beside_the_old_ones(backend: Backend) {
 
 async fn concurrent_events_form_one_intact_chain(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     // One event per transaction, batches split mid-burst, and the default limit.
     let limits = [1, 7, BatchLimit::default().get()];
     let mut ids = Vec::new();
@@ -154,7 +146,7 @@ async fn concurrent_events_form_one_intact_chain(backend: Backend) {
 
 async fn a_retry_with_the_same_key_records_nothing_new(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
     let first = log
         .record(event(&version, "retry-key-0001", true))
@@ -196,7 +188,7 @@ async fn a_retry_with_the_same_key_records_nothing_new(backend: Backend) {
 
 async fn the_log_refuses_an_event_about_a_replaced_configuration(backend: Backend) {
     let app = spawn_app(backend).await;
-    let first = version(&app).await;
+    let first = app.configuration_version().await;
     let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
     let recorded = log
         .record(event(&first, "before-change-1", true))
@@ -227,7 +219,7 @@ async fn the_log_refuses_an_event_about_a_replaced_configuration(backend: Backen
 
 async fn consent_evidence_cannot_be_changed_or_deleted(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
     log.record(event(&version, "evidence-0001", true))
         .await
@@ -253,7 +245,7 @@ async fn consent_evidence_cannot_be_changed_or_deleted(backend: Backend) {
 
 async fn verify_reports_the_first_tampered_event(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
     let mut ids = Vec::new();
     for i in 0..5 {
@@ -410,7 +402,7 @@ fn set_cookies(headers: &HeaderMap) -> Vec<String> {
 
 async fn the_api_records_a_choice_and_sets_a_signed_cookie(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let (status, headers, body) = post_json(
         &app,
         &json!({
@@ -455,7 +447,7 @@ async fn the_api_records_a_choice_and_sets_a_signed_cookie(backend: Backend) {
 
 async fn the_api_refuses_bad_requests_with_a_message_and_stores_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let valid = json!({
         "method": "reject_all",
         "configuration_version": version,
@@ -601,7 +593,7 @@ async fn the_api_refuses_bad_requests_with_a_message_and_stores_nothing(backend:
 
 async fn a_retried_request_returns_the_first_answer(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let body = json!({
         "method": "accept_all",
         "configuration_version": version,
@@ -619,7 +611,7 @@ async fn a_retried_request_returns_the_first_answer(backend: Backend) {
 
 async fn a_key_is_replayed_only_for_the_same_request_from_the_same_visitor(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let request = |method: &str, key: &str| json!({ "method": method, "configuration_version": version, "idempotency_key": key });
     // Visitor B has chosen before and holds a cookie of their own.
     let (_, b_headers, _) = post_json(&app, &request("reject_all", "visitor-b-0001"), None).await;
@@ -690,7 +682,7 @@ async fn a_key_is_replayed_only_for_the_same_request_from_the_same_visitor(backe
 
 async fn a_withdrawal_expires_the_refused_categories_cookies(backend: Backend) {
     let app = spawn_demo_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let (_, headers, granted) = post_json(
         &app,
         &json!({"method": "accept_all", "configuration_version": version, "idempotency_key": "grant-00000001"}),
@@ -736,7 +728,7 @@ async fn a_withdrawal_expires_the_refused_categories_cookies(backend: Backend) {
 
 async fn a_tampered_consent_cookie_is_ignored(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let (_, headers, granted) = post_json(
         &app,
         &json!({"method": "accept_all", "configuration_version": version, "idempotency_key": "tamper-api-0001"}),
@@ -759,7 +751,7 @@ async fn a_tampered_consent_cookie_is_ignored(backend: Backend) {
 
 async fn the_banner_form_records_and_returns_to_the_page(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let post = |fields: Vec<(&'static str, String)>| {
         app.client
             .post(app.url("/cookies/consent"))
@@ -848,7 +840,7 @@ async fn the_banner_asks_until_a_valid_choice_and_again_when_the_inventory_chang
     assert!(!first_visit.contains(r#"name="category" value="analytics" checked"#));
     assert!(first_visit.contains("Strictly necessary"));
 
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let (_, headers, _) = post_json(
         &app,
         &json!({"method": "reject_all", "configuration_version": version, "idempotency_key": "banner-reject-01"}),
@@ -894,7 +886,7 @@ async fn settings_change_and_withdraw_the_choice_and_receipts_list_it(backend: B
     let (status, _) = app.page("/cookies/receipts.json").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let (_, headers, _) = post_json(
         &app,
         &json!({"method": "accept_all", "configuration_version": version, "idempotency_key": "settings-accept1"}),
@@ -1037,7 +1029,7 @@ async fn a_gpc_signal_is_recorded_once_and_honoured(backend: Backend) {
     assert_eq!(event_count(&app).await, 1);
 
     // Accepting everything with the signal on still refuses marketing, for the same subject.
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let response = app
         .client
         .post(app.url("/api/consent"))
@@ -1073,7 +1065,7 @@ both_backends!(the_export_streams_the_events_of_a_time_range,);
 
 async fn the_export_streams_the_events_of_a_time_range(backend: Backend) {
     let app = spawn_app(backend).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let log = ConsentLog::start(app.db.clone(), BatchLimit::default());
     let before = Timestamp::now();
     for i in 0..3 {

@@ -269,6 +269,15 @@ pub async fn start(database: TestDatabase, options: Options) -> TestApp {
 }
 
 impl TestApp {
+    /// The version of the cookie inventory in force, which every consent request names.
+    pub async fn configuration_version(&self) -> String {
+        app::inventory::ssr::active(&self.db)
+            .await
+            .expect("read the inventory in force")
+            .expect("an inventory in force")
+            .version
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -24,14 +24,6 @@ both_backends!(
 
 const EDITOR: &str = "/admin/inventory";
 
-async fn active_version(app: &TestApp) -> String {
-    active(&app.db)
-        .await
-        .expect("read")
-        .expect("active")
-        .version
-}
-
 async fn activations(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM consent_configuration_activations")
         .fetch_one(app.db.reader())
@@ -60,7 +52,7 @@ async fn activate(app: &TestApp, admin: &Browser, version: &str, confirm: bool) 
 async fn a_material_change_is_put_in_force_only_once_confirmed(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = signed_in(&app, "ada@example.com", Role::Admin).await;
-    let before = active_version(&app).await;
+    let before = app.configuration_version().await;
 
     let (status, page) = admin.get(&app, EDITOR).await;
     assert_eq!(status, StatusCode::OK);
@@ -86,7 +78,7 @@ async fn a_material_change_is_put_in_force_only_once_confirmed(backend: Backend)
     assert!(page.contains("duration changed"), "what changed: {page}");
     assert!(page.contains("2 years"), "the draft is shown: {page}");
     assert_eq!(
-        active_version(&app).await,
+        app.configuration_version().await,
         before,
         "a draft changes nothing"
     );
@@ -97,14 +89,14 @@ async fn a_material_change_is_put_in_force_only_once_confirmed(backend: Backend)
     assert!(page.contains("Confirm that every visitor"), "{page}");
     let refused = activate(&app, &admin, &before, true).await;
     assert!(refused.contains("error=draft-changed"), "{refused}");
-    assert_eq!(active_version(&app).await, before);
+    assert_eq!(app.configuration_version().await, before);
 
     let done = activate(&app, &admin, &new_version, true).await;
     assert_eq!(
         done,
         format!("/admin/inventory?activated={}", &new_version[..12])
     );
-    assert_eq!(active_version(&app).await, new_version);
+    assert_eq!(app.configuration_version().await, new_version);
     let (_, page) = admin.get(&app, &done).await;
     assert!(page.contains("The new inventory is in force"), "{page}");
     assert!(
@@ -131,7 +123,7 @@ async fn a_material_change_is_put_in_force_only_once_confirmed(backend: Backend)
 async fn an_invalid_draft_is_kept_but_never_put_in_force(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = signed_in(&app, "ada@example.com", Role::Admin).await;
-    let before = active_version(&app).await;
+    let before = app.configuration_version().await;
     let broken = DEFAULT_INVENTORY.replacen("key = \"necessary\"", "key = \"Necessary!\"", 1);
     assert_ne!(broken, DEFAULT_INVENTORY);
     save(&app, &admin, &broken).await;
@@ -142,7 +134,7 @@ async fn an_invalid_draft_is_kept_but_never_put_in_force(backend: Backend) {
 
     let refused = activate(&app, &admin, &"0".repeat(64), true).await;
     assert!(refused.contains("error=invalid"), "{refused}");
-    assert_eq!(active_version(&app).await, before);
+    assert_eq!(app.configuration_version().await, before);
 
     let too_large = "#".repeat(MAX_INVENTORY_BYTES + 1);
     let refused = save(&app, &admin, &too_large).await;
@@ -165,7 +157,7 @@ async fn an_invalid_draft_is_kept_but_never_put_in_force(backend: Backend) {
             .await
             .contains(&"draft_discarded".to_owned())
     );
-    assert_eq!(active_version(&app).await, before);
+    assert_eq!(app.configuration_version().await, before);
 }
 
 async fn a_draft_that_changes_nothing_is_put_in_force_without_asking_anyone_again(

@@ -2,7 +2,6 @@
 //! trusted proxy, and the rate limit of public writes.
 
 use crate::helpers::{Backend, Options, TestApp, both_backends, spawn_app_with};
-use app::inventory::ssr::active;
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
@@ -25,14 +24,6 @@ async fn app_with(backend: Backend, settings: &[(&'static str, &str)]) -> TestAp
         },
     )
     .await
-}
-
-async fn version(app: &TestApp) -> String {
-    active(&app.db)
-        .await
-        .expect("query")
-        .expect("an inventory in force")
-        .version
 }
 
 async fn events(app: &TestApp) -> i64 {
@@ -69,7 +60,7 @@ async fn choose(
 
 async fn public_writes_past_a_networks_budget_get_429_and_store_nothing(backend: Backend) {
     let app = app_with(backend, &[("public_writes_per_minute", "3")]).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     for i in 0..3 {
         let response = choose(&app, &version, &format!("budget-key-{i:04}"), None).await;
         assert_eq!(response.status(), StatusCode::CREATED);
@@ -156,7 +147,7 @@ async fn behind_a_trusted_proxy_the_client_is_the_forwarded_address(backend: Bac
         ],
     )
     .await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     // A forged first entry is ignored: the balancers' own entries are read from the right.
     let response = choose(
         &app,
@@ -197,7 +188,7 @@ async fn behind_a_trusted_proxy_the_client_is_the_forwarded_address(backend: Bac
 
 async fn forwarding_headers_from_untrusted_peers_are_ignored(backend: Backend) {
     let app = app_with(backend, &[]).await;
-    let version = version(&app).await;
+    let version = app.configuration_version().await;
     let response = choose(&app, &version, "direct-key-0001", Some("198.51.100.23")).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let response = app

