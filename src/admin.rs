@@ -116,14 +116,7 @@ pub(crate) async fn session_of(
         return Err(signed_out());
     };
     match sessions::find(&state.db, token).await {
-        Ok(Some(session))
-            if bool::from(subtle::ConstantTimeEq::ct_eq(
-                session.csrf_token.as_bytes(),
-                csrf.as_bytes(),
-            )) =>
-        {
-            Ok((token.to_owned(), session))
-        }
+        Ok(Some(session)) if session.csrf_matches(csrf) => Ok((token.to_owned(), session)),
         Ok(Some(_)) => Err(csrf_refused()),
         Ok(None) => Err(signed_out()),
         Err(error) => Err(failed(&error)),
@@ -148,22 +141,9 @@ pub(crate) async fn signed_in_before_reading(
     peer: SocketAddr,
     needed: Role,
 ) -> Result<(sessions::Session, Actor), Response> {
-    let session = match session_token(headers) {
-        Some(token) => sessions::find(&state.db, token)
-            .await
-            .map_err(|error| failed(&error))?,
-        None => None,
-    };
-    let Some(session) = session else {
-        return Err(with_cookie(
-            Redirect::to(SIGN_IN).into_response(),
-            &clear_cookie(),
-        ));
-    };
-    match role_refused(&session, needed) {
-        Some(refusal) => Err(refusal),
-        None => Ok(with_actor(session, headers, peer)),
-    }
+    cookie_session(state, headers, peer, needed)
+        .await?
+        .ok_or_else(|| with_cookie(Redirect::to(SIGN_IN).into_response(), &clear_cookie()))
 }
 
 async fn sign_out_with(
@@ -254,6 +234,19 @@ pub(crate) async fn signed_in_to_read(
     needed: Role,
     return_to: &str,
 ) -> Result<(sessions::Session, Actor), Response> {
+    cookie_session(state, headers, peer, needed)
+        .await?
+        .ok_or_else(|| redirect_with_query(SIGN_IN, &[("return_to", return_to)]))
+}
+
+/// The live session the request's cookie names, if its role allows `needed`, with its audit
+/// actor; `None` without one, for the caller to answer as its request needs.
+async fn cookie_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    needed: Role,
+) -> Result<Option<(sessions::Session, Actor)>, Response> {
     let session = match session_token(headers) {
         Some(token) => sessions::find(&state.db, token)
             .await
@@ -261,11 +254,11 @@ pub(crate) async fn signed_in_to_read(
         None => None,
     };
     let Some(session) = session else {
-        return Err(redirect_with_query(SIGN_IN, &[("return_to", return_to)]));
+        return Ok(None);
     };
     match role_refused(&session, needed) {
         Some(refusal) => Err(refusal),
-        None => Ok(with_actor(session, headers, peer)),
+        None => Ok(Some(with_actor(session, headers, peer))),
     }
 }
 

@@ -160,7 +160,7 @@ pub async fn upload(
         Err(error) => Err(error),
     };
     match csrf {
-        Ok(csrf) if csrf == session.csrf_token => {}
+        Ok(csrf) if session.csrf_matches(&csrf) => {}
         Ok(_) => return csrf_refused(),
         Err(error) => return (error.status(), error.body_text()).into_response(),
     }

@@ -47,10 +47,7 @@ pub async fn require(needed: Role, signed_out: SignedOut<'_>) -> Result<Session,
 /// [`require`] for a call that changes something: it must also carry its session's CSRF token.
 pub async fn require_to_change(needed: Role, csrf: &str) -> Result<Session, AppError> {
     let session = require(needed, SignedOut::Refuse).await?;
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(
-        session.csrf_token.as_bytes(),
-        csrf.as_bytes(),
-    )) {
+    if !session.csrf_matches(csrf) {
         return Err(AppError::CsrfRefused.answered());
     }
     Ok(session)
