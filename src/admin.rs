@@ -80,7 +80,15 @@ pub async fn sign_in(
         query.push(("return_to", &return_to));
         redirect_with_query(SIGN_IN, &query)
     };
-    match check_sign_in(&state.db, &form.email, form.password, &origin).await {
+    match check_sign_in(
+        &state.db,
+        &state.hasher,
+        &form.email,
+        form.password,
+        &origin,
+    )
+    .await
+    {
         Ok(user) => {
             let who = Actor::of_user(&origin, &user);
             match sessions::start(&state.db, user, session_token(&headers), &who).await {

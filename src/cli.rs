@@ -10,7 +10,10 @@ use anyhow::Context;
 use app::{
     admin::{
         Email, Role,
-        ssr::{accounts, password::NewPassword},
+        ssr::{
+            accounts,
+            password::{Hasher, NewPassword},
+        },
     },
     audit::ssr::Actor,
     clock::{DayRange, Timestamp},
@@ -188,6 +191,7 @@ async fn create_admin(config: &Config, email: &str, role: &str) -> anyhow::Resul
     let db = crate::open_database(config).await?;
     let user = accounts::create(
         &db,
+        &Hasher::default(),
         &email,
         role,
         &password,

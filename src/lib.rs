@@ -142,6 +142,7 @@ impl Application {
                 writes: WriteLimiter::new(config.public_writes_per_minute),
             },
             images,
+            hasher: Default::default(),
         });
         Ok(Self {
             listener,
@@ -158,6 +159,10 @@ impl Application {
 
     pub fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// Serves (and delivers notices) until `shutdown` resolves, then lets in-flight requests

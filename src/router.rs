@@ -12,10 +12,18 @@ use axum::{
     routing::{get, post},
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
-use std::time::Duration;
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
+};
+use std::{sync::LazyLock, time::Duration};
 use tower::ServiceBuilder;
 use tower_http::{set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer};
+
+/// The routes of the app, walked once per process. Walking them raises a process-wide flag that
+/// makes every resource first polled meanwhile wait forever (leptos_server's
+/// `SuppressResourceLoad`), so a second server started in the same process, as the tests do,
+/// would stall a page another server is rendering.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
 /// How long `/readyz` waits for the database before it declares it unavailable.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -149,7 +157,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             post(crate::notices::subscriptions::unsubscribe_by_token)
                 .layer(DefaultBodyLimit::max(SUBSCRIPTION_BODY_BYTES)),
         )
-        .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), shell)
+        .leptos_routes_with_context(&state, ROUTES.clone(), context.clone(), shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context,
             app::app::shell,

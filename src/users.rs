@@ -237,15 +237,16 @@ pub async fn accept(
     };
     let origin = Origin::of(&headers, peer);
     let from = Actor::from_origin(&origin, None, "");
-    let user = match invitations::accept(&state.db, &form.token, &password, &from).await {
-        Ok(user) => user,
-        // The page explains that the link is used up or expired.
-        Err(InvitationError::Gone) => return Redirect::to(&back).into_response(),
-        Err(error @ InvitationError::Malformed) => {
-            return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
-        }
-        Err(error) => return failed(&error),
-    };
+    let user =
+        match invitations::accept(&state.db, &state.hasher, &form.token, &password, &from).await {
+            Ok(user) => user,
+            // The page explains that the link is used up or expired.
+            Err(InvitationError::Gone) => return Redirect::to(&back).into_response(),
+            Err(error @ InvitationError::Malformed) => {
+                return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
+            }
+            Err(error) => return failed(&error),
+        };
     let who = Actor::of_user(&origin, &user);
     match sessions::start(&state.db, user, session_token(&headers), &who).await {
         Ok(started) => with_cookies(

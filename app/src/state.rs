@@ -2,8 +2,8 @@
 //! functions.
 
 use crate::{
-    comparisons::ssr::DiffCache, consent::ssr::ConsentService, db::Db, errors::AppError,
-    markdown::ImageHosts, network::Network, site::SiteInfo,
+    admin::ssr::password::Hasher, comparisons::ssr::DiffCache, consent::ssr::ConsentService,
+    db::Db, errors::AppError, markdown::ImageHosts, network::Network, site::SiteInfo,
 };
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -25,6 +25,7 @@ pub struct Shared {
     pub network: Network,
     /// Where published and previewed revisions may show images from (`CHARTER_IMAGE_HOSTS`).
     pub images: ImageHosts,
+    pub hasher: Hasher,
 }
 
 impl AppState {

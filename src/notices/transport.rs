@@ -17,9 +17,12 @@ use std::{
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// The messages name their recipients, so they are for this user's eyes only: the directory
-    /// is 0700 and each file 0600.
+    /// is 0700 and each file 0600. lettre writes a message into `staging` with the process's
+    /// umask; it is made private there and only then moved into `dir`, so no file in `dir` is
+    /// ever readable by others, not even for a moment.
     Files {
         transport: AsyncFileTransport<Tokio1Executor>,
+        staging: PathBuf,
         dir: PathBuf,
     },
 }
@@ -53,21 +56,18 @@ impl Mailer {
                 Ok(Self::Smtp(transport))
             }
             None => {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(outbox_dir)
-                    .and_then(|()| {
-                        std::fs::set_permissions(outbox_dir, std::fs::Permissions::from_mode(0o700))
-                    })
-                    .map_err(|error| {
+                let staging = outbox_dir.join(".writing");
+                for dir in [outbox_dir, &staging] {
+                    private_dir(dir).map_err(|error| {
                         anyhow::anyhow!(
                             "cannot create the notice directory {} (CHARTER_OUTBOX_DIR): {error}",
-                            outbox_dir.display()
+                            dir.display()
                         )
                     })?;
+                }
                 Ok(Self::Files {
-                    transport: AsyncFileTransport::new(outbox_dir),
+                    transport: AsyncFileTransport::new(&staging),
+                    staging,
                     dir: outbox_dir.to_path_buf(),
                 })
             }
@@ -90,21 +90,36 @@ impl Mailer {
                 // 4xx, timeouts, refused connections, TLS trouble: the server may recover.
                 Err(error) => Err(SendError::Transient(error.to_string())),
             },
-            Mailer::Files { transport, dir } => {
+            Mailer::Files {
+                transport,
+                staging,
+                dir,
+            } => {
                 let id = transport
                     .send(message)
                     .await
                     .map_err(|error| SendError::Transient(error.to_string()))?;
-                // lettre writes with the process's umask; the directory keeps others out meanwhile.
-                let file = dir.join(format!("{id}.eml"));
-                // Sending again would write the message twice; the directory still keeps it private.
-                if let Err(error) =
-                    tokio::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).await
-                {
-                    tracing::warn!(%error, file = %file.display(), "cannot make a notice file private");
-                }
-                Ok(())
+                let name = format!("{id}.eml");
+                let written = staging.join(&name);
+                let moved = async {
+                    tokio::fs::set_permissions(&written, std::fs::Permissions::from_mode(0o600))
+                        .await?;
+                    tokio::fs::rename(&written, dir.join(&name)).await
+                };
+                // Left in staging, the message would be written again on the retry.
+                moved.await.map_err(|error| {
+                    SendError::Transient(format!("cannot move {}: {error}", written.display()))
+                })
             }
         }
     }
+}
+
+/// Creates `dir` if need be, and makes it 0700 whatever it was.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }

@@ -35,6 +35,7 @@ pub(crate) async fn account(app: &TestApp, email: &str, role: Role) {
     let operator = Actor::local("test", "test");
     accounts::create(
         &app.db,
+        &app.state.hasher,
         &email.parse().expect("email"),
         role,
         &password,
@@ -538,7 +539,7 @@ async fn a_sign_in_with_hashing_at_capacity_answers_503_and_counts_nothing(backe
     account(&app, "ada@example.com", Role::Admin).await;
     // The server runs in this process: holding every permit here fills its hashing capacity.
     let mut held = Vec::new();
-    while let Some(permit) = app::admin::ssr::password::try_permit() {
+    while let Some(permit) = app.state.hasher.try_permit() {
         held.push(permit);
     }
     let response = app

@@ -10,14 +10,12 @@ use app::{
         RevisionClass,
         ssr::{NewRevision, publish},
     },
+    state::AppState,
 };
 use charter::{Application, config::Config};
 use figment::providers::Serialized;
 use reqwest::{StatusCode, header::HeaderName};
-use std::{
-    sync::{Mutex, PoisonError},
-    time::Duration,
-};
+use std::time::Duration;
 use tokio::{sync::oneshot, task::JoinHandle};
 use url::Url;
 
@@ -44,16 +42,9 @@ macro_rules! both_backends {
 }
 pub(crate) use both_backends;
 
-/// Integration tests run one at a time, each on a fresh multi-threaded runtime. With two
-/// Charter servers in one process, a request now and then stalled until the 30 s timeout
-/// (on either backend, on a runtime per test or one shared); one server under many concurrent
-/// requests, as deployed, never has. Serialising keeps the suite honest and still takes only
-/// seconds.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
+/// Each test runs on a fresh multi-threaded runtime of its own; tests run in parallel, each
+/// with its own server and database.
 pub fn run<T, F: Future<Output = T>>(test: F) -> T {
-    // A test that panicked poisons the lock; the next test needs only the exclusion.
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -179,6 +170,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
+    /// The server's state, for what a test must reach inside it (its hashing capacity).
+    pub state: AppState,
     database: Option<TestDatabase>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -247,6 +240,7 @@ pub async fn start(database: TestDatabase, options: Options) -> TestApp {
         .expect("application builds");
     let address = format!("http://{}", application.local_addr());
     let db = application.db().clone();
+    let state = application.state().clone();
     let (stop, stopped) = oneshot::channel();
     let server = tokio::spawn(application.run_until(
         async move {
@@ -262,6 +256,7 @@ pub async fn start(database: TestDatabase, options: Options) -> TestApp {
         address,
         client,
         db,
+        state,
         database: Some(database),
         stop: Some(stop),
         server: Some(server),

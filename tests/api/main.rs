@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod comparisons;
+mod concurrency;
 mod consent;
 mod cross_site;
 mod editor;

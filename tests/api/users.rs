@@ -508,7 +508,7 @@ async fn a_malformed_or_unknown_invitation_token_is_refused_before_any_hashing(b
                 .expect("request")
         }
     };
-    let hashes = app::admin::ssr::password::hashes_computed();
+    let hashes = app.state.hasher.computed();
     let malformed = post("../../not a token").await;
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
     assert!(
@@ -521,7 +521,7 @@ async fn a_malformed_or_unknown_invitation_token_is_refused_before_any_hashing(b
     let unknown = post("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(unknown.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        app::admin::ssr::password::hashes_computed(),
+        app.state.hasher.computed(),
         hashes,
         "no password was hashed for a token that opens nothing"
     );

@@ -1,7 +1,7 @@
 //! Accounts: creating them, and checking a sign-in against them.
 
 use super::{
-    password::{self, HashError, NewPassword},
+    password::{HashError, Hasher, NewPassword},
     throttle::{self, Admission},
 };
 use crate::{
@@ -39,12 +39,13 @@ fn user_from_row(row: &AnyRow) -> Result<AdminUser, sqlx::Error> {
 /// Creates an account, recorded as created by `actor`. The address must not have one yet.
 pub async fn create(
     db: &Db,
+    hasher: &Hasher,
     email: &Email,
     role: Role,
     password: &NewPassword,
     actor: &Actor,
 ) -> Result<AdminUser, AccountError> {
-    let hash = password::hash(password).await?;
+    let hash = hasher.hash(password).await?;
     let mut tx = db.writer().begin().await?;
     let user = insert_account(&mut tx, email, role, hash).await?;
     record(
@@ -260,6 +261,7 @@ pub enum SignInError {
 /// Failures are audited.
 pub async fn check_sign_in(
     db: &Db,
+    hasher: &Hasher,
     email: &str,
     password: String,
     origin: &Origin,
@@ -289,7 +291,7 @@ pub async fn check_sign_in(
             });
         }
     };
-    let Some(permit) = password::try_permit() else {
+    let Some(permit) = hasher.try_permit() else {
         throttle::withdraw(db, counted).await?;
         return Err(SignInError::Busy);
     };
@@ -309,7 +311,7 @@ pub async fn check_sign_in(
         .as_ref()
         .map(|row| row.try_get("password_hash"))
         .transpose()?;
-    let matches = password::verify(password, stored, permit).await?;
+    let matches = hasher.verify(password, stored, permit).await?;
     match row {
         Some(row) if matches => {
             throttle::succeeded(db, counted, &typed, ip_prefix).await?;

@@ -3,7 +3,7 @@
 
 use super::{
     accounts::{AccountError, insert_account},
-    password::{self, NewPassword},
+    password::{Hasher, NewPassword},
     sessions::{digest, random_token},
 };
 use crate::{
@@ -131,6 +131,7 @@ pub async fn find(
 /// one transaction, so a link creates one account at most.
 pub async fn accept(
     db: &Db,
+    hasher: &Hasher,
     token: &str,
     password: &NewPassword,
     from: &Actor,
@@ -143,7 +144,7 @@ pub async fn accept(
     if find(db.reader(), token).await?.is_none() {
         return Err(InvitationError::Gone);
     }
-    let hash = password::hash(password).await.map_err(AccountError::from)?;
+    let hash = hasher.hash(password).await.map_err(AccountError::from)?;
     let mut tx = db.writer().begin().await?;
     let invitation = find(&mut *tx, token).await?.ok_or(InvitationError::Gone)?;
     let used = sqlx::query(

@@ -60,37 +60,10 @@ impl std::str::FromStr for NewPassword {
     }
 }
 
-/// Leave to run one argon2 hash. At most about two per core exist, so a flood of sign-ins
-/// cannot fill the blocking thread pool with hashes and starve the rest of the server.
+/// Leave to run one argon2 hash, held until the hash is done.
 #[derive(Debug)]
 pub struct HashPermit {
     _held: OwnedSemaphorePermit,
-}
-
-fn permits() -> &'static Arc<Semaphore> {
-    static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
-    PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, NonZero::get);
-        Arc::new(Semaphore::new(2 * cores))
-    })
-}
-
-/// A permit now, or `None` when every one is taken: a sign-in then answers "busy" rather than
-/// queueing work an attacker can pile up.
-pub fn try_permit() -> Option<HashPermit> {
-    let held = permits().clone().try_acquire_owned().ok()?;
-    Some(HashPermit { _held: held })
-}
-
-/// A permit, waiting for one: for hashes only a signed-in admin or an invitation's holder
-/// can ask for.
-pub async fn permit() -> Result<HashPermit, HashError> {
-    permits()
-        .clone()
-        .acquire_owned()
-        .await
-        .map(|held| HashPermit { _held: held })
-        .map_err(|_| HashError::Hash("the hashing permits are closed".to_owned()))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,57 +74,96 @@ pub enum HashError {
     Thread(#[from] tokio::task::JoinError),
 }
 
-/// The argon2id PHC string of `password`, with a fresh salt.
-pub async fn hash(password: &NewPassword) -> Result<String, HashError> {
-    let password = password.0.clone();
-    let permit = permit().await?;
-    tokio::task::spawn_blocking(move || {
-        let hashed = hash_now(&password);
-        drop(permit);
-        hashed
-    })
-    .await?
+/// One server's argon2 hashing. At most about two hashes per core run at once, so a flood of
+/// sign-ins cannot fill the blocking thread pool and starve the rest of the server; and each
+/// hash is counted, because it is work anyone can ask for before signing in and tests prove
+/// it was not asked for.
+#[derive(Debug)]
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+    computed: AtomicU64,
 }
 
-/// How many argon2 hashes this process has computed (new passwords and checks alike): work
-/// anyone can ask for before signing in, counted so tests can prove it was not asked for.
-static HASHES: AtomicU64 = AtomicU64::new(0);
+impl Default for Hasher {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, NonZero::get);
+        Self {
+            permits: Arc::new(Semaphore::new(2 * cores)),
+            computed: AtomicU64::new(0),
+        }
+    }
+}
 
-pub fn hashes_computed() -> u64 {
-    HASHES.load(Ordering::Relaxed)
+impl Hasher {
+    /// A permit now, or `None` when every one is taken: a sign-in then answers "busy" rather
+    /// than queueing work an attacker can pile up.
+    pub fn try_permit(&self) -> Option<HashPermit> {
+        let held = self.permits.clone().try_acquire_owned().ok()?;
+        Some(HashPermit { _held: held })
+    }
+
+    /// A permit, waiting for one: for hashes only a signed-in admin or an invitation's holder
+    /// can ask for.
+    pub async fn permit(&self) -> Result<HashPermit, HashError> {
+        self.permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map(|held| HashPermit { _held: held })
+            .map_err(|_| HashError::Hash("the hashing permits are closed".to_owned()))
+    }
+
+    /// How many argon2 hashes this server has computed, new passwords and checks alike.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
+    }
+
+    /// The argon2id PHC string of `password`, with a fresh salt.
+    pub async fn hash(&self, password: &NewPassword) -> Result<String, HashError> {
+        let password = password.0.clone();
+        let permit = self.permit().await?;
+        self.computed.fetch_add(1, Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let hashed = hash_now(&password);
+            drop(permit);
+            hashed
+        })
+        .await?
+    }
+
+    /// Whether `candidate` matches `stored`. With no stored hash (no such account) a hash is
+    /// still checked, so the answer takes as long either way and does not reveal which
+    /// accounts exist. `permit` is held until the hash is done, even if the caller stops
+    /// waiting.
+    pub async fn verify(
+        &self,
+        candidate: String,
+        stored: Option<String>,
+        permit: HashPermit,
+    ) -> Result<bool, HashError> {
+        self.computed.fetch_add(1, Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let Some(stored) = stored.or_else(|| decoy().map(str::to_owned)) else {
+                return false;
+            };
+            PasswordHash::new(&stored).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(candidate.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        })
+        .await
+        .map_err(HashError::from)
+    }
 }
 
 fn hash_now(password: &str) -> Result<String, HashError> {
-    HASHES.fetch_add(1, Ordering::Relaxed);
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| HashError::Hash(e.to_string()))
-}
-
-/// Whether `candidate` matches `stored`. With no stored hash (no such account) a hash is
-/// still checked, so the answer takes as long either way and does not reveal which accounts
-/// exist. `permit` is held until the hash is done, even if the caller stops waiting.
-pub async fn verify(
-    candidate: String,
-    stored: Option<String>,
-    permit: HashPermit,
-) -> Result<bool, HashError> {
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let Some(stored) = stored.or_else(|| decoy().map(str::to_owned)) else {
-            return false;
-        };
-        PasswordHash::new(&stored).is_ok_and(|parsed| {
-            HASHES.fetch_add(1, Ordering::Relaxed);
-            Argon2::default()
-                .verify_password(candidate.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await
-    .map_err(HashError::from)
 }
 
 /// A hash of a random password, checked when the account does not exist.
@@ -199,27 +211,40 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_only_its_password() {
+        let hasher = Hasher::default();
         let password: NewPassword = "a long enough passphrase".parse().unwrap();
-        let stored = hash(&password).await.unwrap();
+        let stored = hasher.hash(&password).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        let check = |candidate: &'static str, stored: Option<String>| async move {
-            verify(candidate.into(), stored, permit().await.unwrap())
-                .await
-                .unwrap()
+        let check = |candidate: &'static str, stored: Option<String>| {
+            let hasher = &hasher;
+            async move {
+                let permit = hasher.permit().await.unwrap();
+                hasher
+                    .verify(candidate.into(), stored, permit)
+                    .await
+                    .unwrap()
+            }
         };
         assert!(check("a long enough passphrase", Some(stored.clone())).await);
         assert!(!check("a long enough passphrasf", Some(stored)).await);
         assert!(!check("anything", None).await);
+        assert_eq!(hasher.computed(), 4);
     }
 
     #[tokio::test]
     async fn hashing_is_refused_when_every_permit_is_taken() {
+        let hasher = Hasher::default();
         let mut held = Vec::new();
-        while let Some(permit) = try_permit() {
+        while let Some(permit) = hasher.try_permit() {
             held.push(permit);
         }
         let cores = std::thread::available_parallelism().map_or(1, NonZero::get);
-        assert!(held.len() <= 2 * cores, "{} permits", held.len());
-        assert!(try_permit().is_none());
+        assert_eq!(held.len(), 2 * cores);
+        assert!(hasher.try_permit().is_none());
+        drop(held.pop());
+        assert!(
+            hasher.try_permit().is_some(),
+            "a permit returns when its hash is done"
+        );
     }
 }
