@@ -7,7 +7,7 @@ scripts/setup.sh
 export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 printf '\n==> Building Charter (release)\n'
-cargo leptos build --release
+cargo leptos build --release --precompress
 
 export CHARTER_DEMO="${CHARTER_DEMO:-1}"
 export CHARTER_ORGANISATION="${CHARTER_ORGANISATION:-Quillstone AI Ltd}"

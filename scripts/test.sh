@@ -42,7 +42,7 @@ step "Unit and integration tests (SQLite${TEST_DATABASE_URL:+ and PostgreSQL})"
 cargo test --workspace --locked 2>&1 | tee "$logs/cargo-test.txt"
 
 step "Release build"
-cargo leptos build --release
+cargo leptos build --release --precompress
 
 step "End-to-end tests (Chromium: hydrated and without JavaScript)"
 (cd end2end && npx playwright test) 2>&1 | tee "$logs/playwright.txt"

@@ -259,9 +259,25 @@ async fn serve(
 
 /// Leptos's own settings. cargo-leptos passes them through `LEPTOS_*` variables; a binary built
 /// by plain cargo (tests) uses the same names cargo-leptos would.
+/// The name of the list of content hashes that `cargo leptos build` writes beside the binary
+/// (the `hash-files` setting in `Cargo.toml`). A build without it, the tests' for instance,
+/// serves its assets under their plain names.
+const HASH_FILE: &str = "hash.txt";
+
+/// Whether this binary's assets carry content hashes in their names, so they can be cached
+/// for good (see `router::cache_policy`).
+pub fn assets_are_hashed() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(HASH_FILE)))
+        .is_some_and(|file| file.is_file())
+}
+
 fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_owned());
     LeptosOptions::builder()
+        .hash_files(assets_are_hashed())
+        .hash_file(std::sync::Arc::from(HASH_FILE))
         .output_name(env(
             "LEPTOS_OUTPUT_NAME",
             option_env!("LEPTOS_OUTPUT_NAME").unwrap_or("charter"),

@@ -17,7 +17,10 @@ use leptos_axum::{
 };
 use std::{sync::LazyLock, time::Duration};
 use tower::ServiceBuilder;
-use tower_http::{set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    compression::CompressionLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
 /// The routes of the app, walked once per process. Walking them raises a process-wide flag that
 /// makes every resource first polled meanwhile wait forever (leptos_server's
@@ -177,6 +180,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         ))
         .layer(axum::middleware::from_fn(content_security_policy))
         .layer(axum::middleware::from_fn_with_state(
+            state.leptos_options.hash_files,
+            cache_policy,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             app::network::limit_public_writes,
         ))
@@ -188,6 +195,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
+                .map_response(weaken_etag_when_encoded)
+                // Pages, feeds, exports and the Markdown forms; the static files are served
+                // precompressed and pass through as they are.
+                .layer(CompressionLayer::new())
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
@@ -254,6 +265,55 @@ async fn content_security_policy(mut request: Request, next: Next) -> Response {
         response
             .headers_mut()
             .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
+/// A year: what "for good" means to a cache.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// What browsers may keep. Hashed assets never change under their name, so they are kept for
+/// good; unhashed files are revalidated. Admin pages and exports hold what only a signed-in
+/// person may see, so nothing of them is stored. Other pages are rendered for their visitor
+/// (the banner follows the consent cookie) and are revalidated each time. A page that carries
+/// a one-answer key has already said `no-store` (see `app::caching`).
+async fn cache_policy(State(hashed): State<bool>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if response.headers().contains_key(header::CACHE_CONTROL) {
+        return response;
+    }
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let policy = if path == "/admin" || path.starts_with("/admin/") {
+        Some("no-store")
+    } else if path.starts_with("/pkg/") && response.status() == StatusCode::OK {
+        Some(if hashed { IMMUTABLE } else { "no-cache" })
+    } else if html {
+        Some("private, no-cache")
+    } else {
+        None
+    };
+    if let Some(policy) = policy {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
+/// A strong `ETag` names one exact byte sequence, which a compressed answer no longer is; made
+/// weak it still validates (the feeds compare weakly) without claiming byte equality.
+fn weaken_etag_when_encoded<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
+    if response.headers().contains_key(header::CONTENT_ENCODING)
+        && let Some(etag) = response.headers().get(header::ETAG)
+        && !etag.as_bytes().starts_with(b"W/")
+        && let Ok(weak) = HeaderValue::from_bytes(&[b"W/", etag.as_bytes()].concat())
+    {
+        response.headers_mut().insert(header::ETAG, weak);
     }
     response
 }

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod app;
 pub mod audit;
+pub mod caching;
 pub mod clock;
 pub mod comparisons;
 pub mod consent;

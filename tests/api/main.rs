@@ -8,6 +8,7 @@ mod comparisons;
 mod concurrency;
 mod consent;
 mod cross_site;
+mod delivery;
 mod editor;
 mod file_modes;
 mod health;

@@ -45,8 +45,8 @@ pub struct BannerCategory {
 pub struct BannerView {
     pub ask: Option<AskReason>,
     pub configuration_version: String,
-    /// Fresh for every rendering, so a form sent twice records once.
-    pub idempotency_key: String,
+    /// Fresh for every rendering that shows a form, so a form sent twice records once.
+    pub idempotency_key: Option<String>,
     pub locale: Locale,
     pub categories: Vec<BannerCategory>,
     /// The choice in force, for the settings page.
@@ -62,11 +62,22 @@ pub struct CurrentChoice {
     pub at: crate::clock::Timestamp,
 }
 
-/// The consent state and what to ask about. Only the banner records a Global Privacy Control
-/// opt-out (`record_gpc`), so a page that also shows the settings or the cookie table records
-/// it once.
+/// What a page reads the consent state for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BannerUse {
+    /// The banner on every page. Only it records a Global Privacy Control opt-out, so a page
+    /// that also shows the settings or the cookie table records it once. Its form, and so a
+    /// key, is there only while it asks.
+    Banner,
+    /// The settings page, whose form is always there.
+    Settings,
+    /// The Cookie Policy's table of cookies: no form.
+    CookieTable,
+}
+
+/// The consent state and what to ask about.
 #[server]
-pub async fn get_banner(locale: Locale, record_gpc: bool) -> Result<BannerView, AppError> {
+pub async fn get_banner(locale: Locale, usage: BannerUse) -> Result<BannerView, AppError> {
     use super::{
         IdempotencyKey,
         ssr::{Origin, Standing, consent_cookie},
@@ -83,7 +94,7 @@ pub async fn get_banner(locale: Locale, record_gpc: bool) -> Result<BannerView, 
             .await
             .map_err(|_| AppError::Internal)?;
     let origin = Origin::of(&headers, peer);
-    let gpc = if record_gpc {
+    let gpc = if usage == BannerUse::Banner {
         state
             .consent
             .record_gpc(&state.db, &origin, locale, &state.network.writes)
@@ -143,9 +154,21 @@ pub async fn get_banner(locale: Locale, record_gpc: bool) -> Result<BannerView, 
                 .collect(),
         })
         .collect();
-    let idempotency_key = IdempotencyKey::random()
-        .map_err(|_| AppError::Internal)?
-        .to_string();
+    let shows_form = match usage {
+        BannerUse::Banner => ask.is_some(),
+        BannerUse::Settings => true,
+        BannerUse::CookieTable => false,
+    };
+    let idempotency_key = if shows_form {
+        crate::caching::ssr::no_store();
+        Some(
+            IdempotencyKey::random()
+                .map_err(|_| AppError::Internal)?
+                .to_string(),
+        )
+    } else {
+        None
+    };
     Ok(BannerView {
         ask,
         configuration_version: configuration.version,
@@ -256,7 +279,7 @@ pub(super) fn send_choice(
         .collect();
     let (version, key, locale) = (
         view.configuration_version.clone(),
-        view.idempotency_key.clone(),
+        view.idempotency_key.clone().unwrap_or_default(),
         view.locale,
     );
     leptos::task::spawn_local(async move {
@@ -270,7 +293,9 @@ pub(super) fn send_choice(
 /// Shows the banner while the visitor has no valid choice.
 #[component]
 pub fn ConsentBanner() -> impl IntoView {
-    let banner = Resource::new(Locale::current, |locale| get_banner(locale, true));
+    let banner = Resource::new(Locale::current, |locale| {
+        get_banner(locale, BannerUse::Banner)
+    });
     let decided = RwSignal::new(false);
     view! {
         <Transition fallback=|| ()>
@@ -374,7 +399,7 @@ fn Banner(view: BannerView, decided: RwSignal<bool>) -> impl IntoView {
                 </p>
                 <form method="post" action="/cookies/consent" class="consent-form">
                     <input type="hidden" name="configuration_version" value=view.configuration_version.clone() />
-                    <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone() />
+                    <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone().unwrap_or_default() />
                     <input type="hidden" name="locale" value=view.locale.as_str() />
                     <input type="hidden" name="return_to" value=return_to />
                     <div class="consent-actions">

@@ -2,7 +2,7 @@
 //! or withdraws it as easily as it was given; `/cookies/receipts` lists every event recorded
 //! for this browser's consent subject, with a JSON download.
 
-use super::banner::{BannerView, categories_view, get_banner, send_choice};
+use super::banner::{BannerUse, BannerView, categories_view, get_banner, send_choice};
 use crate::{
     clock::Timestamp,
     errors::{AppError, Loaded},
@@ -58,7 +58,9 @@ struct Settings(Resource<Result<BannerView, AppError>>);
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let settings = Resource::new(Locale::current, |locale| get_banner(locale, false));
+    let settings = Resource::new(Locale::current, |locale| {
+        get_banner(locale, BannerUse::Settings)
+    });
     provide_context(Settings(settings));
     view! {
         <Title text=tr!("settings-title") />
@@ -134,7 +136,7 @@ fn settings_view(view: BannerView) -> impl IntoView {
         view! {
             <input type="hidden" name="method" value="settings_page" />
             <input type="hidden" name="configuration_version" value=view.configuration_version.clone() />
-            <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone() />
+            <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone().unwrap_or_default() />
             <input type="hidden" name="locale" value=view.locale.as_str() />
             <input type="hidden" name="return_to" value="/cookies/settings" />
         }
@@ -169,7 +171,9 @@ fn settings_view(view: BannerView) -> impl IntoView {
 /// lists exactly what the banner asks about.
 #[component]
 pub fn CookieTable() -> impl IntoView {
-    let inventory = Resource::new(Locale::current, |locale| get_banner(locale, false));
+    let inventory = Resource::new(Locale::current, |locale| {
+        get_banner(locale, BannerUse::CookieTable)
+    });
     view! {
         <section class="cookie-table" aria-labelledby="cookie-table-heading">
             <h2 id="cookie-table-heading">{move_tr!("cookie-table-heading")}</h2>

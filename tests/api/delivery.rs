@@ -1,0 +1,169 @@
+//! How answers travel: compressed when the browser accepts it, and with a caching policy that
+//! fits what they carry.
+
+use crate::helpers::{Backend, TestApp, both_backends, document_with, spawn_app};
+use reqwest::{
+    StatusCode,
+    header::{self, HeaderMap},
+};
+use serde_json::json;
+use std::io::Read;
+
+both_backends!(
+    pages_feeds_and_markdown_are_compressed_for_browsers_that_accept_it,
+    each_answer_says_what_a_browser_may_keep
+);
+
+async fn get_with(
+    app: &TestApp,
+    path: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> reqwest::Response {
+    let mut request = app.client.get(app.url(path));
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    request.send().await.expect("request")
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .expect("valid gzip");
+    text
+}
+
+fn unbrotli(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    brotli_decompressor::Decompressor::new(bytes, 4096)
+        .read_to_string(&mut text)
+        .expect("valid brotli");
+    text
+}
+
+async fn pages_feeds_and_markdown_are_compressed_for_browsers_that_accept_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let source = format!("# Notice\n\n{}", "We keep your data safe. ".repeat(50));
+    document_with(&app, "notice", &[source.as_str()]).await;
+    for path in ["/policies/notice", "/feed.atom", "/policies/notice/v/1.md"] {
+        let plain = get_with(&app, path, &[]).await;
+        assert_eq!(plain.status(), StatusCode::OK, "{path}");
+        assert!(
+            plain.headers().get(header::CONTENT_ENCODING).is_none(),
+            "{path}"
+        );
+        let plain = plain.text().await.expect("body");
+
+        let gzip = get_with(&app, path, &[(header::ACCEPT_ENCODING, "gzip")]).await;
+        assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip", "{path}");
+        let vary: Vec<String> = gzip
+            .headers()
+            .get_all(header::VARY)
+            .iter()
+            .map(|value| value.to_str().expect("ascii").to_lowercase())
+            .collect();
+        assert!(
+            vary.iter().any(|value| value.contains("accept-encoding")),
+            "{path}: {vary:?}"
+        );
+        if path == "/feed.atom" {
+            // Compressed, the feed's validator is weak, and still answers a revalidation.
+            let etag = gzip.headers()[header::ETAG]
+                .to_str()
+                .expect("ascii")
+                .to_owned();
+            assert!(etag.starts_with("W/\""), "{etag}");
+            let again = get_with(
+                &app,
+                path,
+                &[
+                    (header::ACCEPT_ENCODING, "gzip"),
+                    (header::IF_NONE_MATCH, &etag),
+                ],
+            )
+            .await;
+            assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        }
+        let gzip = gzip.bytes().await.expect("body");
+        assert!(
+            gzip.len() < plain.len() / 2,
+            "{path}: {} of {}",
+            gzip.len(),
+            plain.len()
+        );
+
+        let brotli = get_with(
+            &app,
+            path,
+            &[(header::ACCEPT_ENCODING, "gzip, deflate, br")],
+        )
+        .await;
+        assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br", "{path}");
+        let brotli = brotli.bytes().await.expect("body");
+        // Pages differ per answer (the CSP nonce, the banner's key); the feed and the
+        // Markdown do not.
+        for text in [gunzip(&gzip), unbrotli(&brotli)] {
+            if path.starts_with("/policies/notice/v/") || path == "/feed.atom" {
+                assert_eq!(text, plain, "{path}");
+            } else {
+                assert!(text.contains("We keep your data safe."), "{path}");
+                assert!(text.len().abs_diff(plain.len()) < 200, "{path}");
+            }
+        }
+    }
+}
+
+fn cache_control(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CACHE_CONTROL)
+        .map(|value| value.to_str().expect("ascii"))
+        .unwrap_or("(none)")
+}
+
+async fn each_answer_says_what_a_browser_may_keep(backend: Backend) {
+    let app = spawn_app(backend).await;
+    document_with(&app, "notice", &["# Notice\n\nText."]).await;
+    // A first visit shows the banner, whose form carries a key for this answer only.
+    let first = get_with(&app, "/policies/notice", &[]).await;
+    assert_eq!(cache_control(first.headers()), "no-store");
+    let settings = get_with(&app, "/cookies/settings", &[]).await;
+    assert_eq!(cache_control(settings.headers()), "no-store");
+    let admin = get_with(&app, "/admin/sign-in", &[]).await;
+    assert_eq!(cache_control(admin.headers()), "no-store");
+
+    // Once the visitor has chosen, the page has nothing of one answer: revalidated, never
+    // kept by a shared cache.
+    let version = app.configuration_version().await;
+    let chosen = app
+        .client
+        .post(app.url("/api/consent"))
+        .json(&json!({
+            "method": "reject_all",
+            "configuration_version": version,
+            "idempotency_key": "delivery-0001",
+        }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(chosen.status(), StatusCode::CREATED);
+    let cookie = chosen
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("charter_consent="))
+        .and_then(|value| value.split(';').next())
+        .expect("a consent cookie")
+        .to_owned();
+    let page = get_with(&app, "/policies/notice", &[(header::COOKIE, &cookie)]).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(cache_control(page.headers()), "private, no-cache");
+    assert!(
+        !page
+            .text()
+            .await
+            .expect("body")
+            .contains(r#"name="idempotency_key""#)
+    );
+}
