@@ -6,7 +6,7 @@ use app::{app::App, csp::ssr::CspNonce, state::AppState};
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Request, State},
-    http::{HeaderName, HeaderValue, StatusCode, header},
+    http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode, Version, header},
     middleware::Next,
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -18,7 +18,9 @@ use leptos_axum::{
 use std::{sync::LazyLock, time::Duration};
 use tower::ServiceBuilder;
 use tower_http::{
-    compression::CompressionLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    compression::{CompressionLayer, DefaultPredicate, Predicate},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -196,9 +198,16 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
                 .map_response(weaken_etag_when_encoded)
-                // Pages, feeds, exports and the Markdown forms; the static files are served
-                // precompressed and pass through as they are.
-                .layer(CompressionLayer::new())
+                // Pages, feeds and the Markdown forms; the static files are served
+                // precompressed and pass through as they are. Streamed downloads (the consent
+                // export) stay as they are: Chromium cancelled the compressed one.
+                .layer(
+                    CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                        |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+                            !headers.contains_key(header::CONTENT_DISPOSITION)
+                        },
+                    )),
+                )
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),

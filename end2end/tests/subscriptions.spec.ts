@@ -10,6 +10,8 @@ async function receivedMessage(server: Server, to: string): Promise<string> {
   const dir = server.env.CHARTER_OUTBOX_DIR;
   for (let tries = 0; tries < 50; tries++) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
+      // The outbox also holds the worker's private staging directory.
+      if (!name.endsWith(".eml")) continue;
       const raw = await readFile(path.join(dir, name), "utf8");
       if (raw.includes(`To: ${to}`)) {
         const bytes = raw
