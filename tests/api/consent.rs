@@ -1,5 +1,6 @@
 use crate::helpers::{
-    Backend, TestApp, TestDatabase, both_backends, readable_text, spawn_app, spawn_demo_app,
+    Backend, TestApp, TestDatabase, both_backends, consent_cookie, readable_text, spawn_app,
+    spawn_demo_app,
 };
 use app::{
     audit::ssr::Actor,
@@ -378,18 +379,6 @@ async fn post_json(
     let headers = response.headers().clone();
     let body = response.json().await.unwrap_or(serde_json::Value::Null);
     (status, headers, body)
-}
-
-/// The `charter_consent` value a response sets.
-fn consent_cookie(headers: &HeaderMap) -> String {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix("charter_consent="))
-        .and_then(|c| c.split(';').next())
-        .expect("a consent cookie")
-        .to_owned()
 }
 
 fn set_cookies(headers: &HeaderMap) -> Vec<String> {

@@ -1,7 +1,7 @@
 //! How answers travel: compressed when the browser accepts it, and with a caching policy that
 //! fits what they carry.
 
-use crate::helpers::{Backend, TestApp, both_backends, document_with, spawn_app};
+use crate::helpers::{Backend, both_backends, consent_cookie, document_with, spawn_app};
 use reqwest::{
     StatusCode,
     header::{self, HeaderMap},
@@ -13,18 +13,6 @@ both_backends!(
     pages_feeds_and_markdown_are_compressed_for_browsers_that_accept_it,
     each_answer_says_what_a_browser_may_keep
 );
-
-async fn get_with(
-    app: &TestApp,
-    path: &str,
-    headers: &[(header::HeaderName, &str)],
-) -> reqwest::Response {
-    let mut request = app.client.get(app.url(path));
-    for (name, value) in headers {
-        request = request.header(name, *value);
-    }
-    request.send().await.expect("request")
-}
 
 fn gunzip(bytes: &[u8]) -> String {
     let mut text = String::new();
@@ -47,7 +35,7 @@ async fn pages_feeds_and_markdown_are_compressed_for_browsers_that_accept_it(bac
     let source = format!("# Notice\n\n{}", "We keep your data safe. ".repeat(50));
     document_with(&app, "notice", &[source.as_str()]).await;
     for path in ["/policies/notice", "/feed.atom", "/policies/notice/v/1.md"] {
-        let plain = get_with(&app, path, &[]).await;
+        let plain = app.get_with(path, &[]).await;
         assert_eq!(plain.status(), StatusCode::OK, "{path}");
         assert!(
             plain.headers().get(header::CONTENT_ENCODING).is_none(),
@@ -55,7 +43,9 @@ async fn pages_feeds_and_markdown_are_compressed_for_browsers_that_accept_it(bac
         );
         let plain = plain.text().await.expect("body");
 
-        let gzip = get_with(&app, path, &[(header::ACCEPT_ENCODING, "gzip")]).await;
+        let gzip = app
+            .get_with(path, &[(header::ACCEPT_ENCODING, "gzip")])
+            .await;
         assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip", "{path}");
         let vary: Vec<String> = gzip
             .headers()
@@ -74,15 +64,15 @@ async fn pages_feeds_and_markdown_are_compressed_for_browsers_that_accept_it(bac
                 .expect("ascii")
                 .to_owned();
             assert!(etag.starts_with("W/\""), "{etag}");
-            let again = get_with(
-                &app,
-                path,
-                &[
-                    (header::ACCEPT_ENCODING, "gzip"),
-                    (header::IF_NONE_MATCH, &etag),
-                ],
-            )
-            .await;
+            let again = app
+                .get_with(
+                    path,
+                    &[
+                        (header::ACCEPT_ENCODING, "gzip"),
+                        (header::IF_NONE_MATCH, &etag),
+                    ],
+                )
+                .await;
             assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
         }
         let gzip = gzip.bytes().await.expect("body");
@@ -93,12 +83,9 @@ async fn pages_feeds_and_markdown_are_compressed_for_browsers_that_accept_it(bac
             plain.len()
         );
 
-        let brotli = get_with(
-            &app,
-            path,
-            &[(header::ACCEPT_ENCODING, "gzip, deflate, br")],
-        )
-        .await;
+        let brotli = app
+            .get_with(path, &[(header::ACCEPT_ENCODING, "gzip, deflate, br")])
+            .await;
         assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br", "{path}");
         let brotli = brotli.bytes().await.expect("body");
         // Pages differ per answer (the CSP nonce, the banner's key); the feed and the
@@ -125,11 +112,11 @@ async fn each_answer_says_what_a_browser_may_keep(backend: Backend) {
     let app = spawn_app(backend).await;
     document_with(&app, "notice", &["# Notice\n\nText."]).await;
     // A first visit shows the banner, whose form carries a key for this answer only.
-    let first = get_with(&app, "/policies/notice", &[]).await;
+    let first = app.get_with("/policies/notice", &[]).await;
     assert_eq!(cache_control(first.headers()), "no-store");
-    let settings = get_with(&app, "/cookies/settings", &[]).await;
+    let settings = app.get_with("/cookies/settings", &[]).await;
     assert_eq!(cache_control(settings.headers()), "no-store");
-    let admin = get_with(&app, "/admin/sign-in", &[]).await;
+    let admin = app.get_with("/admin/sign-in", &[]).await;
     assert_eq!(cache_control(admin.headers()), "no-store");
 
     // Once the visitor has chosen, the page has nothing of one answer: revalidated, never
@@ -147,16 +134,10 @@ async fn each_answer_says_what_a_browser_may_keep(backend: Backend) {
         .await
         .expect("request");
     assert_eq!(chosen.status(), StatusCode::CREATED);
-    let cookie = chosen
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find(|value| value.starts_with("charter_consent="))
-        .and_then(|value| value.split(';').next())
-        .expect("a consent cookie")
-        .to_owned();
-    let page = get_with(&app, "/policies/notice", &[(header::COOKIE, &cookie)]).await;
+    let cookie = format!("charter_consent={}", consent_cookie(chosen.headers()));
+    let page = app
+        .get_with("/policies/notice", &[(header::COOKIE, &cookie)])
+        .await;
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(cache_control(page.headers()), "private, no-cache");
     assert!(

@@ -287,12 +287,17 @@ impl TestApp {
         path: &str,
         headers: &[(HeaderName, &str)],
     ) -> (StatusCode, String) {
+        let response = self.get_with(path, headers).await;
+        (response.status(), readable_text(response).await)
+    }
+
+    /// GETs `path` with `headers`.
+    pub async fn get_with(&self, path: &str, headers: &[(HeaderName, &str)]) -> reqwest::Response {
         let mut request = self.client.get(self.url(path));
         for (name, value) in headers {
             request = request.header(name, *value);
         }
-        let response = request.send().await.expect("request");
-        (response.status(), readable_text(response).await)
+        request.send().await.expect("request")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -388,4 +393,16 @@ fn init_test_logging() {
     if std::env::var_os("TEST_LOG").is_some() {
         charter::telemetry::init(tracing_subscriber::EnvFilter::new("debug,sqlx=info"));
     }
+}
+
+/// The `charter_consent` value a response sets.
+pub fn consent_cookie(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("charter_consent="))
+        .and_then(|c| c.split(';').next())
+        .expect("a consent cookie")
+        .to_owned()
 }
