@@ -29,7 +29,7 @@ use crate::{
     site::provide_site,
 };
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, Link, MetaTags, provide_meta_context};
+use leptos_meta::{Link, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -37,7 +37,10 @@ use leptos_router::{
 };
 
 /// The document around the app. `<html lang>` is filled in by the i18n provider.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use crate::islands::{IslandScripts, Stylesheet};
+    use leptos_meta::MetaTags;
     view! {
         <!DOCTYPE html>
         <html>
@@ -46,8 +49,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
                 // Under the content-hashed name of the release build, cached for good.
-                <HashedStylesheet id="leptos" options=options.clone() />
-                <HydrationScripts options />
+                <Stylesheet options=options.clone() />
+                <IslandScripts options />
                 <MetaTags />
             </head>
             <body>

@@ -209,7 +209,6 @@ pub fn ComparisonPage() -> impl IntoView {
         move || (slug(), range(), Locale::current()),
         |(slug, range, locale)| get_comparison(slug, range, locale),
     );
-    keyboard_navigation();
     view! { <Loaded resource=comparison render=comparison_view /> }
 }
 
@@ -250,6 +249,7 @@ fn comparison_view(view: ComparisonView) -> impl IntoView {
         <Summary view=Arc::clone(&view) />
         <LayoutTabs href=view.href() locale=view.context.locale current=layout />
         <div class="diff" lang=view.context.locale.as_str()>{body}</div>
+        {(view.comparison.class != ChangeClass::Identical).then(|| view! { <ChangeNavigation /> })}
     }
 }
 
@@ -761,8 +761,9 @@ fn is_safe_href(href: &str) -> bool {
 }
 
 /// `n` and `p` move the focus to the next and previous change, and the address follows, so the
-/// change can be linked to.
-fn keyboard_navigation() {
+/// change can be linked to. An island with nothing to show: it only listens to the keyboard.
+#[island]
+fn ChangeNavigation() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         use leptos::ev;

@@ -3,8 +3,8 @@
 //!
 //! The locale comes from a `?lang=` in the address (the links notice emails carry), then an
 //! explicit choice (the `charter-lang` cookie), then from the
-//! `Accept-Language` header, then falls back to English. The server decides; the browser adopts
-//! the server's decision (the `<html lang>` it rendered) so hydration never disagrees.
+//! `Accept-Language` header, then falls back to English. The server decides and renders the
+//! page in that language; no translation is shipped to the browser.
 
 use crate::errors::AppError;
 use leptos::prelude::*;
@@ -120,10 +120,7 @@ pub mod ssr {
 #[component]
 pub fn I18nProvider(children: Children) -> impl IntoView {
     leptos_fluent! {
-        children: {
-            adopt_server_language();
-            children()
-        },
+        children: children(),
         locales: "../locales",
         default_language: "en",
         sync_html_tag_lang: true,
@@ -135,28 +132,8 @@ pub fn I18nProvider(children: Children) -> impl IntoView {
     }
 }
 
-/// In the browser, take the language the server rendered the page in, so that a visitor whose
-/// locale came from `Accept-Language` hydrates in that same locale.
-fn adopt_server_language() {
-    #[cfg(feature = "hydrate")]
-    {
-        let i18n = expect_context::<I18n>();
-        let rendered = document()
-            .document_element()
-            .and_then(|html| html.get_attribute("lang"));
-        if let Some(language) = rendered.and_then(|tag| {
-            i18n.languages
-                .iter()
-                .find(|language| language.id == tag)
-                .copied()
-        }) {
-            i18n.language.set(language);
-        }
-    }
-}
-
 /// Remembers the visitor's language choice in the `charter-lang` cookie and answers the locale
-/// now in force. Without JavaScript the form post is redirected back to the page it came from.
+/// now in force. The form post is redirected back to the page it came from.
 #[server(endpoint = "language")]
 pub async fn choose_language(lang: String) -> Result<Locale, AppError> {
     use axum::http::{HeaderValue, header::SET_COOKIE};
@@ -174,26 +151,16 @@ pub async fn choose_language(lang: String) -> Result<Locale, AppError> {
     Ok(locale)
 }
 
-/// Buttons for every supported language. Without JavaScript they post a form and the server
-/// redirects back; hydrated, the page switches language in place.
+/// Buttons for every supported language: a plain form, answered by the page it came from in
+/// the language chosen. Switching in place would need every text of the page in the browser.
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let choose = ServerAction::<ChooseLanguage>::new();
-    Effect::new(move || {
-        if let Some(Ok(locale)) = choose.value().get()
-            && let Some(language) = i18n
-                .languages
-                .iter()
-                .find(|language| language.id == locale.as_str())
-        {
-            i18n.language.set(language);
-        }
-    });
+    let current = Locale::current();
+    let action = <ChooseLanguage as leptos::server_fn::ServerFn>::PATH;
     view! {
-        <nav class="language-switch" aria-label=move || tr!("language-switch-label")>
-            <ActionForm action=choose>
-                {i18n
+        <nav class="language-switch" aria-label=tr!("language-switch-label")>
+            <form method="post" action=action>
+                {expect_context::<I18n>()
                     .languages
                     .iter()
                     .map(|language| {
@@ -204,14 +171,14 @@ pub fn LanguageSwitch() -> impl IntoView {
                                 name="lang"
                                 value=id
                                 lang=id
-                                aria-pressed=move || (i18n.language.get().id == id).to_string()
+                                aria-pressed=(current.as_str() == id).to_string()
                             >
                                 {language.name}
                             </button>
                         }
                     })
                     .collect_view()}
-            </ActionForm>
+            </form>
         </nav>
     }
 }

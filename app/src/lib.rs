@@ -1,6 +1,7 @@
 //! Charter's user interface: the pages, components and server functions, compiled for the server
-//! (`ssr`) and for the browser (`hydrate`). Each domain slice is one module holding its types, its
-//! server functions and its components, with server-only code in a nested `ssr` module.
+//! (`ssr`), and the islands among them for the browser (`hydrate`). Each domain slice is one
+//! module holding its types, its server functions and its components, with server-only code in
+//! a nested `ssr` module.
 
 // Nested `view!` types of the policy pages exceed the default depth.
 #![recursion_limit = "256"]
@@ -20,6 +21,7 @@ pub mod errors;
 pub mod home;
 pub mod i18n;
 pub mod inventory;
+pub mod islands;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
@@ -39,14 +41,10 @@ pub mod network;
 #[cfg(feature = "ssr")]
 pub mod state;
 
+/// Called by the page's loader (`islands::IslandScripts`) before it hydrates each island.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Marks the page as interactive: styles and the end-to-end tests can tell a hydrated page
-    // from the server-rendered one.
-    if let Some(html) = leptos::prelude::document().document_element() {
-        let _ = html.set_attribute("data-hydrated", "");
-    }
+    leptos::mount::hydrate_islands();
 }

@@ -259,13 +259,12 @@ impl WriteLimiter {
 }
 
 /// The paths whose `POST`s anyone may send and that write what stays: consent choices (the
-/// API, the banner form, the hydrated banner's server function), sign-in, accepting an
+/// API, which the banner's island uses too, and the banner form), sign-in, accepting an
 /// invitation, subscriptions.
 fn is_public_write(path: &str) -> bool {
     matches!(
         path,
         "/api/consent"
-            | "/api/consent-choice"
             | "/cookies/consent"
             | "/admin/sign-in"
             | "/admin/invitations/accept"

@@ -29,3 +29,20 @@ test("the page and its assets arrive compressed, the assets under hashed names k
     expect(headers["cache-control"], name).toBe("public, max-age=31536000, immutable");
   }
 });
+
+test("a page without an island loads no JavaScript or wasm, and preloads nothing", async ({ page }, testInfo) => {
+  // Once the visitor has chosen, the policy page holds no island.
+  await open(page, "/policies/privacy", testInfo);
+  await page.getByRole("button", { name: "Reject all" }).click();
+  await expect(page.locator(".consent-banner")).toBeHidden();
+
+  const fetched: string[] = [];
+  page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
+  await open(page, "/policies/privacy", testInfo);
+  await page.waitForLoadState("networkidle");
+  await expect(page.locator("leptos-island")).toHaveCount(0);
+  expect(fetched.filter((path) => /\.(js|wasm)$/.test(path))).toEqual([]);
+  await expect(page.locator('link[rel="preload"], link[rel="modulepreload"]')).toHaveCount(0);
+  // The page's one script, the loader, is inline.
+  await expect(page.locator("script[src]")).toHaveCount(0);
+});

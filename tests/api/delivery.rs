@@ -11,7 +11,8 @@ use std::io::Read;
 
 both_backends!(
     pages_feeds_and_markdown_are_compressed_for_browsers_that_accept_it,
-    each_answer_says_what_a_browser_may_keep
+    each_answer_says_what_a_browser_may_keep,
+    a_page_ships_scripts_only_where_it_holds_an_island
 );
 
 fn gunzip(bytes: &[u8]) -> String {
@@ -147,4 +148,71 @@ async fn each_answer_says_what_a_browser_may_keep(backend: Backend) {
             .expect("body")
             .contains(r#"name="idempotency_key""#)
     );
+}
+
+/// The islands a page holds, by the name of their component.
+fn islands(page: &str) -> Vec<&str> {
+    page.match_indices("<leptos-island")
+        .filter_map(|(at, _)| {
+            let tag = &page[at..at + page[at..].find('>')?];
+            let name = tag.split("data-component=\"").nth(1)?;
+            name.split('"').next()
+        })
+        .collect()
+}
+
+async fn a_page_ships_scripts_only_where_it_holds_an_island(backend: Backend) {
+    let app = spawn_app(backend).await;
+    document_with(
+        &app,
+        "notice",
+        &["# Notice\n\nWe keep data.", "# Notice\n\nWe delete data."],
+    )
+    .await;
+
+    // A first visit: the banner asks, and its region is the page's one island.
+    let (status, first) = app.page("/policies/notice").await;
+    assert_eq!(status, StatusCode::OK);
+    let found = islands(&first);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("BannerRegion_"), "{found:?}");
+    // The loader is inline and fetches the scripts itself: nothing is preloaded.
+    assert!(!first.contains("modulepreload") && !first.contains(r#"rel="preload""#));
+    assert!(!first.contains("<script src"));
+    assert!(first.contains(r#"<script type="module" nonce="#));
+
+    let version = app.configuration_version().await;
+    let chosen = app
+        .client
+        .post(app.url("/api/consent"))
+        .json(&json!({
+            "method": "accept_all",
+            "configuration_version": version,
+            "idempotency_key": "islands-0001",
+        }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(chosen.status(), StatusCode::CREATED);
+    let cookie = format!("charter_consent={}", consent_cookie(chosen.headers()));
+    let cookie = [(header::COOKIE, cookie.as_str())];
+
+    // Chosen: reading, the history and the settings hold no island at all.
+    for path in [
+        "/policies/notice",
+        "/policies/notice/history",
+        "/cookies/settings",
+        "/",
+    ] {
+        let (status, page) = app.page_with(path, &cookie).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(islands(&page), Vec::<&str>::new(), "{path}");
+        assert!(!page.contains("modulepreload"), "{path}");
+    }
+    // A comparison's keyboard navigation is one.
+    let (status, comparison) = app.page_with("/policies/notice/diff/1..2", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let found = islands(&comparison);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("ChangeNavigation_"), "{found:?}");
 }

@@ -1,12 +1,13 @@
 //! The consent banner, on every page while the visitor has no valid choice. It is a region, not
 //! a wall: the page stays readable. Accept all, Reject all and Customise are buttons of equal
 //! size and weight. Without JavaScript it is a plain form that posts to `/cookies/consent` and
-//! comes back (303) without the banner; hydrated, the same buttons record the choice through a
-//! server function and the banner goes away without a reload.
+//! comes back (303) without the banner. The region around it is an island: where the wasm has
+//! loaded, the same form is sent to `POST /api/consent` in the background and the banner goes
+//! away without a reload.
 
 use crate::{errors::AppError, i18n::Locale};
 use leptos::prelude::*;
-use leptos_fluent::move_tr;
+use leptos_fluent::{move_tr, tr};
 use leptos_router::hooks::use_location;
 use serde::{Deserialize, Serialize};
 
@@ -200,110 +201,17 @@ fn set_cookies(applied: &super::ssr::Applied) {
     }
 }
 
-/// The hydrated banner's buttons: the same choice the form would post. Its address is named
-/// so the public writes' rate limit can tell it.
-#[server(endpoint = "consent-choice")]
-pub async fn choose(
-    method: String,
-    // An empty list is not sent at all in a URL-encoded body.
-    #[server(default)] categories: Vec<String>,
-    configuration_version: String,
-    idempotency_key: String,
-    locale: Locale,
-) -> Result<(), AppError> {
-    use super::ssr::{ApplyError, Origin, Submission, SubmissionError, ticked_choices};
-    use axum::{extract::ConnectInfo, http::HeaderMap};
-    use std::net::SocketAddr;
-
-    let state = crate::state::app_state()?;
-    let request = |message: String| AppError::Request(message).answered();
-    let method: super::Method = method.parse().map_err(|e| request(format!("{e}")))?;
-    let idempotency_key = idempotency_key
-        .parse()
-        .map_err(|e| request(format!("{e}")))?;
-    let choices = match method {
-        super::Method::Custom | super::Method::SettingsPage => Some(
-            ticked_choices(&state.db, categories)
-                .await
-                .map_err(|error| {
-                    tracing::error!(%error, "consent inventory unavailable");
-                    AppError::Internal
-                })?,
-        ),
-        _ => None,
-    };
-    let headers: HeaderMap = leptos_axum::extract()
-        .await
-        .map_err(|_| AppError::Internal)?;
-    let ConnectInfo(peer): ConnectInfo<SocketAddr> = leptos_axum::extract()
-        .await
-        .map_err(|_| AppError::Internal)?;
-    let origin = Origin::of(&headers, peer);
-    let submission = Submission {
-        method,
-        choices,
-        configuration_version,
-        locale,
-        idempotency_key,
-        gpc: origin.gpc,
-    };
-    match state.consent.apply(&state.db, &origin, &submission).await {
-        Ok(applied) => {
-            set_cookies(&applied);
-            Ok(())
-        }
-        Err(ApplyError::Submission(error @ SubmissionError::Outdated { .. })) => {
-            Err(AppError::Request(error.to_string()).answered())
-        }
-        Err(ApplyError::Submission(error)) => Err(request(error.to_string())),
-        Err(error) => {
-            tracing::error!(%error, "consent choice not recorded");
-            Err(AppError::Internal.answered())
-        }
-    }
-}
-
-/// Records a choice through [`choose`] with the categories ticked now, as the form would post
-/// it; `done` runs once it is recorded, `failed` is raised if it was not.
-pub(super) fn send_choice(
-    method: &'static str,
-    ticked: &[(String, RwSignal<bool>)],
-    view: &BannerView,
-    done: impl FnOnce() + 'static,
-    failed: RwSignal<bool>,
-) {
-    let categories: Vec<String> = ticked
-        .iter()
-        .filter(|(_, on)| on.get_untracked())
-        .map(|(key, _)| key.clone())
-        .collect();
-    let (version, key, locale) = (
-        view.configuration_version.clone(),
-        view.idempotency_key.clone().unwrap_or_default(),
-        view.locale,
-    );
-    leptos::task::spawn_local(async move {
-        match choose(method.to_owned(), categories, version, key, locale).await {
-            Ok(()) => done(),
-            Err(_) => failed.set(true),
-        }
-    });
-}
-
 /// Shows the banner while the visitor has no valid choice.
 #[component]
 pub fn ConsentBanner() -> impl IntoView {
     let banner = Resource::new(Locale::current, |locale| {
         get_banner(locale, BannerUse::Banner)
     });
-    let decided = RwSignal::new(false);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match banner.await {
-                    Ok(view) if view.ask.is_some() => {
-                        Some(view! { <Banner view decided /> })
-                    }
+                    Ok(view) if view.ask.is_some() => Some(view! { <Banner view /> }),
                     Ok(_) => None,
                     Err(error) => {
                         tracing::warn!(%error, "consent banner unavailable");
@@ -316,7 +224,7 @@ pub fn ConsentBanner() -> impl IntoView {
 }
 
 #[component]
-fn Banner(view: BannerView, decided: RwSignal<bool>) -> impl IntoView {
+fn Banner(view: BannerView) -> impl IntoView {
     let location = use_location();
     let return_to = move || {
         format!(
@@ -325,41 +233,14 @@ fn Banner(view: BannerView, decided: RwSignal<bool>) -> impl IntoView {
             location.search.get_untracked()
         )
     };
-    let ticked: Vec<(String, RwSignal<bool>)> = view
-        .categories
-        .iter()
-        .filter(|category| !category.always_on)
-        .map(|category| (category.key.clone(), RwSignal::new(false)))
-        .collect();
-    let failed = RwSignal::new(false);
-    let submit = {
-        let ticked = ticked.clone();
-        let view = view.clone();
-        move |method: &'static str| {
-            send_choice(method, &ticked, &view, move || decided.set(true), failed);
+    let button = |method: &'static str, label: String| {
+        view! {
+            <button type="submit" name="method" value=method class="consent-button">
+                {label}
+            </button>
         }
     };
-    let button = {
-        let submit = submit.clone();
-        move |method: &'static str, label: Signal<String>| {
-            let submit = submit.clone();
-            view! {
-                <button
-                    type="submit"
-                    name="method"
-                    value=method
-                    class="consent-button"
-                    on:click=move |event| {
-                        event.prevent_default();
-                        submit(method);
-                    }
-                >
-                    {label}
-                </button>
-            }
-        }
-    };
-    let categories = categories_view("banner", &view.categories, &ticked);
+    let categories = categories_view("banner", &view.categories, None);
     let reason = match view.ask {
         Some(AskReason::Changed) => Some(
             view! {
@@ -387,65 +268,166 @@ fn Banner(view: BannerView, decided: RwSignal<bool>) -> impl IntoView {
         }
     });
     view! {
-        <section class="consent-banner" aria-labelledby="consent-heading" hidden=move || decided.get()>
-                <h2 id="consent-heading">{move_tr!("consent-banner-heading")}</h2>
-                {reason}
-                {gpc}
-                <p>
-                    {move_tr!("consent-banner-body")} " "
-                    <a href="/policies/cookies">{move_tr!("consent-cookie-policy")}</a>
-                    " · "
-                    <a href="/policies/privacy">{move_tr!("consent-privacy-policy")}</a>
+        <BannerRegion>
+            <h2 id="consent-heading">{move_tr!("consent-banner-heading")}</h2>
+            {reason}
+            {gpc}
+            <p>
+                {move_tr!("consent-banner-body")} " "
+                <a href="/policies/cookies">{move_tr!("consent-cookie-policy")}</a>
+                " · "
+                <a href="/policies/privacy">{move_tr!("consent-privacy-policy")}</a>
+            </p>
+            <form method="post" action="/cookies/consent" class="consent-form">
+                <input type="hidden" name="configuration_version" value=view.configuration_version.clone() />
+                <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone().unwrap_or_default() />
+                <input type="hidden" name="locale" value=view.locale.as_str() />
+                <input type="hidden" name="return_to" value=return_to />
+                <div class="consent-actions">
+                    {button("accept_all", tr!("consent-accept-all"))}
+                    {button("reject_all", tr!("consent-reject-all"))}
+                    <details class="consent-customise">
+                        <summary class="consent-button">{move_tr!("consent-customise")}</summary>
+                        <fieldset>
+                            <legend>{move_tr!("consent-categories")}</legend>
+                            {categories}
+                        </fieldset>
+                        {button("custom", tr!("consent-save"))}
+                    </details>
+                </div>
+                <p class="consent-error" role="alert" hidden>
+                    {move_tr!("consent-failed")}
                 </p>
-                <form method="post" action="/cookies/consent" class="consent-form">
-                    <input type="hidden" name="configuration_version" value=view.configuration_version.clone() />
-                    <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone().unwrap_or_default() />
-                    <input type="hidden" name="locale" value=view.locale.as_str() />
-                    <input type="hidden" name="return_to" value=return_to />
-                    <div class="consent-actions">
-                        {button("accept_all", Signal::derive(move || leptos_fluent::tr!("consent-accept-all")))}
-                        {button("reject_all", Signal::derive(move || leptos_fluent::tr!("consent-reject-all")))}
-                        <details class="consent-customise">
-                            <summary class="consent-button">{move_tr!("consent-customise")}</summary>
-                            <fieldset>
-                                <legend>{move_tr!("consent-categories")}</legend>
-                                {categories}
-                            </fieldset>
-                            {button("custom", Signal::derive(move || leptos_fluent::tr!("consent-save")))}
-                        </details>
-                    </div>
-                    <p class="consent-error" role="alert" hidden=move || !failed.get()>
-                        {move_tr!("consent-failed")}
-                    </p>
-                </form>
+            </form>
+        </BannerRegion>
+    }
+}
+
+/// The banner's region: the only part of the banner that ships to the browser. Its form is
+/// rendered on the server; hydrated, a press of one of its buttons sends the same fields to
+/// `POST /api/consent` and hides the region once the choice is recorded.
+#[island]
+fn BannerRegion(children: Children) -> impl IntoView {
+    let decided = RwSignal::new(false);
+    view! {
+        <section
+            class="consent-banner"
+            aria-labelledby="consent-heading"
+            hidden=move || decided.get()
+            on:submit=move |event| background::submit(event, move || decided.set(true))
+        >
+            {children()}
         </section>
     }
 }
 
-/// Every category, each with the checkbox signal of its key (none for `necessary`).
+/// The banner form sent by `fetch`. The JSON API is the one the embed will use too; the body is
+/// built with the browser's own `JSON`, which keeps serde out of the wasm.
+mod background {
+    use leptos::ev::SubmitEvent;
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn submit(_event: SubmitEvent, _recorded: impl FnOnce() + 'static) {}
+
+    #[cfg(feature = "hydrate")]
+    pub fn submit(event: SubmitEvent, recorded: impl FnOnce() + 'static) {
+        use wasm_bindgen::JsCast;
+        use web_sys::{HtmlFormElement, HtmlInputElement};
+
+        let Some(form) = event
+            .target()
+            .and_then(|target| target.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let Some(method) = event
+            .submitter()
+            .and_then(|button| button.get_attribute("value"))
+        else {
+            return;
+        };
+        event.prevent_default();
+        let field = |name: &str| {
+            form.query_selector(&format!("input[name={name}]"))
+                .ok()
+                .flatten()
+                .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
+                .map(|input| input.value())
+                .unwrap_or_default()
+        };
+        let body = js_sys::Object::new();
+        let set = |object: &js_sys::Object, key: &str, value: wasm_bindgen::JsValue| {
+            let _ = js_sys::Reflect::set(object, &key.into(), &value);
+        };
+        set(&body, "method", method.as_str().into());
+        for name in ["configuration_version", "idempotency_key", "locale"] {
+            set(&body, name, field(name).into());
+        }
+        if method == "custom" {
+            let choices = js_sys::Object::new();
+            if let Ok(boxes) = form.query_selector_all("input[name=category]") {
+                for input in (0..boxes.length())
+                    .filter_map(|i| boxes.item(i))
+                    .filter_map(|node| node.dyn_into::<HtmlInputElement>().ok())
+                {
+                    set(&choices, &input.value(), input.checked().into());
+                }
+            }
+            set(&body, "choices", choices.into());
+        }
+        let error = form.query_selector(".consent-error").ok().flatten();
+        leptos::task::spawn_local(async move {
+            match post(&body).await {
+                Some(200 | 201) => recorded(),
+                // The cookies asked about changed while the page was open: the page asks anew.
+                Some(409) => {
+                    let _ = leptos::prelude::window().location().reload();
+                }
+                _ => {
+                    if let Some(error) = error {
+                        let _ = error.remove_attribute("hidden");
+                    }
+                }
+            }
+        });
+    }
+
+    /// The answer's status, or `None` when no answer came.
+    #[cfg(feature = "hydrate")]
+    async fn post(body: &js_sys::Object) -> Option<u16> {
+        use wasm_bindgen::JsCast;
+        let json = js_sys::JSON::stringify(body).ok()?;
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&json);
+        let headers = web_sys::Headers::new().ok()?;
+        headers.set("Content-Type", "application/json").ok()?;
+        init.set_headers(&headers);
+        let promise = leptos::prelude::window().fetch_with_str_and_init("/api/consent", &init);
+        let response = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+        Some(response.dyn_into::<web_sys::Response>().ok()?.status())
+    }
+}
+
+/// Every category; `current` ticks the ones the choice in force allows (none on the banner).
 pub(super) fn categories_view(
     form: &str,
     categories: &[BannerCategory],
-    ticked: &[(String, RwSignal<bool>)],
+    current: Option<&CurrentChoice>,
 ) -> impl IntoView + use<> {
     categories
         .iter()
         .map(|category| {
-            let signal = ticked
-                .iter()
-                .find(|(key, _)| *key == category.key)
-                .map(|(_, signal)| *signal);
-            category_view(form, category, signal)
+            let allowed = current
+                .and_then(|current| current.choices.get(&category.key).copied())
+                .unwrap_or(false);
+            category_view(form, category, allowed)
         })
         .collect_view()
 }
 
-/// A category with its services, and its checkbox (`None`: always on, shown ticked and fixed).
-fn category_view(
-    form: &str,
-    category: &BannerCategory,
-    ticked: Option<RwSignal<bool>>,
-) -> impl IntoView + use<> {
+/// A category with its services and its checkbox; `necessary` is shown ticked and fixed.
+fn category_view(form: &str, category: &BannerCategory, allowed: bool) -> impl IntoView + use<> {
     // The banner may stay in the page, hidden, beside the settings form: ids name their form.
     let id = format!("{form}-{}", category.key);
     let services = category
@@ -463,19 +445,19 @@ fn category_view(
             }
         })
         .collect_view();
-    let input = match ticked {
-        Some(ticked) => view! {
+    let input = if category.always_on {
+        view! { <input type="checkbox" id=id.clone() checked disabled /> }.into_any()
+    } else {
+        view! {
             <input
                 type="checkbox"
                 id=id.clone()
                 name="category"
                 value=category.key.clone()
-                checked=ticked.get_untracked()
-                on:change=move |event| ticked.set(event_target_checked(&event))
+                checked=allowed
             />
         }
-        .into_any(),
-        None => view! { <input type="checkbox" id=id.clone() checked disabled /> }.into_any(),
+        .into_any()
     };
     view! {
         <div class="consent-category">

@@ -2,7 +2,7 @@
 //! or withdraws it as easily as it was given; `/cookies/receipts` lists every event recorded
 //! for this browser's consent subject, with a JSON download.
 
-use super::banner::{BannerUse, BannerView, categories_view, get_banner, send_choice};
+use super::banner::{BannerUse, BannerView, categories_view, get_banner};
 use crate::{
     clock::Timestamp,
     errors::{AppError, Loaded},
@@ -52,16 +52,11 @@ pub async fn get_receipts() -> Result<Vec<Receipt>, AppError> {
         .collect())
 }
 
-/// The settings data, shared with the view so a hydrated change can reload it.
-#[derive(Clone, Copy)]
-struct Settings(Resource<Result<BannerView, AppError>>);
-
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(Locale::current, |locale| {
         get_banner(locale, BannerUse::Settings)
     });
-    provide_context(Settings(settings));
     view! {
         <Title text=tr!("settings-title") />
         <h1>{move_tr!("settings-title")}</h1>
@@ -69,22 +64,10 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// Two plain forms: a change or a withdrawal is posted and answered 303 back to this page,
+/// which then shows the choice in force.
 fn settings_view(view: BannerView) -> impl IntoView {
-    let settings = expect_context::<Settings>().0;
-    let failed = RwSignal::new(false);
     let current = view.current.clone();
-    let ticked: Vec<(String, RwSignal<bool>)> = view
-        .categories
-        .iter()
-        .filter(|category| !category.always_on)
-        .map(|category| {
-            let allowed = current
-                .as_ref()
-                .and_then(|c| c.choices.get(&category.key).copied())
-                .unwrap_or(false);
-            (category.key.clone(), RwSignal::new(allowed))
-        })
-        .collect();
     let status = match &current {
         Some(current) => {
             let allowed: Vec<String> = view
@@ -107,31 +90,7 @@ fn settings_view(view: BannerView) -> impl IntoView {
         }
         .into_any(),
     };
-    let categories = categories_view("settings", &view.categories, &ticked);
-    let send = {
-        let view = view.clone();
-        move |ticked: &[(String, RwSignal<bool>)]| {
-            send_choice(
-                "settings_page",
-                ticked,
-                &view,
-                move || settings.refetch(),
-                failed,
-            );
-        }
-    };
-    let save = {
-        let send = send.clone();
-        let ticked = ticked.clone();
-        move |event: leptos::ev::MouseEvent| {
-            event.prevent_default();
-            send(&ticked);
-        }
-    };
-    let withdraw = move |event: leptos::ev::MouseEvent| {
-        event.prevent_default();
-        send(&[]);
-    };
+    let categories = categories_view("settings", &view.categories, current.as_ref());
     let hidden = move || {
         view! {
             <input type="hidden" name="method" value="settings_page" />
@@ -149,20 +108,17 @@ fn settings_view(view: BannerView) -> impl IntoView {
                 <legend>{move_tr!("consent-categories")}</legend>
                 {categories}
             </fieldset>
-            <button type="submit" class="consent-button" on:click=save>
+            <button type="submit" class="consent-button">
                 {move_tr!("consent-save")}
             </button>
         </form>
         <form method="post" action="/cookies/consent" class="settings-withdraw">
             {hidden}
             <p>{move_tr!("settings-withdraw-explained")}</p>
-            <button type="submit" class="consent-button" on:click=withdraw>
+            <button type="submit" class="consent-button">
                 {move_tr!("settings-withdraw")}
             </button>
         </form>
-        <p class="consent-error" role="alert" hidden=move || !failed.get()>
-            {move_tr!("consent-failed")}
-        </p>
         <p><a href="/cookies/receipts">{move_tr!("settings-receipts-link")}</a></p>
     }
 }

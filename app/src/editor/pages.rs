@@ -7,8 +7,7 @@
 //! follows the typing and the draft saves itself.
 
 use super::{
-    DocumentDrafts, DraftComparison, DraftStamp, EditorView, get_documents, get_draft_comparison,
-    get_editor, preview_draft, save_draft,
+    DocumentDrafts, DraftComparison, EditorView, get_documents, get_draft_comparison, get_editor,
 };
 use crate::{
     errors::{AppError, Loaded},
@@ -20,12 +19,7 @@ use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use std::time::Duration;
-
-/// How long typing must pause before the preview is rendered again.
-const PREVIEW_DELAY: Duration = Duration::from_millis(400);
-/// How long typing must pause before the draft saves itself.
-const AUTOSAVE_DELAY: Duration = Duration::from_millis(1500);
+use serde::{Deserialize, Serialize};
 
 fn editor_href(slug: &str, locale: Locale) -> String {
     format!("/admin/documents/{slug}/{locale}")
@@ -155,15 +149,6 @@ fn form_error(code: &str, detail: String) -> String {
     }
 }
 
-/// Where autosave stands.
-#[derive(Clone, Debug, PartialEq)]
-enum SaveState {
-    Saved(Option<DraftStamp>),
-    Unsaved,
-    Saving,
-    Failed(String),
-}
-
 fn editor_view(view: EditorView) -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.with(|query| query.get(name));
@@ -173,65 +158,19 @@ fn editor_view(view: EditorView) -> impl IntoView {
     let page_title = tr!("editor-title", { "title" => title.clone(), "locale" => locale.as_str() });
     let csrf = view.csrf_token.clone();
 
-    let source = RwSignal::new(view.source.clone());
-    let preview = RwSignal::new(view.preview.clone());
-    let save_state = RwSignal::new(SaveState::Saved(view.saved.clone()));
-    let preview_timer = StoredValue::new(None::<TimeoutHandle>);
-    let autosave_timer = StoredValue::new(None::<TimeoutHandle>);
-    let restart = move |timer: StoredValue<Option<TimeoutHandle>>, delay, run: Box<dyn Fn()>| {
-        if let Some(handle) = timer.get_value() {
-            handle.clear();
-        }
-        timer.set_value(set_timeout_with_handle(run, delay).ok());
-    };
-    let on_input = {
-        let (slug, csrf) = (slug.clone(), csrf.clone());
-        move |event: leptos::ev::Event| {
-            source.set(event_target_value(&event));
-            save_state.set(SaveState::Unsaved);
-            restart(
-                preview_timer,
-                PREVIEW_DELAY,
-                Box::new(move || {
-                    let text = source.get_untracked();
-                    leptos::task::spawn_local(async move {
-                        preview.set(
-                            preview_draft(locale, text)
-                                .await
-                                .map_err(|error| error.to_string()),
-                        );
-                    });
-                }),
-            );
-            let (slug, csrf) = (slug.clone(), csrf.clone());
-            restart(
-                autosave_timer,
-                AUTOSAVE_DELAY,
-                Box::new(move || {
-                    let (slug, csrf, text) = (slug.clone(), csrf.clone(), source.get_untracked());
-                    save_state.set(SaveState::Saving);
-                    leptos::task::spawn_local(async move {
-                        save_state.set(match save_draft(csrf, slug, locale, text).await {
-                            Ok(stamp) => SaveState::Saved(Some(stamp)),
-                            Err(error) => SaveState::Failed(error.to_string()),
-                        });
-                    });
-                }),
-            );
-        }
-    };
-    let save_status = move || match save_state.get() {
-        SaveState::Saved(Some(stamp)) => view! {
+    let save_status = match view.saved.clone() {
+        Some(stamp) => view! {
             {move_tr!("editor-saved")} " " <DateTime at=stamp.saved_at />
             " (" {stamp.saved_by} ")"
         }
         .into_any(),
-        SaveState::Saved(None) => move_tr!("editor-not-drafted").into_any(),
-        SaveState::Unsaved => move_tr!("editor-unsaved").into_any(),
-        SaveState::Saving => move_tr!("editor-saving").into_any(),
-        SaveState::Failed(message) => {
-            view! { {move_tr!("editor-save-failed")} " " {message} }.into_any()
-        }
+        None => move_tr!("editor-not-drafted").into_any(),
+    };
+    let texts = DraftTexts {
+        saved: tr!("editor-saved"),
+        unsaved: tr!("editor-unsaved"),
+        saving: tr!("editor-saving"),
+        failed: tr!("editor-save-failed"),
     };
     let notice = move || {
         let (role, text) = match param("error") {
@@ -258,7 +197,7 @@ fn editor_view(view: EditorView) -> impl IntoView {
     let publish = view
         .can_publish
         .then(|| publish_fieldset(&view, param("error")));
-    let preview_body = move || match preview.get() {
+    let preview_body = match view.preview.clone() {
         Ok(html) => view! { <div class="policy-body" inner_html=html></div> }.into_any(),
         Err(message) => view! { <p class="editor-preview-error">{message}</p> }.into_any(),
     };
@@ -273,10 +212,10 @@ fn editor_view(view: EditorView) -> impl IntoView {
         {notice}
         {stale}
         <form method="post" action="/admin/drafts/save" class="editor-form">
-            <input type="hidden" name="csrf" value=csrf />
+            <input type="hidden" name="csrf" value=csrf.clone() />
             <input type="hidden" name="slug" value=slug.clone() />
             <input type="hidden" name="locale" value=locale.as_str() />
-            <div class="editor-panes">
+            <LiveDraft slug=slug.clone() locale csrf texts>
                 <div class="editor-source">
                     <label for="editor-source">{move_tr!("editor-source")}</label>
                     <textarea
@@ -285,8 +224,6 @@ fn editor_view(view: EditorView) -> impl IntoView {
                         rows="24"
                         spellcheck="true"
                         lang=locale.as_str()
-                        prop:value=move || source.get()
-                        on:input=on_input
                     >
                         {view.source.clone()}
                     </textarea>
@@ -300,11 +237,139 @@ fn editor_view(view: EditorView) -> impl IntoView {
                 </div>
                 <section class="editor-preview" aria-labelledby="editor-preview-title">
                     <h2 id="editor-preview-title">{move_tr!("editor-preview")}</h2>
-                    <div lang=locale.as_str()>{preview_body}</div>
+                    <div id="editor-preview-body" lang=locale.as_str()>{preview_body}</div>
                 </section>
-            </div>
+            </LiveDraft>
             {publish}
         </form>
+    }
+}
+
+/// The editor's texts that change while typing, in the page's language.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftTexts {
+    saved: String,
+    unsaved: String,
+    saving: String,
+    failed: String,
+}
+
+/// The editor's panes, server-rendered. Hydrated, typing in the source renders the preview
+/// again after a pause, and saves the draft after a longer one; the answers replace the
+/// preview and the save state in place.
+#[island]
+fn LiveDraft(
+    slug: String,
+    locale: Locale,
+    csrf: String,
+    texts: DraftTexts,
+    children: Children,
+) -> impl IntoView {
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (slug, locale, csrf, texts);
+    #[cfg(feature = "hydrate")]
+    let on_input = live::typing(slug, locale, csrf, texts);
+    #[cfg(not(feature = "hydrate"))]
+    let on_input = |_: leptos::ev::Event| {};
+    view! { <div class="editor-panes" on:input=on_input>{children()}</div> }
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    use super::DraftTexts;
+    use crate::{
+        editor::{preview_draft, save_draft},
+        i18n::Locale,
+    };
+    use leptos::prelude::*;
+    use std::time::Duration;
+
+    /// How long typing must pause before the preview is rendered again.
+    const PREVIEW_DELAY: Duration = Duration::from_millis(400);
+    /// How long typing must pause before the draft saves itself.
+    const AUTOSAVE_DELAY: Duration = Duration::from_millis(1500);
+
+    /// What runs on every keystroke in the source.
+    pub fn typing(
+        slug: String,
+        locale: Locale,
+        csrf: String,
+        texts: DraftTexts,
+    ) -> impl Fn(leptos::ev::Event) + 'static {
+        let preview_timer = StoredValue::new_local(None::<TimeoutHandle>);
+        let autosave_timer = StoredValue::new_local(None::<TimeoutHandle>);
+        let restart = move |timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+                            delay: Duration,
+                            run: Box<dyn Fn()>| {
+            if let Some(handle) = timer.get_value() {
+                handle.clear();
+            }
+            timer.set_value(set_timeout_with_handle(run, delay).ok());
+        };
+        move |event| {
+            let source = event_target_value(&event);
+            show_state(&texts.unsaved);
+            let text = source.clone();
+            restart(
+                preview_timer,
+                PREVIEW_DELAY,
+                Box::new(move || {
+                    let text = text.clone();
+                    leptos::task::spawn_local(async move {
+                        show_preview(preview_draft(locale, text).await.map_err(|e| e.to_string()));
+                    });
+                }),
+            );
+            let (slug, csrf, texts) = (slug.clone(), csrf.clone(), texts.clone());
+            restart(
+                autosave_timer,
+                AUTOSAVE_DELAY,
+                Box::new(move || {
+                    let (slug, csrf, text, texts) =
+                        (slug.clone(), csrf.clone(), source.clone(), texts.clone());
+                    show_state(&texts.saving);
+                    leptos::task::spawn_local(async move {
+                        match save_draft(csrf, slug, locale, text).await {
+                            Ok(stamp) => {
+                                show_state(&format!("{} ({})", texts.saved, stamp.saved_by))
+                            }
+                            Err(error) => show_state(&format!("{} {error}", texts.failed)),
+                        }
+                    });
+                }),
+            );
+        }
+    }
+
+    fn element(selector: &str) -> Option<web_sys::Element> {
+        document().query_selector(selector).ok().flatten()
+    }
+
+    fn show_state(text: &str) {
+        if let Some(state) = element(".editor-save-state") {
+            state.set_text_content(Some(text));
+        }
+    }
+
+    /// The preview is the server's sanitised rendering, the same HTML the page was served with.
+    fn show_preview(rendered: Result<String, String>) {
+        let Some(container) = element("#editor-preview-body") else {
+            return;
+        };
+        let Ok(node) = document().create_element(if rendered.is_ok() { "div" } else { "p" }) else {
+            return;
+        };
+        match rendered {
+            Ok(html) => {
+                node.set_class_name("policy-body");
+                node.set_inner_html(&html);
+            }
+            Err(message) => {
+                node.set_class_name("editor-preview-error");
+                node.set_text_content(Some(&message));
+            }
+        }
+        container.replace_children_with_node_1(&node);
     }
 }
 

@@ -1,0 +1,91 @@
+//! What a page loads besides its HTML. Pages are rendered on the server and work without
+//! JavaScript; the few interactive parts are `#[island]`s. A page loads the JavaScript and wasm
+//! only when it holds an island (the banner while it asks, a comparison, the editor), so reading
+//! a policy downloads its HTML and one stylesheet, nothing else.
+
+#[cfg(feature = "ssr")]
+pub use ssr::{IslandScripts, Stylesheet};
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::*;
+    use std::sync::OnceLock;
+
+    /// The addresses of the stylesheet, the JavaScript and the wasm of this build, with the
+    /// content hashes `cargo leptos build` lists in `hash.txt` beside the binary when the build
+    /// hashes them. Read once: the names cannot change while the binary runs.
+    struct Assets {
+        css: String,
+        js: String,
+        wasm: String,
+    }
+
+    fn assets(options: &LeptosOptions) -> &'static Assets {
+        static ASSETS: OnceLock<Assets> = OnceLock::new();
+        ASSETS.get_or_init(|| {
+            let hashes = if options.hash_files {
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+                    .and_then(|file| std::fs::read_to_string(file).ok())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let name = |kind: &str| {
+                let hash = hashes.lines().find_map(|line| {
+                    let (file, hash) = line.split_once(':')?;
+                    (file.trim() == kind).then(|| hash.trim().to_owned())
+                });
+                let stem = match hash {
+                    Some(hash) => format!("{}.{hash}", options.output_name),
+                    None => options.output_name.to_string(),
+                };
+                format!("/{}/{stem}.{kind}", options.site_pkg_dir)
+            };
+            Assets {
+                css: name("css"),
+                js: name("js"),
+                wasm: name("wasm"),
+            }
+        })
+    }
+
+    #[component]
+    pub fn Stylesheet(options: LeptosOptions) -> impl IntoView {
+        view! { <link rel="stylesheet" id="leptos" href=assets(&options).css.clone() /> }
+    }
+
+    /// The page's loader. It fetches the JavaScript and the wasm only if the page holds an
+    /// island, hydrates each island, and then marks `<html data-hydrated>`, which styles and
+    /// the end-to-end tests read as "the page's scripts have run". Nothing is preloaded: a page
+    /// without islands must not pay for them.
+    #[component]
+    pub fn IslandScripts(options: LeptosOptions) -> impl IntoView {
+        // Outside islands the server renders plain HTML, without hydration markers.
+        if let Some(context) = Owner::current_shared_context() {
+            context.set_is_hydrating(false);
+        }
+        let assets = assets(&options);
+        let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
+        let script = format!(
+            "{LOADER}({}, {});",
+            quoted(&assets.js),
+            quoted(&assets.wasm)
+        );
+        view! { <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script> }
+    }
+
+    /// Islands are never nested here, so each is hydrated on its own, in document order.
+    const LOADER: &str = r#"((js, wasm) => {
+  const islands = document.querySelectorAll("leptos-island");
+  const ready = () => document.documentElement.setAttribute("data-hydrated", "");
+  if (islands.length === 0) return ready();
+  import(js).then(async (mod) => {
+    await mod.default({ module_or_path: wasm });
+    mod.hydrate();
+    for (const island of islands) await mod[island.dataset.component]?.(island);
+    ready();
+  });
+})"#;
+}
