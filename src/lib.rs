@@ -257,8 +257,6 @@ async fn serve(
     open
 }
 
-/// Leptos's own settings. cargo-leptos passes them through `LEPTOS_*` variables; a binary built
-/// by plain cargo (tests) uses the same names cargo-leptos would.
 /// The name of the list of content hashes that `cargo leptos build` writes beside the binary
 /// (the `hash-files` setting in `Cargo.toml`). A build without it, the tests' for instance,
 /// serves its assets under their plain names.
@@ -267,12 +265,11 @@ const HASH_FILE: &str = "hash.txt";
 /// Whether this binary's assets carry content hashes in their names, so they can be cached
 /// for good (see `router::cache_policy`).
 pub fn assets_are_hashed() -> bool {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(HASH_FILE)))
-        .is_some_and(|file| file.is_file())
+    app::islands::hash_list(HASH_FILE).is_some_and(|file| file.is_file())
 }
 
+/// Leptos's own settings. cargo-leptos passes them through `LEPTOS_*` variables; a binary built
+/// by plain cargo (tests) uses the same names cargo-leptos would.
 fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_owned());
     LeptosOptions::builder()

@@ -4,12 +4,19 @@
 //! a policy downloads its HTML and one stylesheet, nothing else.
 
 #[cfg(feature = "ssr")]
-pub use ssr::{IslandScripts, Stylesheet};
+pub use ssr::{IslandScripts, Stylesheet, hash_list};
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use leptos::prelude::*;
-    use std::sync::OnceLock;
+    use std::{path::PathBuf, sync::OnceLock};
+
+    /// Where `cargo leptos build` writes the list of content hashes named `file`: beside the
+    /// binary (the `hash-files` setting in `Cargo.toml`).
+    pub fn hash_list(file: &str) -> Option<PathBuf> {
+        let exe = std::env::current_exe().ok()?;
+        Some(exe.parent()?.join(file))
+    }
 
     /// The addresses of the stylesheet, the JavaScript and the wasm of this build, with the
     /// content hashes `cargo leptos build` lists in `hash.txt` beside the binary when the build
@@ -24,9 +31,7 @@ mod ssr {
         static ASSETS: OnceLock<Assets> = OnceLock::new();
         ASSETS.get_or_init(|| {
             let hashes = if options.hash_files {
-                std::env::current_exe()
-                    .ok()
-                    .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+                hash_list(&options.hash_file)
                     .and_then(|file| std::fs::read_to_string(file).ok())
                     .unwrap_or_default()
             } else {

@@ -1,12 +1,11 @@
 //! How answers travel: compressed when the browser accepts it, and with a caching policy that
 //! fits what they carry.
 
-use crate::helpers::{Backend, both_backends, consent_cookie, document_with, spawn_app};
+use crate::helpers::{Backend, both_backends, chosen_cookie, document_with, spawn_app};
 use reqwest::{
     StatusCode,
     header::{self, HeaderMap},
 };
-use serde_json::json;
 use std::io::Read;
 
 both_backends!(
@@ -122,20 +121,7 @@ async fn each_answer_says_what_a_browser_may_keep(backend: Backend) {
 
     // Once the visitor has chosen, the page has nothing of one answer: revalidated, never
     // kept by a shared cache.
-    let version = app.configuration_version().await;
-    let chosen = app
-        .client
-        .post(app.url("/api/consent"))
-        .json(&json!({
-            "method": "reject_all",
-            "configuration_version": version,
-            "idempotency_key": "delivery-0001",
-        }))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(chosen.status(), StatusCode::CREATED);
-    let cookie = format!("charter_consent={}", consent_cookie(chosen.headers()));
+    let cookie = chosen_cookie(&app, "reject_all", "delivery-0001").await;
     let page = app
         .get_with("/policies/notice", &[(header::COOKIE, &cookie)])
         .await;
@@ -181,20 +167,7 @@ async fn a_page_ships_scripts_only_where_it_holds_an_island(backend: Backend) {
     assert!(!first.contains("<script src"));
     assert!(first.contains(r#"<script type="module" nonce="#));
 
-    let version = app.configuration_version().await;
-    let chosen = app
-        .client
-        .post(app.url("/api/consent"))
-        .json(&json!({
-            "method": "accept_all",
-            "configuration_version": version,
-            "idempotency_key": "islands-0001",
-        }))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(chosen.status(), StatusCode::CREATED);
-    let cookie = format!("charter_consent={}", consent_cookie(chosen.headers()));
+    let cookie = chosen_cookie(&app, "accept_all", "islands-0001").await;
     let cookie = [(header::COOKIE, cookie.as_str())];
 
     // Chosen: reading, the history and the settings hold no island at all.

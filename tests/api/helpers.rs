@@ -396,6 +396,25 @@ fn init_test_logging() {
 }
 
 /// The `charter_consent` value a response sets.
+/// Records `method` (`accept_all` or `reject_all`) through the consent API and answers the
+/// `Cookie` header value the browser would send from then on.
+pub async fn chosen_cookie(app: &TestApp, method: &str, key: &str) -> String {
+    let version = app.configuration_version().await;
+    let chosen = app
+        .client
+        .post(app.url("/api/consent"))
+        .json(&serde_json::json!({
+            "method": method,
+            "configuration_version": version,
+            "idempotency_key": key,
+        }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(chosen.status(), StatusCode::CREATED);
+    format!("charter_consent={}", consent_cookie(chosen.headers()))
+}
+
 pub fn consent_cookie(headers: &reqwest::header::HeaderMap) -> String {
     headers
         .get_all(reqwest::header::SET_COOKIE)

@@ -265,13 +265,24 @@ fn LiveDraft(
     texts: DraftTexts,
     children: Children,
 ) -> impl IntoView {
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (slug, locale, csrf, texts);
-    #[cfg(feature = "hydrate")]
     let on_input = live::typing(slug, locale, csrf, texts);
-    #[cfg(not(feature = "hydrate"))]
-    let on_input = |_: leptos::ev::Event| {};
     view! { <div class="editor-panes" on:input=on_input>{children()}</div> }
+}
+
+/// On the server the panes are only rendered: typing happens in the browser.
+#[cfg(not(feature = "hydrate"))]
+mod live {
+    use super::DraftTexts;
+    use crate::i18n::Locale;
+
+    pub fn typing(
+        _slug: String,
+        _locale: Locale,
+        _csrf: String,
+        _texts: DraftTexts,
+    ) -> impl Fn(leptos::ev::Event) + 'static {
+        |_| {}
+    }
 }
 
 #[cfg(feature = "hydrate")]
