@@ -766,10 +766,9 @@ fn is_safe_href(href: &str) -> bool {
 fn ChangeNavigation() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
-        use leptos::ev;
         use wasm_bindgen::JsCast;
 
-        let handle = window_event_listener(ev::keydown, |event| {
+        crate::islands::browser::listen("keydown", |event: web_sys::KeyboardEvent| {
             if event.ctrl_key() || event.meta_key() || event.alt_key() || event.default_prevented()
             {
                 return;
@@ -822,7 +821,6 @@ fn ChangeNavigation() -> impl IntoView {
                 );
             }
         });
-        on_cleanup(move || handle.remove());
     }
 }
 

@@ -6,6 +6,66 @@
 #[cfg(feature = "ssr")]
 pub use ssr::{IslandScripts, Stylesheet, hash_list};
 
+/// What the islands share in the browser: one document listener, a form's field and one
+/// `fetch`. The islands' behaviour is plain DOM listeners installed when they hydrate, not
+/// reactive views: signals, effects and event delegation would be most of the wasm, and a
+/// public page with an island must stay within 50 KB of JS, wasm and CSS.
+#[cfg(feature = "hydrate")]
+pub mod browser {
+    use wasm_bindgen::{JsCast, convert::FromWasmAbi, prelude::Closure};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{Element, HtmlInputElement};
+
+    /// Calls `handler` for every `event` of type `E` in the page, for as long as the page lives
+    /// (islands are never unmounted: the server renders every page anew).
+    pub fn listen<E: FromWasmAbi + 'static>(event: &str, handler: impl FnMut(E) + 'static) {
+        let handler = Closure::<dyn FnMut(E)>::new(handler);
+        let _ = leptos::prelude::document()
+            .add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+        handler.forget();
+    }
+
+    /// An answer's status and its body as text.
+    pub struct Answer {
+        pub status: u16,
+        pub body: String,
+    }
+
+    impl Answer {
+        /// The body parsed by the browser's `JSON`; `None` when it is not JSON.
+        pub fn json(&self) -> Option<wasm_bindgen::JsValue> {
+            js_sys::JSON::parse(&self.body).ok()
+        }
+    }
+
+    /// The value of the `input` named `name` inside `form`, or "" when there is none.
+    pub fn field(form: &Element, name: &str) -> String {
+        form.query_selector(&format!("input[name={name}]"))
+            .ok()
+            .flatten()
+            .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .unwrap_or_default()
+    }
+
+    /// POSTs `body` to `url`; `None` when no answer came (offline, aborted).
+    pub async fn post(url: &str, content_type: &str, body: &str) -> Option<Answer> {
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&body.into());
+        let headers = web_sys::Headers::new().ok()?;
+        headers.set("Content-Type", content_type).ok()?;
+        init.set_headers(&headers);
+        let promise = leptos::prelude::window().fetch_with_str_and_init(url, &init);
+        let response: web_sys::Response = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
+        let text = JsFuture::from(response.text().ok()?).await.ok()?;
+        Some(Answer {
+            status: response.status(),
+            body: text.as_string().unwrap_or_default(),
+        })
+    }
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use leptos::prelude::*;

@@ -308,14 +308,10 @@ fn Banner(view: BannerView) -> impl IntoView {
 /// `POST /api/consent` and hides the region once the choice is recorded.
 #[island]
 fn BannerRegion(children: Children) -> impl IntoView {
-    let decided = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    crate::islands::browser::listen("submit", background::submit);
     view! {
-        <section
-            class="consent-banner"
-            aria-labelledby="consent-heading"
-            hidden=move || decided.get()
-            on:submit=move |event| background::submit(event, move || decided.set(true))
-        >
+        <section class="consent-banner" aria-labelledby="consent-heading">
             {children()}
         </section>
     }
@@ -323,21 +319,20 @@ fn BannerRegion(children: Children) -> impl IntoView {
 
 /// The banner form sent by `fetch`. The JSON API is the one the embed will use too; the body is
 /// built with the browser's own `JSON`, which keeps serde out of the wasm.
+#[cfg(feature = "hydrate")]
 mod background {
-    use leptos::ev::SubmitEvent;
+    use crate::islands::browser::{field, post};
+    use wasm_bindgen::JsCast;
+    use web_sys::{HtmlFormElement, HtmlInputElement, SubmitEvent};
 
-    #[cfg(not(feature = "hydrate"))]
-    pub fn submit(_event: SubmitEvent, _recorded: impl FnOnce() + 'static) {}
-
-    #[cfg(feature = "hydrate")]
-    pub fn submit(event: SubmitEvent, recorded: impl FnOnce() + 'static) {
-        use wasm_bindgen::JsCast;
-        use web_sys::{HtmlFormElement, HtmlInputElement};
-
+    pub fn submit(event: SubmitEvent) {
         let Some(form) = event
             .target()
             .and_then(|target| target.dyn_into::<HtmlFormElement>().ok())
         else {
+            return;
+        };
+        let Some(region) = form.closest(".consent-banner").ok().flatten() else {
             return;
         };
         let Some(method) = event
@@ -347,21 +342,13 @@ mod background {
             return;
         };
         event.prevent_default();
-        let field = |name: &str| {
-            form.query_selector(&format!("input[name={name}]"))
-                .ok()
-                .flatten()
-                .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
-                .map(|input| input.value())
-                .unwrap_or_default()
-        };
         let body = js_sys::Object::new();
         let set = |object: &js_sys::Object, key: &str, value: wasm_bindgen::JsValue| {
             let _ = js_sys::Reflect::set(object, &key.into(), &value);
         };
         set(&body, "method", method.as_str().into());
         for name in ["configuration_version", "idempotency_key", "locale"] {
-            set(&body, name, field(name).into());
+            set(&body, name, field(&form, name).into());
         }
         if method == "custom" {
             let choices = js_sys::Object::new();
@@ -376,9 +363,18 @@ mod background {
             set(&body, "choices", choices.into());
         }
         let error = form.query_selector(".consent-error").ok().flatten();
-        leptos::task::spawn_local(async move {
-            match post(&body).await {
-                Some(200 | 201) => recorded(),
+        let json = js_sys::JSON::stringify(&body)
+            .ok()
+            .and_then(|json| json.as_string())
+            .unwrap_or_default();
+        wasm_bindgen_futures::spawn_local(async move {
+            match post("/api/consent", "application/json", &json)
+                .await
+                .map(|answer| answer.status)
+            {
+                Some(200 | 201) => {
+                    let _ = region.set_attribute("hidden", "");
+                }
                 // The cookies asked about changed while the page was open: the page asks anew.
                 Some(409) => {
                     let _ = leptos::prelude::window().location().reload();
@@ -390,22 +386,6 @@ mod background {
                 }
             }
         });
-    }
-
-    /// The answer's status, or `None` when no answer came.
-    #[cfg(feature = "hydrate")]
-    async fn post(body: &js_sys::Object) -> Option<u16> {
-        use wasm_bindgen::JsCast;
-        let json = js_sys::JSON::stringify(body).ok()?;
-        let init = web_sys::RequestInit::new();
-        init.set_method("POST");
-        init.set_body(&json);
-        let headers = web_sys::Headers::new().ok()?;
-        headers.set("Content-Type", "application/json").ok()?;
-        init.set_headers(&headers);
-        let promise = leptos::prelude::window().fetch_with_str_and_init("/api/consent", &init);
-        let response = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
-        Some(response.dyn_into::<web_sys::Response>().ok()?.status())
     }
 }
 

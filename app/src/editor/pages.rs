@@ -19,7 +19,6 @@ use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use serde::{Deserialize, Serialize};
 
 fn editor_href(slug: &str, locale: Locale) -> String {
     format!("/admin/documents/{slug}/{locale}")
@@ -166,12 +165,6 @@ fn editor_view(view: EditorView) -> impl IntoView {
         .into_any(),
         None => move_tr!("editor-not-drafted").into_any(),
     };
-    let texts = DraftTexts {
-        saved: tr!("editor-saved"),
-        unsaved: tr!("editor-unsaved"),
-        saving: tr!("editor-saving"),
-        failed: tr!("editor-save-failed"),
-    };
     let notice = move || {
         let (role, text) = match param("error") {
             Some(code) => (
@@ -212,10 +205,10 @@ fn editor_view(view: EditorView) -> impl IntoView {
         {notice}
         {stale}
         <form method="post" action="/admin/drafts/save" class="editor-form">
-            <input type="hidden" name="csrf" value=csrf.clone() />
+            <input type="hidden" name="csrf" value=csrf />
             <input type="hidden" name="slug" value=slug.clone() />
             <input type="hidden" name="locale" value=locale.as_str() />
-            <LiveDraft slug=slug.clone() locale csrf texts>
+            <LiveDraft>
                 <div class="editor-source">
                     <label for="editor-source">{move_tr!("editor-source")}</label>
                     <textarea
@@ -227,7 +220,17 @@ fn editor_view(view: EditorView) -> impl IntoView {
                     >
                         {view.source.clone()}
                     </textarea>
-                    <p class="editor-save-state" role="status" aria-live="polite">
+                    // The texts the island shows while typing, in the page's language.
+                    <p
+                        class="editor-save-state"
+                        role="status"
+                        aria-live="polite"
+                        data-saved=tr!("editor-saved")
+                        data-unsaved=tr!("editor-unsaved")
+                        data-saving=tr!("editor-saving")
+                        data-failed=tr!("editor-save-failed")
+                        data-session-ended=tr!("error-session-ended")
+                    >
                         {save_status}
                     </p>
                     <div class="admin-actions">
@@ -245,115 +248,117 @@ fn editor_view(view: EditorView) -> impl IntoView {
     }
 }
 
-/// The editor's texts that change while typing, in the page's language.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DraftTexts {
-    saved: String,
-    unsaved: String,
-    saving: String,
-    failed: String,
-}
-
 /// The editor's panes, server-rendered. Hydrated, typing in the source renders the preview
 /// again after a pause, and saves the draft after a longer one; the answers replace the
-/// preview and the save state in place.
+/// preview and the save state in place. The island takes no props: it reads the form's hidden
+/// fields and the save state's texts from the page, so no deserializer ships for it.
 #[island]
-fn LiveDraft(
-    slug: String,
-    locale: Locale,
-    csrf: String,
-    texts: DraftTexts,
-    children: Children,
-) -> impl IntoView {
-    let on_input = live::typing(slug, locale, csrf, texts);
-    view! { <div class="editor-panes" on:input=on_input>{children()}</div> }
+fn LiveDraft(children: Children) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    crate::islands::browser::listen("input", live::typing());
+    view! { <div class="editor-panes">{children()}</div> }
 }
 
-/// On the server the panes are only rendered: typing happens in the browser.
-#[cfg(not(feature = "hydrate"))]
-mod live {
-    use super::DraftTexts;
-    use crate::i18n::Locale;
-
-    pub fn typing(
-        _slug: String,
-        _locale: Locale,
-        _csrf: String,
-        _texts: DraftTexts,
-    ) -> impl Fn(leptos::ev::Event) + 'static {
-        |_| {}
-    }
-}
-
+/// The preview and the autosave call the `preview_draft` and `save_draft` server functions
+/// with the browser's `fetch` and `URLSearchParams` (their form encoding), and read the answers
+/// with the browser's `JSON`, which keeps the server-function client and serde out of the wasm.
 #[cfg(feature = "hydrate")]
 mod live {
-    use super::DraftTexts;
-    use crate::{
-        editor::{preview_draft, save_draft},
-        i18n::Locale,
-    };
-    use leptos::prelude::*;
-    use std::time::Duration;
+    use crate::islands::browser::{Answer, field, post};
+    use leptos::prelude::{TimeoutHandle, document, set_timeout_with_handle};
+    use std::{cell::Cell, rc::Rc, time::Duration};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::spawn_local;
+    use web_sys::{HtmlTextAreaElement, UrlSearchParams};
 
     /// How long typing must pause before the preview is rendered again.
     const PREVIEW_DELAY: Duration = Duration::from_millis(400);
     /// How long typing must pause before the draft saves itself.
     const AUTOSAVE_DELAY: Duration = Duration::from_millis(1500);
 
+    type Timer = Rc<Cell<Option<TimeoutHandle>>>;
+
     /// What runs on every keystroke in the source.
-    pub fn typing(
-        slug: String,
-        locale: Locale,
-        csrf: String,
-        texts: DraftTexts,
-    ) -> impl Fn(leptos::ev::Event) + 'static {
-        let preview_timer = StoredValue::new_local(None::<TimeoutHandle>);
-        let autosave_timer = StoredValue::new_local(None::<TimeoutHandle>);
-        let restart = move |timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
-                            delay: Duration,
-                            run: Box<dyn Fn()>| {
-            if let Some(handle) = timer.get_value() {
-                handle.clear();
-            }
-            timer.set_value(set_timeout_with_handle(run, delay).ok());
-        };
+    pub fn typing() -> impl FnMut(web_sys::Event) + 'static {
+        let preview_timer = Timer::default();
+        let autosave_timer = Timer::default();
         move |event| {
-            let source = event_target_value(&event);
-            show_state(&texts.unsaved);
-            let text = source.clone();
-            restart(
-                preview_timer,
-                PREVIEW_DELAY,
-                Box::new(move || {
-                    let text = text.clone();
-                    leptos::task::spawn_local(async move {
-                        show_preview(preview_draft(locale, text).await.map_err(|e| e.to_string()));
-                    });
-                }),
-            );
-            let (slug, csrf, texts) = (slug.clone(), csrf.clone(), texts.clone());
-            restart(
-                autosave_timer,
-                AUTOSAVE_DELAY,
-                Box::new(move || {
-                    let (slug, csrf, text, texts) =
-                        (slug.clone(), csrf.clone(), source.clone(), texts.clone());
-                    show_state(&texts.saving);
-                    leptos::task::spawn_local(async move {
-                        match save_draft(csrf, slug, locale, text).await {
-                            Ok(stamp) => {
-                                show_state(&format!("{} ({})", texts.saved, stamp.saved_by))
-                            }
-                            Err(error) => show_state(&format!("{} {error}", texts.failed)),
+            let Some(source) = event
+                .target()
+                .and_then(|target| target.dyn_into::<HtmlTextAreaElement>().ok())
+                .filter(|source| source.id() == "editor-source")
+            else {
+                return;
+            };
+            let Some(form) = source.form() else {
+                return;
+            };
+            let text = source.value();
+            let locale = field(&form, "locale");
+            show_state(&text_of("data-unsaved"));
+            let preview = params(&[("locale", &locale), ("source", &text)]);
+            restart(&preview_timer, PREVIEW_DELAY, move || {
+                spawn_local(async move {
+                    show_preview(post("/api/admin/preview", FORM, &preview).await);
+                });
+            });
+            let save = params(&[
+                ("csrf", &field(&form, "csrf")),
+                ("slug", &field(&form, "slug")),
+                ("locale", &locale),
+                ("source", &text),
+            ]);
+            restart(&autosave_timer, AUTOSAVE_DELAY, move || {
+                show_state(&text_of("data-saving"));
+                spawn_local(async move {
+                    let answer = post("/api/admin/save-draft", FORM, &save).await;
+                    let shown = match answer.as_ref().filter(|answer| answer.status == 200) {
+                        Some(answer) => {
+                            let saved_by = answer
+                                .json()
+                                .and_then(|stamp| {
+                                    js_sys::Reflect::get(&stamp, &"saved_by".into()).ok()
+                                })
+                                .and_then(|name| name.as_string())
+                                .unwrap_or_default();
+                            format!("{} ({saved_by})", text_of("data-saved"))
                         }
-                    });
-                }),
-            );
+                        None => format!("{} {}", text_of("data-failed"), refusal(answer.as_ref())),
+                    };
+                    show_state(&shown);
+                });
+            });
         }
+    }
+
+    const FORM: &str = "application/x-www-form-urlencoded";
+
+    fn params(pairs: &[(&str, &str)]) -> String {
+        let Ok(params) = UrlSearchParams::new() else {
+            return String::new();
+        };
+        for (name, value) in pairs {
+            params.append(name, value);
+        }
+        params.to_string().into()
+    }
+
+    fn restart(timer: &Timer, delay: Duration, run: impl FnOnce() + 'static) {
+        if let Some(handle) = timer.take() {
+            handle.clear();
+        }
+        timer.set(set_timeout_with_handle(run, delay).ok());
     }
 
     fn element(selector: &str) -> Option<web_sys::Element> {
         document().query_selector(selector).ok().flatten()
+    }
+
+    /// One of the save state's texts, which the server rendered in the page's language.
+    fn text_of(attribute: &str) -> String {
+        element(".editor-save-state")
+            .and_then(|state| state.get_attribute(attribute))
+            .unwrap_or_default()
     }
 
     fn show_state(text: &str) {
@@ -362,11 +367,34 @@ mod live {
         }
     }
 
+    /// Why a call was refused: an ended session in the page's language, else the server's
+    /// message (`AppError` as JSON: `{"Invalid": "…"}`), else the status.
+    fn refusal(answer: Option<&Answer>) -> String {
+        match answer {
+            None => String::new(),
+            Some(answer) if answer.status == 401 => text_of("data-session-ended"),
+            Some(answer) => answer
+                .json()
+                .and_then(|error| {
+                    js_sys::Object::values(error.dyn_ref::<js_sys::Object>()?)
+                        .get(0)
+                        .as_string()
+                })
+                .unwrap_or_else(|| format!("(HTTP {})", answer.status)),
+        }
+    }
+
     /// The preview is the server's sanitised rendering, the same HTML the page was served with.
-    fn show_preview(rendered: Result<String, String>) {
+    fn show_preview(answer: Option<Answer>) {
         let Some(container) = element("#editor-preview-body") else {
             return;
         };
+        let rendered = answer
+            .as_ref()
+            .filter(|answer| answer.status == 200)
+            .and_then(Answer::json)
+            .and_then(|html| html.as_string())
+            .ok_or_else(|| refusal(answer.as_ref()));
         let Ok(node) = document().create_element(if rendered.is_ok() { "div" } else { "p" }) else {
             return;
         };
