@@ -34,15 +34,21 @@ async fn comparison_page_summarises_and_marks_the_changes(backend: Backend) {
     assert!(html.contains("words added"), "{html}");
     assert!(html.contains("Sections changed"), "{html}");
     // Download and layout links are on the page.
-    assert!(html.contains(r#"href="/policies/privacy/diff/2..3.diff?lang=en""#));
-    assert!(html.contains(r#"href="/policies/privacy/diff/2..3?view=side-by-side""#));
+    assert!(
+        html.contains(r#"href="/policies/privacy/diff/2..3.diff?lang=en""#),
+        "no download link: {html}"
+    );
+    assert!(
+        html.contains(r#"href="/policies/privacy/diff/2..3?view=side-by-side""#),
+        "no side-by-side link: {html}"
+    );
 }
 
 async fn each_layout_has_its_own_page(backend: Backend) {
     let app = spawn_demo_app(backend).await;
     let (status, inline) = app.page("/policies/privacy/diff/1..3").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(inline.contains(r#"class="diff-inline""#));
+    assert!(inline.contains(r#"class="diff-inline""#), "{inline}");
     assert!(inline.contains(r#"aria-current="page">Inline"#), "{inline}");
 
     let (status, side) = app
@@ -50,8 +56,11 @@ async fn each_layout_has_its_own_page(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(side.contains(r#"class="diff-side-by-side""#), "{side}");
-    assert!(side.contains(r#"class="diff-before""#));
-    assert!(side.contains(r#"aria-current="page">Side by side"#));
+    assert!(side.contains(r#"class="diff-before""#), "{side}");
+    assert!(
+        side.contains(r#"aria-current="page">Side by side"#),
+        "{side}"
+    );
 
     let (status, changes) = app.page("/policies/privacy/diff/1..3?view=changes").await;
     assert_eq!(status, StatusCode::OK);
@@ -63,9 +72,15 @@ async fn each_layout_has_its_own_page(backend: Backend) {
         "{changes}"
     );
     assert!(
-        changes.contains("unchanged blocks: show") || changes.contains("unchanged block: show")
+        changes.contains("unchanged blocks: show") || changes.contains("unchanged block: show"),
+        "{changes}"
     );
-    assert!(changes.len() < inline.len());
+    assert!(
+        changes.len() < inline.len(),
+        "the changes-only view ({} bytes) is not shorter than the inline one ({} bytes)",
+        changes.len(),
+        inline.len()
+    );
 }
 
 async fn either_order_shows_the_older_revision_as_before(backend: Backend) {
