@@ -349,15 +349,6 @@ impl Db {
     }
 }
 
-/// The current time as stored in the database: UTC milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-        })
-}
-
 /// Reports a stored value that no longer parses into its domain type as a decoding error of
 /// its column, so callers see one kind of database failure.
 pub fn decode_error(

@@ -104,3 +104,24 @@ test("an admin sets the notice period", async ({ page, server }, testInfo) => {
   await expect(notice(page)).toHaveText("Settings saved.");
   await expect(page.getByLabel("Notice period for material changes (days)")).toHaveValue("30");
 });
+
+test("typing after the session has ended says so, in the page's language, and keeps the text", async ({
+  page,
+  context,
+  server,
+}, testInfo) => {
+  test.skip(!hydrated(testInfo), "the live preview and autosave exist only with JavaScript");
+  const email = `editor-${testInfo.project.name}-${Date.now()}@example.com`;
+  await createAccount(server, email, "editor");
+  await open(page, "/admin/documents/privacy/en", testInfo);
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/admin\/documents\/privacy\/en$/);
+  await context.clearCookies();
+  const source = page.getByLabel("Markdown text");
+  const text = `${await source.inputValue()}\n\nTyped after signing out.\n`;
+  await source.fill(text);
+  const ended = "Your session has ended. Sign in again to continue";
+  await expect(page.getByRole("region", { name: "Preview" }).locator(".editor-preview-error")).toContainText(ended);
+  await expect(page.locator(".editor-save-state")).toContainText(`Not saved: ${ended}`);
+  await expect(source).toHaveValue(text);
+});
