@@ -23,7 +23,6 @@ pub mod i18n;
 pub mod inventory;
 pub mod islands;
 pub mod layout;
-#[cfg(feature = "ssr")]
 pub mod markdown;
 mod newtypes;
 pub mod notices;

@@ -7,9 +7,10 @@ use crate::{
     documents::DocumentKind,
     errors::{AppError, Loaded},
     i18n::Locale,
+    markdown::TocEntry,
     revisions::{
         DocumentInLocale, HistoryView, PolicyView, Revision, RevisionClass, RevisionMeta,
-        RevisionView, Status, TocEntry, get_history, get_policy, get_revision,
+        RevisionView, Status, get_history, get_policy, get_revision,
     },
 };
 use leptos::prelude::*;

@@ -1,7 +1,10 @@
 //! Revisions: the published, immutable texts of a document in one locale, and which of them is
 //! current, upcoming or superseded at a given moment.
 
-use crate::{clock::Timestamp, documents::DocumentSummary, errors::AppError, i18n::Locale};
+use crate::{
+    clock::Timestamp, documents::DocumentSummary, errors::AppError, i18n::Locale,
+    markdown::TocEntry,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::{fmt, str::FromStr};
@@ -77,14 +80,6 @@ impl RevisionMeta {
             Status::Superseded
         }
     }
-}
-
-/// A heading in a revision's table of contents, with the anchor it links to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TocEntry {
-    pub level: u8,
-    pub id: String,
-    pub text: String,
 }
 
 /// A revision with its rendered text.

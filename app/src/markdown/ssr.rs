@@ -1,12 +1,6 @@
-//! Turns a revision's Markdown into the HTML stored with it, once, at publish time.
-//!
-//! CommonMark plus tables, footnotes, strikethrough and task lists; every heading gets a stable
-//! anchor (`8. Data retention` becomes `#8-data-retention`) and the second and third levels form
-//! the table of contents; links to other sites are marked; and the result is sanitised, so raw
-//! HTML in the source cannot smuggle in scripts, event handlers or `javascript:` URLs, nor ids,
-//! classes, form fields or images from other sites that the page did not make itself.
+//! The renderer and sanitiser: server-only, since revisions are rendered once, when published.
 
-use crate::revisions::TocEntry;
+use super::TocEntry;
 use ammonia::Url;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use sha2::{Digest, Sha256};
