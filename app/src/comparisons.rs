@@ -87,9 +87,10 @@ pub async fn get_comparison(
     .ok_or_else(|| AppError::NotFound.answered())?;
     let (before, before_source) = ssr::source_or_missing(&state.db, &context, range.older).await?;
     let (after, after_source) = ssr::source_or_missing(&state.db, &context, range.newer).await?;
-    let comparison = state
-        .diffs
-        .compare(&before, &before_source, &after, &after_source);
+    let comparison = state.diffs.compare(
+        (&before.source_sha256, &before_source),
+        (&after.source_sha256, &after_source),
+    );
     Ok(ComparisonView {
         context,
         before,
@@ -102,51 +103,9 @@ pub async fn get_comparison(
 pub mod ssr {
     use crate::{
         db::Db,
-        diff::{self, Comparison},
         errors::AppError,
         revisions::{DocumentInLocale, RevisionMeta, ssr as revisions},
     };
-    use std::sync::Arc;
-
-    /// How many comparisons are kept. Revisions never change, so a kept comparison never goes
-    /// stale; the bound only limits memory.
-    const CACHED_COMPARISONS: usize = 256;
-
-    /// Comparisons already computed, by the SHA-256 of both sources.
-    #[derive(Clone)]
-    pub struct DiffCache(Arc<quick_cache::sync::Cache<(String, String), Arc<Comparison>>>);
-
-    impl Default for DiffCache {
-        fn default() -> Self {
-            DiffCache(Arc::new(quick_cache::sync::Cache::new(CACHED_COMPARISONS)))
-        }
-    }
-
-    impl std::fmt::Debug for DiffCache {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("DiffCache")
-                .field("len", &self.0.len())
-                .finish()
-        }
-    }
-
-    impl DiffCache {
-        pub fn compare(
-            &self,
-            before: &RevisionMeta,
-            before_source: &str,
-            after: &RevisionMeta,
-            after_source: &str,
-        ) -> Arc<Comparison> {
-            let key = (before.source_sha256.clone(), after.source_sha256.clone());
-            if let Some(found) = self.0.get(&key) {
-                return found;
-            }
-            let comparison = Arc::new(diff::compare(before_source, after_source));
-            self.0.insert(key, Arc::clone(&comparison));
-            comparison
-        }
-    }
 
     /// A revision's metadata and source, or an error naming the number that does not exist.
     pub async fn source_or_missing(

@@ -2,8 +2,8 @@
 //! functions.
 
 use crate::{
-    admin::ssr::password::Hasher, comparisons::ssr::DiffCache, consent::ssr::ConsentService,
-    db::Db, errors::AppError, markdown::ImageHosts, network::Network, site::SiteInfo,
+    admin::ssr::password::Hasher, consent::ssr::ConsentService, db::Db, diff::DiffCache,
+    errors::AppError, markdown::ImageHosts, network::Network, site::SiteInfo,
 };
 use axum::extract::FromRef;
 use leptos::prelude::*;

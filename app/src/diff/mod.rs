@@ -14,8 +14,12 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 mod blocks;
 #[cfg(feature = "ssr")]
+mod cache;
+#[cfg(feature = "ssr")]
 mod engine;
 
+#[cfg(feature = "ssr")]
+pub use cache::DiffCache;
 #[cfg(feature = "ssr")]
 pub use engine::{EDITORIAL_MAX_WORDS, compare, unified_diff};
 
