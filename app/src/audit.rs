@@ -5,6 +5,7 @@
 use crate::{
     clock::{DayRange, Timestamp},
     errors::{AppError, Loaded},
+    ui::Instant,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
@@ -297,10 +298,9 @@ pub fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                 {entries
                     .into_iter()
                     .map(|entry| {
-                        let at = entry.at.rfc3339();
                         view! {
                             <tr>
-                                <td><time datetime=at.clone()>{at.replace('T', " ")}</time></td>
+                                <td><Instant at=entry.at /></td>
                                 <td>{entry.actor}</td>
                                 <td><code>{entry.action.as_str()}</code></td>
                                 <td>{entry.object}</td>

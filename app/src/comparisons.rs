@@ -7,8 +7,9 @@ use crate::{
     diff::{Block, BlockKind, CELL_BREAK, Change, ChangeClass, Comparison, Op, Run, Section},
     errors::{AppError, Loaded},
     i18n::Locale,
-    policies::{ClassLabel, DateTime, slug_param},
+    policies::slug_param,
     revisions::{DocumentInLocale, RevisionMeta},
+    ui::{ClassLabel, DateTime},
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};

@@ -6,8 +6,8 @@ use crate::{
     documents::{DocumentSummary, use_documents},
     errors::{AppError, Loaded},
     i18n::Locale,
-    policies::DateTime,
     site::organisation,
+    ui::DateTime,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};

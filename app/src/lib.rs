@@ -30,6 +30,7 @@ pub mod policies;
 pub mod revisions;
 pub mod settings;
 pub mod site;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod cookies;

@@ -2,16 +2,16 @@
 //! revision. All of them are complete server-rendered pages; none needs JavaScript.
 
 use crate::{
-    clock::Timestamp,
     consent::pages::CookieTable,
     documents::DocumentKind,
     errors::{AppError, Loaded},
     i18n::Locale,
     markdown::TocEntry,
     revisions::{
-        DocumentInLocale, HistoryView, PolicyView, Revision, RevisionClass, RevisionMeta,
-        RevisionView, Status, get_history, get_policy, get_revision,
+        DocumentInLocale, HistoryView, PolicyView, Revision, RevisionMeta, RevisionView, Status,
+        get_history, get_policy, get_revision,
     },
+    ui::{ClassLabel, DateTime},
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
@@ -374,58 +374,6 @@ fn TableOfContents(entries: Vec<TocEntry>) -> impl IntoView {
             </nav>
         }
     })
-}
-
-/// A date in the reader's language, with the exact instant machine-readable.
-#[component]
-pub fn DateTime(at: Timestamp) -> impl IntoView {
-    let date = at.datetime().date();
-    let day = date.day().to_string();
-    let year = date.year().to_string();
-    let month = date.month();
-    view! {
-        <time datetime=at.rfc3339()>
-            {move || {
-                tr!(
-                    "date-long", {
-                    "day" => day.clone(),
-                    "month" => month_name(month),
-                    "year" => year.clone()
-                }
-                )
-            }}
-        </time>
-    }
-}
-
-fn month_name(month: time::Month) -> String {
-    use time::Month::*;
-    match month {
-        January => tr!("month-1"),
-        February => tr!("month-2"),
-        March => tr!("month-3"),
-        April => tr!("month-4"),
-        May => tr!("month-5"),
-        June => tr!("month-6"),
-        July => tr!("month-7"),
-        August => tr!("month-8"),
-        September => tr!("month-9"),
-        October => tr!("month-10"),
-        November => tr!("month-11"),
-        December => tr!("month-12"),
-    }
-}
-
-#[component]
-pub(crate) fn ClassLabel(class: RevisionClass) -> impl IntoView {
-    view! {
-        <span class=format!("class-label class-{class}")>
-            {move || match class {
-                RevisionClass::Editorial => tr!("class-editorial"),
-                RevisionClass::Material => tr!("class-material"),
-            }}
-        </span>
-    }
 }
 
 #[component]

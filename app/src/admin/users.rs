@@ -7,7 +7,7 @@
 use super::{Account, PendingInvitation, Role};
 use crate::{
     errors::{AppError, Loaded},
-    policies::DateTime,
+    ui::DateTime,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};

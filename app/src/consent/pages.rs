@@ -7,7 +7,7 @@ use crate::{
     clock::Timestamp,
     errors::{AppError, Loaded},
     i18n::Locale,
-    policies::DateTime,
+    ui::DateTime,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};

@@ -7,6 +7,7 @@ use super::{Action, Method};
 use crate::{
     clock::{DayRange, Timestamp},
     errors::{AppError, Loaded},
+    ui::Instant,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
@@ -288,7 +289,6 @@ fn records_view(records: RecordsView) -> impl IntoView {
 }
 
 fn record_row(event: RecordRow) -> impl IntoView {
-    let at = event.recorded_at.rfc3339();
     let choices = event
         .choices
         .iter()
@@ -302,7 +302,7 @@ fn record_row(event: RecordRow) -> impl IntoView {
         .collect::<String>();
     view! {
         <tr>
-            <td><time datetime=at.clone()>{at.replace('T', " ")}</time></td>
+            <td><Instant at=event.recorded_at /></td>
             <td><code>{event.subject}</code></td>
             <td><code>{event.action}</code></td>
             <td><code>{event.method}</code></td>

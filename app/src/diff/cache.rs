@@ -48,8 +48,14 @@ mod tests {
         let cache = DiffCache::default();
         let first = cache.compare(("a", "One line.\n"), ("b", "One new line.\n"));
         let again = cache.compare(("a", "ignored"), ("b", "ignored"));
-        assert!(Arc::ptr_eq(&first, &again), "the kept comparison is returned");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the kept comparison is returned"
+        );
         let reversed = cache.compare(("b", "One new line.\n"), ("a", "One line.\n"));
-        assert!(!Arc::ptr_eq(&first, &reversed), "the order of the pair is part of the key");
+        assert!(
+            !Arc::ptr_eq(&first, &reversed),
+            "the order of the pair is part of the key"
+        );
     }
 }

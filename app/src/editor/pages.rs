@@ -12,8 +12,8 @@ use super::{
 use crate::{
     errors::{AppError, Loaded},
     i18n::Locale,
-    policies::DateTime,
     revisions::RevisionClass,
+    ui::DateTime,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};

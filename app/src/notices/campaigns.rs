@@ -6,6 +6,7 @@
 use crate::{
     clock::Timestamp,
     errors::{AppError, Loaded},
+    ui::Instant,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
@@ -179,11 +180,6 @@ fn day(at: Timestamp) -> String {
     at.rfc3339().chars().take(10).collect()
 }
 
-fn time_cell(at: Timestamp) -> impl IntoView {
-    let at = at.rfc3339();
-    view! { <time datetime=at.clone()>{at.replace('T', " ")}</time> }
-}
-
 /// `/admin/notices`, for publishers and admins.
 #[component]
 pub fn CampaignsPage() -> impl IntoView {
@@ -224,7 +220,7 @@ fn campaigns_view(campaigns: Vec<CampaignSummary>) -> impl IntoView {
                             <tr>
                                 <td><a href=href>{label}</a></td>
                                 <td>{day(campaign.effective_at)}</td>
-                                <td>{time_cell(campaign.created_at)}</td>
+                                <td><Instant at=campaign.created_at /></td>
                                 <td>{campaign.queued}</td>
                                 <td>{campaign.sent}</td>
                                 <td class:notices-failed={campaign.failed > 0}>{campaign.failed}</td>
@@ -382,7 +378,7 @@ fn campaign_view(view: CampaignView) -> impl IntoView {
                                 <td>{delivery.locale}</td>
                                 <td><code>{delivery.state.as_str()}</code></td>
                                 <td>{delivery.attempts}</td>
-                                <td>{when.map(time_cell)}</td>
+                                <td>{when.map(|at| view! { <Instant at /> })}</td>
                                 <td>{delivery.last_error}</td>
                             </tr>
                         }

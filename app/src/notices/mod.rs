@@ -13,6 +13,7 @@ use crate::{
     clock::Timestamp,
     errors::{AppError, Loaded},
     i18n::Locale,
+    ui::Instant,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
@@ -178,13 +179,12 @@ fn recipients_view(page: RecipientsView) -> impl IntoView {
                     .latest
                     .into_iter()
                     .map(|recipient| {
-                        let at = recipient.updated_at.rfc3339();
                         view! {
                             <tr>
                                 <td>{recipient.email}</td>
                                 <td>{recipient.name}</td>
                                 <td>{recipient.locale}</td>
-                                <td><time datetime=at.clone()>{at.replace('T', " ")}</time></td>
+                                <td><Instant at=recipient.updated_at /></td>
                             </tr>
                         }
                     })
