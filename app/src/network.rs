@@ -2,7 +2,7 @@
 //! operator's load balancers, and the per-network budget of public writes (consent choices,
 //! sign-ins, subscriptions) that keeps a stranger from filling permanent tables.
 
-use crate::{consent::ssr::ip_prefix, state::AppState};
+use crate::state::AppState;
 use axum::{
     extract::{ConnectInfo, Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -322,6 +322,23 @@ pub struct Network {
     pub writes: WriteLimiter,
 }
 
+/// The client's network rather than its address: the IPv4 /24 or the IPv6 /48.
+pub fn ip_prefix(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => ip_prefix(IpAddr::V4(v4)),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,5 +465,23 @@ mod tests {
         assert!(is_public_write("/unsubscribe/abc"));
         assert!(!is_public_write("/admin/drafts/save"));
         assert!(!is_public_write("/policies/privacy"));
+    }
+
+    #[test]
+    fn addresses_are_truncated_to_their_network() {
+        use std::net::{Ipv4Addr, Ipv6Addr};
+        assert_eq!(
+            ip_prefix(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 77))),
+            "203.0.113.0/24"
+        );
+        assert_eq!(
+            ip_prefix("2001:db8:85a3:8d3:1319:8a2e:370:7348".parse().unwrap()),
+            "2001:db8:85a3::/48"
+        );
+        assert_eq!(
+            ip_prefix(IpAddr::V6(Ipv4Addr::new(198, 51, 100, 9).to_ipv6_mapped())),
+            "198.51.100.0/24"
+        );
+        assert_eq!(ip_prefix(IpAddr::V6(Ipv6Addr::LOCALHOST)), "0:0:0::/48");
     }
 }

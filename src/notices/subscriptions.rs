@@ -8,8 +8,8 @@ use crate::forms::redirect_with_query;
 use app::{
     admin::Email,
     clock::Timestamp,
-    consent::ssr::ip_prefix,
     i18n::Locale,
+    network::ip_prefix,
     notices::subscriptions::ssr::{Change, Scope, SubscribeError, confirm, request, unsubscribe},
     state::AppState,
 };

@@ -11,7 +11,6 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::net::IpAddr;
 
 /// The strictly necessary cookie that holds a visitor's signed choice.
 pub const CONSENT_COOKIE: &str = "charter_consent";
@@ -124,27 +123,9 @@ impl ConsentCookie {
     }
 }
 
-/// The client's network rather than its address: the IPv4 /24 or the IPv6 /48.
-pub fn ip_prefix(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            format!("{a}.{b}.{c}.0/24")
-        }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => ip_prefix(IpAddr::V4(v4)),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
-            }
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn key() -> SigningKey {
         SigningKey::new(vec![7; 32]).unwrap()
@@ -181,23 +162,6 @@ mod tests {
     #[test]
     fn short_keys_are_refused() {
         assert_eq!(SigningKey::new(vec![1; 31]).err(), Some(ShortKey));
-    }
-
-    #[test]
-    fn addresses_are_truncated() {
-        assert_eq!(
-            ip_prefix(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 77))),
-            "203.0.113.0/24"
-        );
-        assert_eq!(
-            ip_prefix("2001:db8:85a3:8d3:1319:8a2e:370:7348".parse().unwrap()),
-            "2001:db8:85a3::/48"
-        );
-        assert_eq!(
-            ip_prefix(IpAddr::V6(Ipv4Addr::new(198, 51, 100, 9).to_ipv6_mapped())),
-            "198.51.100.0/24"
-        );
-        assert_eq!(ip_prefix(IpAddr::V6(Ipv6Addr::LOCALHOST)), "0:0:0::/48");
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod log;
 mod records;
 mod service;
 
-pub use cookie::{CONSENT_COOKIE, ConsentCookie, ShortKey, SigningKey, ip_prefix};
+pub use cookie::{CONSENT_COOKIE, ConsentCookie, ShortKey, SigningKey};
 pub use decide::{
     Standing, Submission, SubmissionError, action, banner_text, gpc_choices, refused, resolve,
 };

@@ -3,7 +3,7 @@
 
 use super::{
     Banner, CONSENT_COOKIE, ConsentCookie, ConsentLog, NewEvent, RecordError, Recorded, SigningKey,
-    Standing, Submission, SubmissionError, action, banner_text, ip_prefix, refused, resolve,
+    Standing, Submission, SubmissionError, action, banner_text, refused, resolve,
 };
 use crate::{
     clock::Timestamp,
@@ -68,7 +68,7 @@ pub struct Origin {
     /// The `charter_consent` cookie's value, if the request sent one.
     pub cookie: Option<String>,
     pub user_agent: String,
-    /// Already truncated (see [`super::ip_prefix`]).
+    /// Already truncated (see [`crate::network::ip_prefix`]).
     pub ip_prefix: String,
     /// The request carried `Sec-GPC: 1` (Global Privacy Control).
     pub gpc: bool,
@@ -84,7 +84,7 @@ impl Origin {
         Origin {
             cookie: consent_cookie(headers).map(str::to_owned),
             user_agent: user_agent.chars().take(MAX_USER_AGENT).collect(),
-            ip_prefix: ip_prefix(peer.ip()),
+            ip_prefix: crate::network::ip_prefix(peer.ip()),
             gpc: headers
                 .get("sec-gpc")
                 .is_some_and(|value| value.as_bytes().trim_ascii() == b"1"),
