@@ -1,0 +1,135 @@
+//! The log itself: appending an entry and reading entries back. Every slice that changes
+//! something records here; only the audit page reads.
+
+use super::{AuditAction, AuditEntry, AuditFilter};
+use crate::{
+    admin::AdminUser,
+    clock::Timestamp,
+    db::{Conditions, Db, FilterValue, contains_pattern, decode_error},
+};
+use sqlx::{Row, any::AnyRow};
+
+/// Who acts, and from where.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// The account, when one is known (not for a failed sign-in to an unknown address).
+    pub user_id: Option<i64>,
+    /// The account's email, or the address tried.
+    pub name: String,
+    /// Already truncated to its network, as consent records keep it.
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl Actor {
+    /// `user_id` and `name` acting from where `origin` says.
+    pub fn from_origin(
+        origin: &crate::consent::ssr::Origin,
+        user_id: Option<i64>,
+        name: &str,
+    ) -> Actor {
+        Actor {
+            user_id,
+            name: name.to_owned(),
+            ip: origin.ip_prefix.clone(),
+            user_agent: origin.user_agent.clone(),
+        }
+    }
+
+    pub fn of_user(origin: &crate::consent::ssr::Origin, user: &AdminUser) -> Actor {
+        Actor::from_origin(origin, Some(user.id), user.email.as_str())
+    }
+
+    /// Someone at this machine, or Charter itself, acting without the web: `name` says
+    /// who, and `what` (the command) stands in for a user agent.
+    pub fn local(name: &str, what: &str) -> Actor {
+        Actor {
+            user_id: None,
+            name: name.to_owned(),
+            ip: "local".to_owned(),
+            user_agent: what.to_owned(),
+        }
+    }
+}
+
+/// Appends one entry. Pass the transaction of the action itself where there is one, so
+/// the action and its record commit together.
+pub async fn record(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    actor: &Actor,
+    action: AuditAction,
+    object: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor, action, object, detail, ip, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(Timestamp::now().as_millis())
+    .bind(actor.user_id)
+    .bind(&actor.name)
+    .bind(action.as_str())
+    .bind(object)
+    .bind(detail)
+    .bind(&actor.ip)
+    .bind(&actor.user_agent)
+    .execute(executor)
+    .await
+    .map(drop)
+}
+
+/// The newest entries first, at most `limit`.
+pub async fn recent(db: &Db, limit: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    search(db, &AuditFilter::default(), limit).await
+}
+
+/// The entries `filter` selects, newest first, at most `limit`.
+pub async fn search(
+    db: &Db,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let mut conditions = Conditions::default();
+    if let Some(action) = filter.action {
+        conditions.push("action = $?", FilterValue::Text(action.as_str().to_owned()));
+    }
+    if let Some(actor) = &filter.actor {
+        conditions.push(
+            "lower(actor) LIKE $? ESCAPE '\\'",
+            FilterValue::Text(contains_pattern(actor)),
+        );
+    }
+    if let Some(from) = filter.days.from {
+        conditions.push("at >= $?", FilterValue::Int(from.as_millis()));
+    }
+    if let Some(until) = filter.days.until {
+        conditions.push("at < $?", FilterValue::Int(until.as_millis()));
+    }
+    if let Some(before) = filter.before {
+        conditions.push("id < $?", FilterValue::Int(before));
+    }
+    let rows = conditions
+        .newest(
+            db.reader(),
+            "id, at, actor, action, object, detail, ip, user_agent FROM audit_log",
+            limit,
+        )
+        .await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
+fn entry_from_row(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
+    let action: String = row.try_get("action")?;
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        at: Timestamp::from_millis(row.try_get("at")?),
+        actor: row.try_get("actor")?,
+        action: action
+            .parse()
+            .map_err(|e: String| decode_error("action", std::io::Error::other(e)))?,
+        object: row.try_get("object")?,
+        detail: row.try_get("detail")?,
+        ip: row.try_get("ip")?,
+        user_agent: row.try_get("user_agent")?,
+    })
+}
