@@ -317,7 +317,7 @@ pub mod ssr {
         .fetch_one(&mut **tx)
         .await?;
         if new.class == RevisionClass::Material {
-            crate::notices::ssr::queue_campaign(
+            crate::notices::outbox::queue_campaign(
                 tx,
                 revision_id,
                 document_id,

@@ -196,7 +196,7 @@ fn recipients_view(page: RecipientsView) -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{NewRecipient, Recipient, RecipientsImported, subscriptions::ALL_DOCUMENTS};
+    use super::{NewRecipient, Recipient, RecipientsImported};
     use crate::{
         audit::{
             AuditAction,
@@ -204,7 +204,6 @@ pub mod ssr {
         },
         clock::Timestamp,
         db::{Db, placeholders},
-        i18n::Locale,
     };
     use std::collections::{HashMap, HashSet};
 
@@ -326,86 +325,5 @@ pub mod ssr {
         .await?;
         tx.commit().await?;
         Ok(outcome)
-    }
-
-    /// Queues the notices of a material revision, in the transaction that publishes it: a
-    /// campaign, and a message for every recipient and confirmed subscriber whose language the
-    /// revision is in. A revision in the default language also goes to those whose language
-    /// the document has no text in, so nobody is left out for want of a translation. Returns
-    /// how many messages were queued.
-    pub async fn queue_campaign(
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        revision_id: i64,
-        document_id: i64,
-        locale: Locale,
-        now: Timestamp,
-    ) -> Result<u64, sqlx::Error> {
-        let campaign_id: i64 = sqlx::query_scalar(
-            "INSERT INTO notice_campaigns (revision_id, created_at) VALUES ($1, $2) RETURNING id",
-        )
-        .bind(revision_id)
-        .bind(now.as_millis())
-        .fetch_one(&mut **tx)
-        .await?;
-        let in_default_language = locale == Locale::default();
-        // The language rule for the row aliased `alias`: its language, or, for a revision in
-        // the default language, any language the document (`$4`) has no text in.
-        let untranslated = |alias: &str| {
-            if in_default_language {
-                format!(
-                    " OR NOT EXISTS (SELECT 1 FROM revisions v
-                                     WHERE v.document_id = $4 AND v.locale = {alias}.locale)"
-                )
-            } else {
-                String::new()
-            }
-        };
-        let sql = format!(
-            "INSERT INTO notice_outbox (campaign_id, recipient_id, next_attempt_at)
-             SELECT $1, r.id, $2 FROM notice_recipients r
-             WHERE r.locale = $3{}
-             ON CONFLICT (campaign_id, recipient_id) DO NOTHING",
-            untranslated("r")
-        );
-        let mut query = sqlx::query(&sql)
-            .bind(campaign_id)
-            .bind(now.as_millis())
-            .bind(locale.as_str());
-        if in_default_language {
-            query = query.bind(document_id);
-        }
-        let holders = query.execute(&mut **tx).await?.rows_affected();
-        // Confirmed subscribers to this document or to all, by the same language rule; an
-        // address subscribed twice (to both) or also an account holder gets one message.
-        let sql = format!(
-            "INSERT INTO notice_outbox (campaign_id, subscription_id, next_attempt_at)
-             SELECT $1, MIN(s.id), $2 FROM notice_subscriptions s
-             WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL
-               AND s.scope IN ('{ALL_DOCUMENTS}', (SELECT slug FROM documents WHERE id = $4))
-               AND (s.locale = $3{})
-               AND NOT EXISTS (SELECT 1 FROM notice_outbox o
-                               JOIN notice_recipients r ON r.id = o.recipient_id
-                               WHERE o.campaign_id = $1 AND r.email = s.email)
-             GROUP BY s.email
-             ON CONFLICT (campaign_id, subscription_id) DO NOTHING",
-            untranslated("s")
-        );
-        let subscribers = sqlx::query(&sql)
-            .bind(campaign_id)
-            .bind(now.as_millis())
-            .bind(locale.as_str())
-            .bind(document_id)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-        let queued = holders + subscribers;
-        tracing::info!(
-            revision_id,
-            campaign_id,
-            holders,
-            subscribers,
-            "change notices queued"
-        );
-        Ok(queued)
     }
 }
