@@ -14,7 +14,7 @@ use app::{
         AuditAction,
         ssr::{Actor, record},
     },
-    consent::ssr::Origin,
+    network::RequestSource,
     state::AppState,
 };
 use axum::{
@@ -69,7 +69,7 @@ pub async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let origin = Origin::of(&headers, peer);
+    let source = RequestSource::of(&headers, peer);
     let return_to = local_path(form.return_to.as_deref())
         .filter(|path| path.starts_with(HOME))
         .unwrap_or_else(|| HOME.to_owned());
@@ -85,12 +85,12 @@ pub async fn sign_in(
         &state.hasher,
         &form.email,
         form.password,
-        &origin,
+        &source,
     )
     .await
     {
         Ok(user) => {
-            let who = Actor::of_user(&origin, &user);
+            let who = Actor::of_user(&source, &user);
             match sessions::start(&state.db, user, session_token(&headers), &who).await {
                 Ok(started) => with_cookie(
                     Redirect::to(&return_to).into_response(),
@@ -180,7 +180,7 @@ async fn sign_out_with(
     } else {
         AuditAction::SignOut
     };
-    let who = Actor::of_user(&Origin::of(&headers, peer), &session.user);
+    let who = Actor::of_user(&RequestSource::of(&headers, peer), &session.user);
     if let Err(error) = record(
         state.db.writer(),
         &who,
@@ -276,7 +276,7 @@ fn with_actor(
     headers: &HeaderMap,
     peer: SocketAddr,
 ) -> (sessions::Session, Actor) {
-    let actor = Actor::of_user(&Origin::of(headers, peer), &session.user);
+    let actor = Actor::of_user(&RequestSource::of(headers, peer), &session.user);
     (session, actor)
 }
 

@@ -20,11 +20,11 @@ use app::{
         },
     },
     audit::ssr::Actor,
-    consent::ssr::Origin,
     i18n::{
         Locale,
         ssr::{text, text_with},
     },
+    network::RequestSource,
     state::AppState,
 };
 use axum::{
@@ -235,8 +235,8 @@ pub async fn accept(
             return redirect_with_query(&back, &[("error", code)]);
         }
     };
-    let origin = Origin::of(&headers, peer);
-    let from = Actor::from_origin(&origin, None, "");
+    let source = RequestSource::of(&headers, peer);
+    let from = Actor::from_source(&source, None, "");
     let user =
         match invitations::accept(&state.db, &state.hasher, &form.token, &password, &from).await {
             Ok(user) => user,
@@ -247,7 +247,7 @@ pub async fn accept(
             }
             Err(error) => return failed(&error),
         };
-    let who = Actor::of_user(&origin, &user);
+    let who = Actor::of_user(&source, &user);
     match sessions::start(&state.db, user, session_token(&headers), &who).await {
         Ok(started) => with_cookies(
             Redirect::to("/admin").into_response(),

@@ -322,6 +322,32 @@ pub struct Network {
     pub writes: WriteLimiter,
 }
 
+/// Where a request comes from, as consent evidence and the audit log keep it: the client's
+/// user agent, bounded, and its network rather than its address.
+#[derive(Clone, Debug, Default)]
+pub struct RequestSource {
+    pub user_agent: String,
+    /// Already truncated (see [`ip_prefix`]).
+    pub ip_prefix: String,
+}
+
+/// User agents are kept as evidence, but not without bound.
+const MAX_USER_AGENT: usize = 512;
+
+impl RequestSource {
+    /// `peer` is the client as [`client_address`] resolved it.
+    pub fn of(headers: &HeaderMap, peer: SocketAddr) -> RequestSource {
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        RequestSource {
+            user_agent: user_agent.chars().take(MAX_USER_AGENT).collect(),
+            ip_prefix: ip_prefix(peer.ip()),
+        }
+    }
+}
+
 /// The client's network rather than its address: the IPv4 /24 or the IPv6 /48.
 pub fn ip_prefix(ip: IpAddr) -> String {
     match ip {

@@ -6,6 +6,7 @@ use crate::{
     admin::AdminUser,
     clock::Timestamp,
     db::{Conditions, Db, FilterValue, contains_pattern, decode_error},
+    network::RequestSource,
 };
 use sqlx::{Row, any::AnyRow};
 
@@ -22,22 +23,18 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// `user_id` and `name` acting from where `origin` says.
-    pub fn from_origin(
-        origin: &crate::consent::ssr::Origin,
-        user_id: Option<i64>,
-        name: &str,
-    ) -> Actor {
+    /// `user_id` and `name` acting from where `source` says.
+    pub fn from_source(source: &RequestSource, user_id: Option<i64>, name: &str) -> Actor {
         Actor {
             user_id,
             name: name.to_owned(),
-            ip: origin.ip_prefix.clone(),
-            user_agent: origin.user_agent.clone(),
+            ip: source.ip_prefix.clone(),
+            user_agent: source.user_agent.clone(),
         }
     }
 
-    pub fn of_user(origin: &crate::consent::ssr::Origin, user: &AdminUser) -> Actor {
-        Actor::from_origin(origin, Some(user.id), user.email.as_str())
+    pub fn of_user(source: &RequestSource, user: &AdminUser) -> Actor {
+        Actor::from_source(source, Some(user.id), user.email.as_str())
     }
 
     /// Someone at this machine, or Charter itself, acting without the web: `name` says

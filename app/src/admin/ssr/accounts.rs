@@ -11,8 +11,8 @@ use crate::{
         ssr::{Actor, record},
     },
     clock::Timestamp,
-    consent::ssr::Origin,
     db::{Backend, Db, decode_error},
+    network::RequestSource,
 };
 use sqlx::{Row, any::AnyRow};
 
@@ -255,7 +255,7 @@ pub enum SignInError {
     Database(#[from] sqlx::Error),
 }
 
-/// Checks `password` for the account `email` (as typed), from where `origin` says. The
+/// Checks `password` for the account `email` (as typed), from where `source` says. The
 /// attempt is counted before the password is checked (see `throttle`); one the limits refuse
 /// is not checked, and is audited as throttled once per window for its address and network.
 /// Failures are audited.
@@ -264,15 +264,15 @@ pub async fn check_sign_in(
     hasher: &Hasher,
     email: &str,
     password: String,
-    origin: &Origin,
+    source: &RequestSource,
 ) -> Result<AdminUser, SignInError> {
     let typed = email.trim().to_lowercase();
     // Refused before anything is stored: the audit log is permanent.
     if typed.chars().count() > throttle::MAX_ADDRESS_CHARS {
         return Err(SignInError::AddressTooLong);
     }
-    let ip_prefix = origin.ip_prefix.as_str();
-    let attempt = Actor::from_origin(origin, None, &typed);
+    let ip_prefix = source.ip_prefix.as_str();
+    let attempt = Actor::from_source(source, None, &typed);
     let counted = match throttle::admit(db, &typed, ip_prefix).await? {
         Admission::Check(counted) => counted,
         Admission::Refused { wait } => {

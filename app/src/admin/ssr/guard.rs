@@ -3,7 +3,7 @@
 
 use super::sessions::{Session, find, session_token};
 use crate::{
-    admin::Role, audit::ssr::Actor, consent::ssr::Origin, errors::AppError, state::app_state,
+    admin::Role, audit::ssr::Actor, errors::AppError, network::RequestSource, state::app_state,
 };
 use axum::{extract::ConnectInfo, http::HeaderMap};
 use std::net::SocketAddr;
@@ -58,5 +58,8 @@ pub async fn actor(session: &Session) -> Result<Actor, AppError> {
     let (headers, ConnectInfo(peer)): (HeaderMap, ConnectInfo<SocketAddr>) = leptos_axum::extract()
         .await
         .map_err(|_| AppError::Internal)?;
-    Ok(Actor::of_user(&Origin::of(&headers, peer), &session.user))
+    Ok(Actor::of_user(
+        &RequestSource::of(&headers, peer),
+        &session.user,
+    ))
 }

@@ -14,9 +14,9 @@ use crate::{
         Inventory,
         ssr::{ActiveCache, ActiveConfiguration, active},
     },
-    network::WriteLimiter,
+    network::{RequestSource, WriteLimiter},
 };
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use std::{
     collections::{BTreeMap, HashMap},
     net::SocketAddr,
@@ -67,9 +67,7 @@ impl BannerCache {
 pub struct Origin {
     /// The `charter_consent` cookie's value, if the request sent one.
     pub cookie: Option<String>,
-    pub user_agent: String,
-    /// Already truncated (see [`crate::network::ip_prefix`]).
-    pub ip_prefix: String,
+    pub source: RequestSource,
     /// The request carried `Sec-GPC: 1` (Global Privacy Control).
     pub gpc: bool,
 }
@@ -77,23 +75,15 @@ pub struct Origin {
 impl Origin {
     /// What an HTTP request tells about where a choice comes from.
     pub fn of(headers: &HeaderMap, peer: SocketAddr) -> Origin {
-        let user_agent = headers
-            .get(header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default();
         Origin {
             cookie: consent_cookie(headers).map(str::to_owned),
-            user_agent: user_agent.chars().take(MAX_USER_AGENT).collect(),
-            ip_prefix: crate::network::ip_prefix(peer.ip()),
+            source: RequestSource::of(headers, peer),
             gpc: headers
                 .get("sec-gpc")
                 .is_some_and(|value| value.as_bytes().trim_ascii() == b"1"),
         }
     }
 }
-
-/// User agents are kept as evidence, but not without bound.
-const MAX_USER_AGENT: usize = 512;
 
 /// The `charter_consent` value among a request's cookies.
 pub fn consent_cookie(headers: &HeaderMap) -> Option<&str> {
@@ -186,8 +176,8 @@ impl ConsentService {
             configuration_version: configuration.version.clone(),
             banner: self.banners.get(&configuration, submission.locale),
             locale: submission.locale,
-            user_agent: origin.user_agent.clone(),
-            ip_prefix: origin.ip_prefix.clone(),
+            user_agent: origin.source.user_agent.clone(),
+            ip_prefix: origin.source.ip_prefix.clone(),
             idempotency_key: submission.idempotency_key.clone(),
             subject_is_new,
         };
@@ -214,8 +204,8 @@ impl ConsentService {
         if standing.subject().is_some() {
             return Ok(None);
         }
-        if writes.check(&origin.ip_prefix).is_err() {
-            tracing::warn!(network = %origin.ip_prefix, "GPC opt-out not recorded: rate-limited");
+        if writes.check(&origin.source.ip_prefix).is_err() {
+            tracing::warn!(network = %origin.source.ip_prefix, "GPC opt-out not recorded: rate-limited");
             return Ok(None);
         }
         let event = NewEvent {
@@ -226,8 +216,8 @@ impl ConsentService {
             configuration_version: configuration.version.clone(),
             banner: self.banners.get(&configuration, locale),
             locale,
-            user_agent: origin.user_agent.clone(),
-            ip_prefix: origin.ip_prefix.clone(),
+            user_agent: origin.source.user_agent.clone(),
+            ip_prefix: origin.source.ip_prefix.clone(),
             idempotency_key: crate::consent::IdempotencyKey::random()
                 .map_err(|_| ApplyError::Random)?,
             subject_is_new: true,
