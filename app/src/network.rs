@@ -335,7 +335,7 @@ pub struct RequestSource {
 const MAX_USER_AGENT: usize = 512;
 
 impl RequestSource {
-    /// `peer` is the client as [`client_address`] resolved it.
+    /// `peer` is the client as [`resolve_client`] resolved it.
     pub fn of(headers: &HeaderMap, peer: SocketAddr) -> RequestSource {
         let user_agent = headers
             .get(header::USER_AGENT)

@@ -125,3 +125,20 @@ test("typing after the session has ended says so, in the page's language, and ke
   await expect(page.locator(".editor-save-state")).toContainText(`Not saved: ${ended}`);
   await expect(source).toHaveValue(text);
 });
+
+test("typing while the server does not answer says so and keeps the text", async ({ page, server }, testInfo) => {
+  test.skip(!hydrated(testInfo), "the live preview and autosave exist only with JavaScript");
+  const email = `editor-offline-${testInfo.project.name}-${Date.now()}@example.com`;
+  await createAccount(server, email, "editor");
+  await open(page, "/admin/documents/privacy/en", testInfo);
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/admin\/documents\/privacy\/en$/);
+  await page.route("**/api/admin/**", (route) => route.abort());
+  const source = page.getByLabel("Markdown text");
+  const text = `${await source.inputValue()}\n\nTyped while the server is away.\n`;
+  await source.fill(text);
+  const away = "The server did not answer; your text is still here.";
+  await expect(page.getByRole("region", { name: "Preview" }).locator(".editor-preview-error")).toHaveText(away);
+  await expect(page.locator(".editor-save-state")).toHaveText(`Not saved: ${away}`);
+  await expect(source).toHaveValue(text);
+});

@@ -225,6 +225,7 @@ editor-not-drafted = Noch nicht geändert: Dies ist der Text der neuesten Versio
 editor-unsaved = Ungespeicherte Änderungen …
 editor-saving = Wird gespeichert …
 editor-save-failed = Nicht gespeichert:
+editor-no-answer = Der Server hat nicht geantwortet; Ihr Text ist noch da.
 editor-draft-saved = Der Entwurf ist gespeichert; die Vorschau zeigt ihn.
 editor-stale = Dieser Entwurf beruht auf Version { $base }, inzwischen wurde Version { $latest } veröffentlicht. Vergleichen Sie vor dem Veröffentlichen.
 editor-compare = Mit der neuesten Version vergleichen

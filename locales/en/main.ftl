@@ -225,6 +225,7 @@ editor-not-drafted = Not changed yet: this is the latest version's text.
 editor-unsaved = Unsaved changes…
 editor-saving = Saving…
 editor-save-failed = Not saved:
+editor-no-answer = The server did not answer; your text is still here.
 editor-draft-saved = The draft is saved; the preview shows it.
 editor-stale = This draft was started from version { $base }, but version { $latest } has been published since. Compare before publishing.
 editor-compare = Compare with the latest version

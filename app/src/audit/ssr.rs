@@ -1,5 +1,5 @@
 //! The log itself: appending an entry and reading entries back. Every slice that changes
-//! something records here; only the audit page reads.
+//! something records here; the audit page and the admin home read it back.
 
 use super::{AuditAction, AuditEntry, AuditFilter};
 use crate::{

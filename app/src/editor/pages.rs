@@ -230,6 +230,7 @@ fn editor_view(view: EditorView) -> impl IntoView {
                         data-saving=tr!("editor-saving")
                         data-failed=tr!("editor-save-failed")
                         data-session-ended=tr!("error-session-ended")
+                        data-no-answer=tr!("editor-no-answer")
                     >
                         {save_status}
                     </p>
@@ -367,11 +368,11 @@ mod live {
         }
     }
 
-    /// Why a call was refused: an ended session in the page's language, else the server's
-    /// message (`AppError` as JSON: `{"Invalid": "…"}`), else the status.
+    /// Why a call failed: no answer or an ended session in the page's language, else the
+    /// server's message (`AppError` as JSON: `{"Invalid": "…"}`), else the status.
     fn refusal(answer: Option<&Answer>) -> String {
         match answer {
-            None => String::new(),
+            None => text_of("data-no-answer"),
             Some(answer) if answer.status == 401 => text_of("data-session-ended"),
             Some(answer) => answer
                 .json()
