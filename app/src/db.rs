@@ -342,6 +342,17 @@ impl Db {
         &self.writer
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes while another
+    /// process (the CLI, a second server) holds the lock fails with "database is locked" at
+    /// once instead of waiting out the busy timeout, because upgrading a read lock cannot wait.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
+        }
+    }
+
     /// Closes both pools, waiting for checked-out connections to come back.
     pub async fn close(&self) {
         self.writer.close().await;

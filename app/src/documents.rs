@@ -215,7 +215,7 @@ pub mod ssr {
 
     /// Creates a document and its titles in one transaction: all of it or nothing.
     pub async fn create(db: &Db, new: &NewDocument<'_>, now_ms: i64) -> Result<i64, sqlx::Error> {
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO documents (slug, kind, created_at) VALUES ($1, $2, $3) RETURNING id",
         )

@@ -396,7 +396,7 @@ pub mod ssr {
         inventory: &Inventory,
         actor: &Actor,
     ) -> Result<Imported, sqlx::Error> {
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let imported = activate_in(&mut tx, inventory, actor).await?;
         tx.commit().await?;
         Ok(imported)

@@ -245,7 +245,7 @@ pub mod ssr {
     /// never change afterwards: a mistake is corrected by publishing another revision.
     #[tracing::instrument(skip(db, new), fields(slug = %new.slug, locale = %new.locale))]
     pub async fn publish(db: &Db, new: &NewRevision<'_>) -> Result<RevisionMeta, PublishError> {
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let meta = publish_in(&mut tx, new).await?;
         tx.commit().await?;
         Ok(meta)

@@ -180,7 +180,7 @@ pub mod ssr {
         actor: &Actor,
         days: NoticeDays,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let before = notice_days(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO settings (name, value, updated_at, updated_by) VALUES ($1, $2, $3, $4)

@@ -19,6 +19,12 @@ both_backends!(
     cross_site_posts_change_nothing,
 );
 
+/// SQLite only: PostgreSQL has row locks, not one write lock per file.
+#[test]
+fn a_publish_waits_while_another_process_writes_on_sqlite() {
+    crate::helpers::run(a_publish_waits_while_another_process_writes());
+}
+
 const SLUG: &str = "notice";
 const EDITOR: &str = "/admin/documents/notice/en";
 
@@ -740,4 +746,41 @@ async fn cross_site_posts_change_nothing(backend: Backend) {
         .await
         .expect("settings");
     assert_eq!(settings, 0);
+}
+
+/// The `charter` CLI writing while a publish runs (as e2e's account creation does) once made the
+/// publish answer 500 "database is locked": its transaction read first, and a read lock cannot
+/// wait to become a write lock.
+async fn a_publish_waits_while_another_process_writes() {
+    use sqlx::{Connection, Executor, SqliteConnection};
+    let app = app_with_document(Backend::Sqlite).await;
+    let publisher = signed_in(&app, "pat@example.com", Role::Publisher).await;
+    let mut other = SqliteConnection::connect(app.database_url())
+        .await
+        .expect("a second connection");
+    other
+        .execute("BEGIN IMMEDIATE")
+        .await
+        .expect("the other process takes the write lock");
+    let other_process = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        other
+            .execute("CREATE TABLE another_process_was_here (id INTEGER); COMMIT")
+            .await
+            .expect("the other process commits");
+    };
+    let ((), location) = tokio::join!(
+        other_process,
+        publisher.publish(
+            &app,
+            "# Data Notice\n\nWe keep our logs for 30 days.\n",
+            &[
+                ("class", "editorial"),
+                ("summary", ""),
+                ("effective_on", ""),
+            ],
+        )
+    );
+    assert_eq!(location, "/admin/documents?published=notice%2Fen+v2");
+    assert_eq!(revisions(&app).await.len(), 2);
 }

@@ -264,6 +264,11 @@ pub async fn start(database: TestDatabase, options: Options) -> TestApp {
 }
 
 impl TestApp {
+    /// The URL of the app's database, for a test that connects as another process would.
+    pub fn database_url(&self) -> &str {
+        &self.database.as_ref().expect("running").url
+    }
+
     /// The version of the cookie inventory in force, which every consent request names.
     pub async fn configuration_version(&self) -> String {
         app::inventory::ssr::active(&self.db)

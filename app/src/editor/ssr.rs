@@ -187,7 +187,7 @@ pub async fn save(
         return Err(EditorError::TooLarge { size: source.len() });
     }
     let now = Timestamp::now();
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let document_id = document_id(&mut *tx, slug).await?;
     sqlx::query(
         "INSERT INTO drafts (document_id, locale, source, base_number, updated_at, updated_by)
@@ -257,7 +257,7 @@ pub async fn publish(
     }
 
     let now = Timestamp::now();
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let draft = draft(&mut *tx, slug, locale)
         .await?
         .ok_or(EditorError::NoDraft)?;

@@ -340,7 +340,7 @@ pub mod ssr {
         if source.len() > MAX_INVENTORY_BYTES {
             return Err(InventoryEditError::TooLarge { size: source.len() });
         }
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         sqlx::query(
             "INSERT INTO inventory_draft (id, source, updated_at, updated_by) VALUES (1, $1, $2, $3)
              ON CONFLICT (id) DO UPDATE
@@ -360,7 +360,7 @@ pub mod ssr {
 
     /// Drops the draft; the inventory in force is untouched.
     pub async fn discard_draft(db: &Db, actor: &Actor) -> Result<(), sqlx::Error> {
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let removed = sqlx::query("DELETE FROM inventory_draft")
             .execute(&mut *tx)
             .await?
@@ -398,7 +398,7 @@ pub mod ssr {
         reviewed_version: &str,
         confirmed: bool,
     ) -> Result<Imported, InventoryEditError> {
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let source: Option<String> = sqlx::query_scalar("SELECT source FROM inventory_draft")
             .fetch_optional(&mut *tx)
             .await?;

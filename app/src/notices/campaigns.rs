@@ -506,7 +506,7 @@ pub mod ssr {
     /// Queues campaign `id`'s failed messages again, due now, and records who did so. Returns
     /// how many there were, or `None` when there is no such campaign.
     pub async fn retry_failed(db: &Db, id: i64, actor: &Actor) -> Result<Option<u64>, sqlx::Error> {
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT id FROM notice_campaigns WHERE id = $1")
                 .bind(id)

@@ -250,7 +250,7 @@ pub mod ssr {
             .iter()
             .filter(|recipient| seen.insert(recipient.email.as_str()))
             .collect();
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let mut outcome = RecipientsImported::default();
         for chunk in distinct.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(

@@ -301,7 +301,7 @@ async fn mint_tokens(
     if wanted.is_empty() {
         return Ok(());
     }
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     for (subscription_id, purpose, token) in &mut wanted {
         **token = mint_token(&mut *tx, *subscription_id, *purpose, now).await?;
     }

@@ -368,7 +368,7 @@ pub mod ssr {
     /// hashed), so those links keep working, and forgets the plain ones. Runs after every
     /// migration; once done, it finds nothing.
     pub async fn hash_legacy_tokens(db: &Db) -> Result<(), sqlx::Error> {
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         let legacy: Vec<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT subscription_id, purpose, token, created_at
              FROM notice_subscription_legacy_tokens",
@@ -461,7 +461,7 @@ pub mod ssr {
             return Err(SubscribeError::UnknownDocument(slug.to_string()));
         }
         let now_ms = now.as_millis();
-        let mut tx = db.writer().begin().await?;
+        let mut tx = db.begin_write().await?;
         // Over the limit, the transaction is dropped: nothing is recorded or mailed.
         count_request(&mut tx, network, now).await?;
         // The existing row's state decides each column (the right-hand sides read the row as

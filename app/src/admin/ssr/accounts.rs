@@ -46,7 +46,7 @@ pub async fn create(
     actor: &Actor,
 ) -> Result<AdminUser, AccountError> {
     let hash = hasher.hash(password).await?;
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let user = insert_account(&mut tx, email, role, hash).await?;
     record(
         &mut *tx,
@@ -175,7 +175,7 @@ pub async fn change_role(
     user_id: i64,
     role: Role,
 ) -> Result<AdminUser, ChangeError> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     lock_admins(db, &mut tx).await?;
     let before = active_account(&mut tx, user_id).await?;
     if before.role == Role::Admin && role != Role::Admin && !another_admin(&mut tx, user_id).await?
@@ -203,7 +203,7 @@ pub async fn change_role(
 /// Removes `user_id`: the account is disabled (the audit log keeps pointing at it) and signed
 /// out everywhere. The last admin cannot be removed.
 pub async fn remove(db: &Db, actor: &Actor, user_id: i64) -> Result<AdminUser, ChangeError> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     lock_admins(db, &mut tx).await?;
     let user = active_account(&mut tx, user_id).await?;
     if user.role == Role::Admin && !another_admin(&mut tx, user_id).await? {

@@ -56,7 +56,7 @@ pub async fn invite(
 ) -> Result<String, InvitationError> {
     let token = random_token()?;
     let now = Timestamp::now().as_millis();
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let accounts: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM admin_users WHERE email = $1 AND disabled_at IS NULL",
     )
@@ -145,7 +145,7 @@ pub async fn accept(
         return Err(InvitationError::Gone);
     }
     let hash = hasher.hash(password).await.map_err(AccountError::from)?;
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let invitation = find(&mut *tx, token).await?.ok_or(InvitationError::Gone)?;
     let used = sqlx::query(
         "UPDATE admin_invitations SET accepted_at = $1
@@ -207,7 +207,7 @@ pub async fn pending(db: &Db) -> Result<Vec<PendingInvitation>, sqlx::Error> {
 /// Revokes the pending invitation of `email`: its link stops working at once. The invitation
 /// row goes (it is no evidence; the audit log keeps that it was made and revoked).
 pub async fn revoke(db: &Db, actor: &Actor, email: &Email) -> Result<(), InvitationError> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let revoked =
         sqlx::query("DELETE FROM admin_invitations WHERE email = $1 AND accepted_at IS NULL")
             .bind(email.as_str())

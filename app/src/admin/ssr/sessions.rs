@@ -84,7 +84,7 @@ pub async fn start(
     let token = random_token()?;
     let csrf_token = random_token()?;
     let now = Timestamp::now().as_millis();
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     if let Some(previous) = previous {
         sqlx::query("DELETE FROM admin_sessions WHERE token_sha256 = $1")
             .bind(digest(previous))

@@ -292,7 +292,7 @@ async fn commit_batch(
     batch: &[(NewEvent, Reply)],
     stored_banners: &HashSet<String>,
 ) -> Result<(Vec<Result<Recorded, RecordError>>, Vec<String>), sqlx::Error> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     if db.backend() == Backend::Postgres {
         // Instances sharing the database take turns to extend the one chain.
         sqlx::query("SELECT pg_advisory_xact_lock(7269736)")
