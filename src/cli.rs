@@ -1,11 +1,6 @@
 //! The command line: `charter` (or `charter serve`) runs the server; `--help` lists every setting.
 
-use crate::{
-    Application,
-    config::Config,
-    consent_records::{ExportFormat, ExportWriter, record_export},
-    telemetry,
-};
+use crate::{Application, config::Config, telemetry};
 use anyhow::Context;
 use app::{
     admin::{
@@ -17,11 +12,20 @@ use app::{
     },
     audit::ssr::Actor,
     clock::{DayRange, Timestamp},
-    consent::{records::EventFilter, ssr as consent},
+    consent::{
+        records::EventFilter,
+        ssr::{
+            self as consent,
+            export::{ExportFormat, ExportWriter, record_export},
+        },
+    },
     inventory::ssr as inventory,
     notices::ssr as notices,
 };
-use clap::{Parser, Subcommand};
+use clap::{
+    Parser, Subcommand,
+    builder::{PossibleValuesParser, TypedValueParser},
+};
 use futures_util::TryStreamExt;
 use std::path::{Path, PathBuf};
 
@@ -106,7 +110,12 @@ enum ConsentCommand {
         /// First instant excluded, written the same way (default: now).
         #[arg(long)]
         to: Option<String>,
-        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        #[arg(
+            long,
+            default_value_t = ExportFormat::Json,
+            value_parser = PossibleValuesParser::new(["csv", "json"])
+                .try_map(|format| format.parse::<ExportFormat>()),
+        )]
         format: ExportFormat,
     },
 }
@@ -162,8 +171,9 @@ async fn import_inventory(config: &Config, file: &Path) -> anyhow::Result<()> {
 async fn import_recipients(config: &Config, file: &Path) -> anyhow::Result<()> {
     let opened =
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let (valid, invalid) = crate::recipients::read(std::io::BufReader::new(opened))
-        .with_context(|| format!("{} was not imported", file.display()))?;
+    let (valid, invalid) =
+        app::notices::ssr::recipients_file::read(std::io::BufReader::new(opened))
+            .with_context(|| format!("{} was not imported", file.display()))?;
     let db = crate::open_database(config).await?;
     let imported =
         notices::import_recipients(&db, &valid, &operator("charter recipients import")).await?;

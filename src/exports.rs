@@ -3,7 +3,7 @@
 //! `/policies/{slug}/diff/{a}..{b}.diff` (a unified diff of two revisions' Markdown). They share
 //! their pages' paths, so they are answered before the request reaches the Leptos routes.
 
-use crate::locale::negotiate;
+use app::i18n::ssr::negotiate;
 use app::{
     clock::Timestamp,
     comparisons::RevisionRange,

@@ -2,7 +2,7 @@
 //! `/policies/{slug}/feed.atom` per document, in the reader's locale (`?lang=`). Entry ids are
 //! stable tag URIs (RFC 4151); conditional GET with `ETag` or `Last-Modified` answers 304.
 
-use crate::locale::negotiate;
+use app::i18n::ssr::negotiate;
 use app::{
     documents::Slug,
     i18n::Locale,

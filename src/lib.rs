@@ -2,25 +2,15 @@
 //! `main.rs` only parses the command line; everything else lives here so tests can build the
 //! real application on port 0.
 
-pub mod admin;
 pub mod cli;
-pub mod comparisons;
 pub mod config;
-pub mod consent;
-pub mod consent_records;
 pub mod demo;
-pub mod editor;
 pub mod exports;
 pub mod feeds;
-pub mod forms;
-pub mod inventory_editor;
-pub mod locale;
 pub mod notices;
-pub mod recipients;
 pub mod router;
 pub mod shutdown;
 pub mod telemetry;
-pub mod users;
 
 use anyhow::Context;
 use app::{

@@ -1,15 +1,14 @@
 //! The HTTP surface: health probes, the Leptos pages and server functions, static files, and the
 //! layers every request passes through.
 
-use crate::notices::subscriptions::MAX_BODY_BYTES as SUBSCRIPTION_BODY_BYTES;
 use app::{app::App, csp::ssr::CspNonce, state::AppState};
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, Request, State},
+    extract::{Request, State},
     http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode, Version, header},
     middleware::Next,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::get,
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{
@@ -58,110 +57,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/readyz", get(readyz))
         .route("/feed.atom", get(crate::feeds::site))
         .route("/policies/{slug}/feed.atom", get(crate::feeds::document))
-        .route(
-            "/api/consent",
-            post(crate::consent::api).layer(DefaultBodyLimit::max(crate::consent::MAX_BODY_BYTES)),
-        )
-        .route("/cookies/receipts.json", get(crate::consent::receipts))
-        .route(
-            "/admin/sign-in",
-            post(crate::admin::sign_in).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/sign-out",
-            post(crate::admin::sign_out).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/sign-out-everywhere",
-            post(crate::admin::sign_out_everywhere)
-                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/drafts/save",
-            post(crate::editor::save).layer(DefaultBodyLimit::max(crate::editor::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/drafts/publish",
-            post(crate::editor::publish)
-                .layer(DefaultBodyLimit::max(crate::editor::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/notices/retry",
-            post(crate::notices::forms::retry)
-                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/settings",
-            post(crate::editor::settings)
-                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/users/invite",
-            post(crate::users::invite).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/users/role",
-            post(crate::users::change_role)
-                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/users/revoke",
-            post(crate::users::revoke).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/users/remove",
-            post(crate::users::remove).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/invitations/accept",
-            post(crate::users::accept).layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/inventory/draft",
-            post(crate::inventory_editor::save).layer(DefaultBodyLimit::max(
-                crate::inventory_editor::MAX_BODY_BYTES,
-            )),
-        )
-        .route(
-            "/admin/inventory/activate",
-            post(crate::inventory_editor::activate)
-                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/inventory/discard",
-            post(crate::inventory_editor::discard)
-                .layer(DefaultBodyLimit::max(crate::admin::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/admin/recipients/import",
-            post(crate::recipients::upload)
-                .layer(DefaultBodyLimit::max(crate::recipients::MAX_UPLOAD_BYTES)),
-        )
-        .route("/admin/consent/export", get(crate::consent_records::export))
-        .route("/.well-known/gpc.json", get(crate::consent::gpc_json))
-        .route(
-            "/cookies/consent",
-            post(crate::consent::form).layer(DefaultBodyLimit::max(crate::consent::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/policies/{slug}/compare",
-            get(crate::comparisons::compare_form),
-        )
-        .route(
-            "/subscribe",
-            post(crate::notices::subscriptions::subscribe)
-                .layer(DefaultBodyLimit::max(SUBSCRIPTION_BODY_BYTES)),
-        )
-        .route(
-            "/subscribe/confirm",
-            post(crate::notices::subscriptions::confirm_subscription)
-                .layer(DefaultBodyLimit::max(SUBSCRIPTION_BODY_BYTES)),
-        )
-        .route(
-            "/unsubscribe/{token}",
-            post(crate::notices::subscriptions::unsubscribe_by_token)
-                .layer(DefaultBodyLimit::max(SUBSCRIPTION_BODY_BYTES)),
-        )
+        .merge(app::http::routes())
         .leptos_routes_with_context(&state, ROUTES.clone(), context.clone(), shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context,
@@ -173,7 +69,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::forms::refuse_cross_site,
+            app::http::refuse_cross_site,
         ))
         // Inside the layers below, so its 408 carries the security headers like any answer.
         .layer(TimeoutLayer::with_status_code(

@@ -102,6 +102,8 @@ pub async fn get_comparison(
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    pub mod http;
+
     use crate::{
         db::Db,
         errors::AppError,

@@ -23,8 +23,8 @@ pub enum AppError {
     /// A comparison address that does not name two revision numbers.
     #[error("a comparison names two version numbers, like 2..3")]
     BadRange,
-    /// A page for signed-in admins asked for without a session; the response redirects to the
-    /// sign-in page.
+    /// A page for signed-in admins asked for without a session; its error page redirects to
+    /// the sign-in page, and back to the page afterwards.
     #[error("sign in first")]
     SignInRequired,
     /// A call from the browser whose session has ended (signed out, idle or expired).
@@ -50,7 +50,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotFound | AppError::NoSuchRevision { .. } | AppError::BadRange => 404,
-            // The status `leptos_axum::redirect` gives, which the error page must not undo.
+            // With the `Location` the error page sets (see `ErrorTemplate`).
             AppError::SignInRequired => 302,
             AppError::SessionEnded => 401,
             AppError::Forbidden | AppError::CsrfRefused => 403,
@@ -101,6 +101,27 @@ fn set_status(_status: u16) {
     }
 }
 
+/// Sends the browser to sign in, and back to the page it asked for afterwards. Set while the
+/// error page renders rather than where the session was found missing: a resource's server
+/// function may run where the response being built is not the one sent, and a 302 without its
+/// `Location` (which that produced now and then) leaves the browser on the error page.
+fn to_sign_in_and_back() {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Some(request)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        use_context::<axum::http::request::Parts>(),
+    ) {
+        let asked = request
+            .uri
+            .path_and_query()
+            .map_or("/admin", |asked| asked.as_str());
+        let to = crate::http::with_query(crate::http::SIGN_IN, &[("return_to", asked)]);
+        if let Ok(location) = axum::http::HeaderValue::from_str(&to) {
+            response.insert_header(axum::http::header::LOCATION, location);
+        }
+    }
+}
+
 /// Shows the first error of an `ErrorBoundary` as a page and sets the matching status.
 #[component]
 pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
@@ -118,6 +139,9 @@ pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
             .unwrap_or(AppError::Internal)
     };
     set_status(error().status());
+    if error() == AppError::SignInRequired {
+        to_sign_in_and_back();
+    }
     move || {
         match error() {
         AppError::NotFound => view! { <NotFound /> }.into_any(),

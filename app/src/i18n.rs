@@ -114,6 +114,78 @@ pub mod ssr {
             .collect();
         LOCALES.lookup_with_args(&language(locale), key, &args)
     }
+
+    /// The reader's locale for an answer rendered outside the page tree (an export, a feed,
+    /// a form's answer page): an explicit `?lang=`, then the `charter-lang` cookie, then
+    /// `Accept-Language`, then English, the order leptos-fluent follows for the pages.
+    pub fn negotiate(query: Option<&str>, headers: &axum::http::HeaderMap) -> Locale {
+        let from_query = query.and_then(|query| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(key, _)| key == "lang")
+                .and_then(|(_, value)| value.parse().ok())
+        });
+        from_query
+            .or_else(|| {
+                crate::cookies::cookie(headers, super::LANGUAGE_COOKIE)?
+                    .parse()
+                    .ok()
+            })
+            .or_else(|| from_accept_language(headers))
+            .unwrap_or_default()
+    }
+
+    fn from_accept_language(headers: &axum::http::HeaderMap) -> Option<Locale> {
+        let header = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)?
+            .to_str()
+            .ok()?;
+        let mut ranges: Vec<(f32, &str)> = header
+            .split(',')
+            .filter_map(|range| {
+                let mut parts = range.trim().split(';');
+                let tag = parts.next()?.trim();
+                let quality = parts
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.parse().ok())?;
+                Some((quality, tag))
+            })
+            .filter(|(quality, _)| *quality > 0.0)
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranges.into_iter().find_map(|(_, tag)| {
+            let primary = tag.split('-').next().unwrap_or(tag);
+            primary.parse().ok()
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use axum::http::{HeaderMap, HeaderValue, header};
+
+        fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+            pairs
+                .iter()
+                .map(|(name, value)| (name.clone(), HeaderValue::from_static(value)))
+                .collect()
+        }
+
+        #[test]
+        fn explicit_choice_wins_then_cookie_then_header() {
+            let all = headers(&[
+                (header::COOKIE, "a=b; charter-lang=en"),
+                (header::ACCEPT_LANGUAGE, "de"),
+            ]);
+            assert_eq!(negotiate(Some("lang=de"), &all), Locale::De);
+            assert_eq!(negotiate(None, &all), Locale::En);
+            let header_only =
+                headers(&[(header::ACCEPT_LANGUAGE, "fr;q=1, de-AT;q=0.8, en;q=0.5")]);
+            assert_eq!(negotiate(None, &header_only), Locale::De);
+            assert_eq!(negotiate(Some("lang=xx"), &HeaderMap::new()), Locale::En);
+            let refused = headers(&[(header::ACCEPT_LANGUAGE, "de;q=0, en;q=0.1")]);
+            assert_eq!(negotiate(None, &refused), Locale::En);
+        }
+    }
 }
 
 /// Provides the `I18n` context to everything inside it and keeps `<html lang>` in step.

@@ -37,6 +37,8 @@ pub mod cookies;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
 pub mod network;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -5,8 +5,18 @@ use crate::errors::{AppError, Loaded};
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
+
+/// What the settings form sent its page back with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum SettingsNotice {
+    Saved,
+    /// `value` is not a notice period Charter allows.
+    BadNoticeDays {
+        value: String,
+    },
+}
 
 /// Days between publishing a material revision and the earliest day it may take effect: at
 /// least 14 (the floor the law and Charter's promise allow), at most 365, 30 by default.
@@ -75,13 +85,7 @@ pub async fn get_settings() -> Result<SettingsView, AppError> {
         Role,
         ssr::guard::{SignedOut, require},
     };
-    let session = require(
-        Role::Admin,
-        SignedOut::SignIn {
-            return_to: "/admin/settings",
-        },
-    )
-    .await?;
+    let session = require(Role::Admin, SignedOut::SignIn).await?;
     let state = crate::state::app_state()?;
     Ok(SettingsView {
         notice_days: ssr::notice_days(state.db.reader()).await?,
@@ -89,7 +93,7 @@ pub async fn get_settings() -> Result<SettingsView, AppError> {
     })
 }
 
-/// `/admin/settings`, for admins; the form posts to `/admin/settings` (`src/editor.rs`).
+/// `/admin/settings`, for admins; the form posts to `/admin/settings` (`ssr::http`).
 #[component]
 pub fn AdminSettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |()| get_settings());
@@ -102,22 +106,15 @@ pub fn AdminSettingsPage() -> impl IntoView {
 }
 
 fn settings_view(settings: SettingsView) -> impl IntoView {
-    let query = use_query_map();
-    let notice = move || {
-        query.with(|query| {
-            if query.get("error").is_some() {
-                let value = query.get("value").unwrap_or_default();
-                Some(tr!(
-                    "admin-settings-notice-days-invalid",
-                    { "value" => value, "min" => NoticeDays::MIN, "max" => NoticeDays::MAX }
-                ))
-            } else {
-                query.get("saved").map(|_| tr!("admin-settings-saved"))
-            }
-        })
-    };
+    let notice = crate::ui::notice_of::<SettingsNotice>().map(|notice| match notice {
+        SettingsNotice::Saved => tr!("admin-settings-saved"),
+        SettingsNotice::BadNoticeDays { value } => tr!(
+            "admin-settings-notice-days-invalid",
+            { "value" => value, "min" => NoticeDays::MIN, "max" => NoticeDays::MAX }
+        ),
+    });
     view! {
-        {move || notice().map(|text| view! { <p class="admin-notice" role="status">{text}</p> })}
+        {notice.map(|text| view! { <p class="admin-notice" role="status">{text}</p> })}
         <form method="post" action="/admin/settings" class="admin-form">
             <input type="hidden" name="csrf" value=settings.csrf_token />
             <label for="admin-settings-notice-days">{move_tr!("admin-settings-notice-days")}</label>
@@ -142,6 +139,8 @@ fn settings_view(settings: SettingsView) -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    pub mod http;
+
     use super::NoticeDays;
     use crate::{
         audit::{

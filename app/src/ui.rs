@@ -1,4 +1,5 @@
-//! Widgets every slice shows the same way: dates, exact instants and a revision's class.
+//! Widgets every slice shows the same way: dates, exact instants, a revision's class, and the
+//! notice a form endpoint sent its page back with.
 
 use crate::{clock::Timestamp, revisions::RevisionClass};
 use leptos::prelude::*;
@@ -62,4 +63,11 @@ pub fn ClassLabel(class: RevisionClass) -> impl IntoView {
 pub fn Instant(at: Timestamp) -> impl IntoView {
     let at = at.rfc3339();
     view! { <time datetime=at.clone()>{at.replace('T', " ")}</time> }
+}
+
+/// The typed notice a form endpoint sent this page back with (`crate::http::back_with`): its
+/// query string read as `N`, or `None` when there is none or it does not parse.
+pub fn notice_of<N: serde::de::DeserializeOwned>() -> Option<N> {
+    let search = leptos_router::hooks::use_location().search.get_untracked();
+    serde_urlencoded::from_str(&search).ok()
 }

@@ -65,7 +65,7 @@ test("a publisher drafts with a preview, compares, and publishes a material chan
   await expect(notice(page)).toContainText("no draft in");
   await page.getByLabel("Publish in this language only, without the other languages").check();
   await page.getByRole("button", { name: "Publish", exact: true }).click();
-  await expect(page).toHaveURL(/\/admin\/documents\?published=subprocessors/);
+  await expect(page).toHaveURL(/\/admin\/documents\?notice=published&revision=subprocessors/);
   await expect(notice(page)).toContainText("Published");
 
   await open(page, "/policies/subprocessors/history", testInfo);
@@ -84,7 +84,7 @@ test("a publisher publishes an editorial fix, which takes effect at once", async
   await source.fill(`${await source.inputValue()}\n\n${marker}.\n`);
   await page.getByRole("radio", { name: /^Editorial/ }).check();
   await page.getByRole("button", { name: "Publish", exact: true }).click();
-  await expect(page).toHaveURL(/\/admin\/documents\?published=terms/);
+  await expect(page).toHaveURL(/\/admin\/documents\?notice=published&revision=terms/);
   await expect(notice(page)).toContainText("Published");
 
   await open(page, "/policies/terms", testInfo);

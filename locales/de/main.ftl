@@ -402,7 +402,6 @@ subscribe-privacy = Wir verwenden diese Adresse nur für diese Hinweise und spei
 subscribe-sent = Sehen Sie in Ihr Postfach: Wir haben Ihnen einen Link zur Bestätigung geschickt. Er gilt { $hours } Stunden; bis zur Bestätigung senden wir nichts anderes.
 subscribe-error-email = An diese Adresse können wir nicht schreiben; prüfen Sie sie und versuchen Sie es erneut.
 subscribe-error-scope = Wählen Sie alle unsere Richtlinien oder eine davon.
-subscribe-error-mail = Wir konnten die Bestätigung gerade nicht senden; bitte versuchen Sie es in einigen Minuten erneut.
 subscribe-confirm-title = Abonnement bestätigen
 subscribe-confirm-ask = Bestätigen Sie, dass { $email } über Änderungen informiert werden soll. Betrifft: { $scope }.
 subscribe-confirm-button = Abonnement bestätigen

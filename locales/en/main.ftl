@@ -402,7 +402,6 @@ subscribe-privacy = We use this address only for these notices and keep it until
 subscribe-sent = Check your inbox: we sent a link to confirm your subscription. It works for { $hours } hours; until you confirm, we send nothing else.
 subscribe-error-email = That is not an email address we could write to; check it and try again.
 subscribe-error-scope = Choose all our policies or one of them.
-subscribe-error-mail = We could not send the confirmation message just now; please try again in a few minutes.
 subscribe-confirm-title = Confirm your subscription
 subscribe-confirm-ask = Confirm that { $email } should be told about changes to { $scope }.
 subscribe-confirm-button = Confirm subscription

@@ -1,12 +1,9 @@
 //! Delivery of change notices: the worker that takes queued messages from the outbox
 //! (`app::notices::outbox`), writes each in its recipient's language and sends it through SMTP,
-//! or into `.eml` files when no SMTP server is configured; the form that queues failed messages
-//! again; and the public subscription forms, whose confirmation messages the worker sends from
-//! the same outbox.
+//! or into `.eml` files when no SMTP server is configured, confirmation messages of the public
+//! subscription forms (`app::notices::subscriptions`) included.
 
-pub mod forms;
 pub mod message;
-pub mod subscriptions;
 pub mod transport;
 pub mod worker;
 

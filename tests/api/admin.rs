@@ -173,11 +173,11 @@ async fn signing_in_opens_the_home_and_signing_out_closes_it(backend: Backend) {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         response.headers()[header::LOCATION],
-        "/admin/sign-in?signed_out=1"
+        "/admin/sign-in?notice=signed-out"
     );
     let (status, _) = home(&app, &token).await;
     assert_eq!(status, StatusCode::FOUND, "the old token opens nothing");
-    let (_, text) = app.page("/admin/sign-in?signed_out=1").await;
+    let (_, text) = app.page("/admin/sign-in?notice=signed-out").await;
     assert!(text.contains("You have signed out."), "{text}");
     // The first entry is the default cookie inventory, put in force at the first start.
     assert_eq!(
@@ -198,7 +198,10 @@ async fn a_wrong_password_and_an_unknown_address_are_refused_alike_then_throttle
         wrong, unknown,
         "the same answer whether the account exists or not"
     );
-    assert!(wrong.starts_with("/admin/sign-in?error=refused"), "{wrong}");
+    assert!(
+        wrong.starts_with("/admin/sign-in?notice=refused"),
+        "{wrong}"
+    );
     let (_, text) = app.page(&wrong).await;
     assert!(
         text.contains("The email address or the password is wrong."),
@@ -212,7 +215,7 @@ async fn a_wrong_password_and_an_unknown_address_are_refused_alike_then_throttle
     let (locked, token) = sign_in(&app, "grace@example.com", PASSWORD, None).await;
     assert!(token.is_none());
     assert!(
-        locked.starts_with("/admin/sign-in?error=throttled&minutes="),
+        locked.starts_with("/admin/sign-in?notice=throttled&minutes="),
         "{locked}"
     );
     let (_, text) = app.page(&locked).await;
@@ -424,7 +427,7 @@ async fn thirty_wrong_passwords_at_once_are_checked_at_most_five_times(backend: 
     let throttled = answers
         .iter()
         .filter(|(status, location)| {
-            *status == StatusCode::SEE_OTHER && location.contains("error=throttled")
+            *status == StatusCode::SEE_OTHER && location.contains("notice=throttled")
         })
         .count();
     let busy = answers
@@ -453,7 +456,7 @@ async fn the_right_password_from_another_network_signs_in_after_an_address_was_h
         .await;
     }
     let (_, locked) = attempt(&app, &app.client, "grace@example.com", PASSWORD).await;
-    assert!(locked.contains("error=throttled"), "{locked}");
+    assert!(locked.contains("notice=throttled"), "{locked}");
     // Grace, at home on another network, is not locked out by the guesser.
     let home = client_from([127, 0, 1, 1]);
     let (_, landed) = attempt(&app, &home, "grace@example.com", PASSWORD).await;
@@ -461,9 +464,9 @@ async fn the_right_password_from_another_network_signs_in_after_an_address_was_h
     // A guesser moving to a fresh network gets one try there, not five.
     let elsewhere = client_from([127, 0, 2, 1]);
     let (_, first) = attempt(&app, &elsewhere, "grace@example.com", "from elsewhere").await;
-    assert!(first.contains("error=refused"), "{first}");
+    assert!(first.contains("notice=refused"), "{first}");
     let (_, second) = attempt(&app, &elsewhere, "grace@example.com", "again elsewhere").await;
-    assert!(second.contains("error=throttled"), "{second}");
+    assert!(second.contains("notice=throttled"), "{second}");
     assert_eq!(
         checked_failures(&app).await,
         6,
@@ -479,7 +482,7 @@ async fn fifty_throttled_attempts_are_audited_once(backend: Backend) {
     for n in 0..50 {
         let (_, location) =
             attempt(&app, &app.client, "ada@example.com", &format!("more {n}")).await;
-        assert!(location.contains("error=throttled"), "{location}");
+        assert!(location.contains("notice=throttled"), "{location}");
     }
     let throttled: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND detail = 'throttled'",
@@ -495,7 +498,7 @@ async fn a_long_typed_address_is_refused_and_never_stored(backend: Backend) {
     let long = format!("{}@example.com", "a".repeat(8000));
     let (status, location) = attempt(&app, &app.client, &long, "whatever it is").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(location.contains("error=address-too-long"), "{location}");
+    assert!(location.contains("notice=address-too-long"), "{location}");
     let (_, text) = app.page(&location).await;
     assert!(text.contains("at most 254 characters"), "{text}");
     let longest: Option<i64> = sqlx::query_scalar(

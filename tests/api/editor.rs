@@ -155,8 +155,8 @@ async fn an_editor_saves_a_draft_and_sees_its_preview(backend: Backend) {
         .save(&app, "# Data Notice\n\nWe keep logs for **14 days**.\n")
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response), format!("{EDITOR}?saved=1"));
-    let (_, page) = editor.get(&app, &format!("{EDITOR}?saved=1")).await;
+    assert_eq!(location(&response), format!("{EDITOR}?notice=saved"));
+    let (_, page) = editor.get(&app, &format!("{EDITOR}?notice=saved")).await;
     assert!(page.contains("The draft is saved"), "{page}");
     assert!(
         page.contains("<strong>14 days</strong>"),
@@ -186,7 +186,7 @@ async fn an_editor_saves_a_draft_and_sees_its_preview(backend: Backend) {
     let too_large = "x".repeat(app::markdown::MAX_SOURCE_BYTES + 1);
     let response = editor.save(&app, &too_large).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert!(location(&response).contains("error=too-large"));
+    assert!(location(&response).contains("notice=too-large"));
     let (_, page) = editor.get(&app, EDITOR).await;
     assert!(
         page.contains("<strong>14 days</strong>"),
@@ -209,7 +209,10 @@ async fn an_editorial_revision_takes_effect_at_once_and_ends_the_draft(backend: 
             ],
         )
         .await;
-    assert_eq!(location, "/admin/documents?published=notice%2Fen+v2");
+    assert_eq!(
+        location,
+        "/admin/documents?notice=published&revision=notice%2Fen+v2"
+    );
     let revisions = revisions(&app).await;
     let (number, class, effective_at) = revisions.last().expect("published").clone();
     assert_eq!((number, class.as_str()), (2, "editorial"));
@@ -238,7 +241,7 @@ async fn a_material_revision_needs_a_summary_notice_and_every_language(backend: 
             ],
         )
         .await;
-    assert!(refused.contains("error=missing-summary"), "{refused}");
+    assert!(refused.contains("notice=missing-summary"), "{refused}");
 
     let too_soon = day_in(29);
     let refused = publisher
@@ -252,7 +255,7 @@ async fn a_material_revision_needs_a_summary_notice_and_every_language(backend: 
             ],
         )
         .await;
-    assert!(refused.contains("error=notice-too-short"), "{refused}");
+    assert!(refused.contains("notice=notice-too-short"), "{refused}");
     let (_, page) = publisher.get(&app, &refused).await;
     assert!(
         page.contains("may take effect on") && page.contains("Logs are kept longer."),
@@ -270,7 +273,7 @@ async fn a_material_revision_needs_a_summary_notice_and_every_language(backend: 
             ],
         )
         .await;
-    assert!(refused.contains("error=bad-date"), "{refused}");
+    assert!(refused.contains("notice=bad-date"), "{refused}");
 
     let refused = publisher
         .publish(
@@ -283,7 +286,7 @@ async fn a_material_revision_needs_a_summary_notice_and_every_language(backend: 
             ],
         )
         .await;
-    assert!(refused.contains("error=missing-locales"), "{refused}");
+    assert!(refused.contains("notice=missing-locales"), "{refused}");
     let (_, page) = publisher.get(&app, &refused).await;
     assert!(page.contains("no draft in de"), "{page}");
     assert!(page.contains("confirm_missing_locales"), "{page}");
@@ -306,7 +309,7 @@ async fn a_material_revision_needs_a_summary_notice_and_every_language(backend: 
         )
         .await;
     assert!(
-        published.starts_with("/admin/documents?published="),
+        published.starts_with("/admin/documents?notice=published&revision="),
         "{published}"
     );
     let revisions = revisions(&app).await;
@@ -333,14 +336,14 @@ async fn the_notice_period_is_an_admin_setting_of_14_days_or_more(backend: Backe
     let refused = admin
         .post(&app, "/admin/settings", &[("notice_days", "13")])
         .await;
-    assert!(location(&refused).contains("error=notice-days"));
+    assert!(location(&refused).contains("notice=bad-notice-days"));
     let (_, page) = admin.get(&app, &location(&refused)).await;
     assert!(page.contains("“13” is not a notice period"), "{page}");
 
     let saved = admin
         .post(&app, "/admin/settings", &[("notice_days", "14")])
         .await;
-    assert_eq!(location(&saved), "/admin/settings?saved=1");
+    assert_eq!(location(&saved), "/admin/settings?notice=saved");
     assert!(
         audit_actions(&app)
             .await
@@ -361,7 +364,7 @@ async fn the_notice_period_is_an_admin_setting_of_14_days_or_more(backend: Backe
         )
         .await;
     assert!(
-        published.starts_with("/admin/documents?published="),
+        published.starts_with("/admin/documents?notice=published&revision="),
         "{published}"
     );
 }
@@ -781,6 +784,9 @@ async fn a_publish_waits_while_another_process_writes() {
             ],
         )
     );
-    assert_eq!(location, "/admin/documents?published=notice%2Fen+v2");
+    assert_eq!(
+        location,
+        "/admin/documents?notice=published&revision=notice%2Fen+v2"
+    );
     assert_eq!(revisions(&app).await.len(), 2);
 }

@@ -44,7 +44,7 @@ async fn notices_written_as_files_are_private(backend: Backend) {
         response.headers()[header::LOCATION]
             .to_str()
             .expect("ascii")
-            .ends_with("sent=1")
+            .ends_with("notice=sent")
     );
     assert_eq!(mode(&outbox), 0o700, "{}", outbox.display());
     let written = || -> Vec<_> {

@@ -66,9 +66,9 @@ async fn a_material_change_is_put_in_force_only_once_confirmed(backend: Backend)
     let new_version = canonical(&parse(&edited).expect("valid")).1;
     assert_eq!(
         save(&app, &admin, &edited).await,
-        "/admin/inventory?saved=1#inventory-review-title"
+        "/admin/inventory?notice=saved#inventory-review-title"
     );
-    let (_, page) = admin.get(&app, "/admin/inventory?saved=1").await;
+    let (_, page) = admin.get(&app, "/admin/inventory?notice=saved").await;
     assert!(page.contains("Draft saved."), "{page}");
     assert!(
         page.contains("every visitor will be asked for consent again"),
@@ -84,17 +84,20 @@ async fn a_material_change_is_put_in_force_only_once_confirmed(backend: Backend)
     );
 
     let refused = activate(&app, &admin, &new_version, false).await;
-    assert!(refused.contains("error=not-confirmed"), "{refused}");
+    assert!(refused.contains("notice=not-confirmed"), "{refused}");
     let (_, page) = admin.get(&app, &refused).await;
     assert!(page.contains("Confirm that every visitor"), "{page}");
     let refused = activate(&app, &admin, &before, true).await;
-    assert!(refused.contains("error=draft-changed"), "{refused}");
+    assert!(refused.contains("notice=draft-changed"), "{refused}");
     assert_eq!(app.configuration_version().await, before);
 
     let done = activate(&app, &admin, &new_version, true).await;
     assert_eq!(
         done,
-        format!("/admin/inventory?activated={}", &new_version[..12])
+        format!(
+            "/admin/inventory?notice=activated&version={}",
+            &new_version[..12]
+        )
     );
     assert_eq!(app.configuration_version().await, new_version);
     let (_, page) = admin.get(&app, &done).await;
@@ -133,12 +136,12 @@ async fn an_invalid_draft_is_kept_but_never_put_in_force(backend: Backend) {
     assert!(page.contains("Necessary!"), "the typing is kept: {page}");
 
     let refused = activate(&app, &admin, &"0".repeat(64), true).await;
-    assert!(refused.contains("error=invalid"), "{refused}");
+    assert!(refused.contains("notice=invalid"), "{refused}");
     assert_eq!(app.configuration_version().await, before);
 
     let too_large = "#".repeat(MAX_INVENTORY_BYTES + 1);
     let refused = save(&app, &admin, &too_large).await;
-    assert!(refused.contains("error=too-large"), "{refused}");
+    assert!(refused.contains("notice=too-large"), "{refused}");
     let (_, page) = admin.get(&app, &refused).await;
     assert!(page.contains("at most 262144 bytes"), "{page}");
     assert!(
@@ -147,11 +150,11 @@ async fn an_invalid_draft_is_kept_but_never_put_in_force(backend: Backend) {
     );
 
     let response = admin.post(&app, "/admin/inventory/discard", &[]).await;
-    assert_eq!(location(&response), "/admin/inventory?discarded=1");
+    assert_eq!(location(&response), "/admin/inventory?notice=discarded");
     let (_, page) = admin.get(&app, EDITOR).await;
     assert!(!page.contains("Necessary!"), "{page}");
     let refused = activate(&app, &admin, &before, true).await;
-    assert!(refused.contains("error=no-draft"), "{refused}");
+    assert!(refused.contains("notice=no-draft"), "{refused}");
     assert!(
         audit_actions(&app)
             .await
@@ -172,7 +175,7 @@ async fn a_draft_that_changes_nothing_is_put_in_force_without_asking_anyone_agai
     assert!(page.contains("changes nothing"), "{page}");
     let count = activations(&app).await;
     let done = activate(&app, &admin, &in_force.version, false).await;
-    assert_eq!(done, "/admin/inventory?unchanged=1");
+    assert_eq!(done, "/admin/inventory?notice=unchanged");
     assert_eq!(activations(&app).await, count, "no new activation");
     let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inventory_draft")
         .fetch_one(app.db.reader())

@@ -327,7 +327,10 @@ async fn publishers_see_who_was_notified_and_queue_failed_messages_again(backend
         )
         .await;
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
-    assert_eq!(location(&response), format!("{page}?retried=1"));
+    assert_eq!(
+        location(&response),
+        format!("{page}?notice=retried&count=1")
+    );
     let rows = wait_until_settled(&app.db).await;
     let states = states_of(&rows);
     assert_eq!(
@@ -343,7 +346,9 @@ async fn publishers_see_who_was_notified_and_queue_failed_messages_again(backend
             .await
             .contains(&"notices_retried".to_owned())
     );
-    let (_, after) = publisher.get(&app, &format!("{page}?retried=1")).await;
+    let (_, after) = publisher
+        .get(&app, &format!("{page}?notice=retried&count=1"))
+        .await;
     assert!(
         after.contains("1 failed messages are queued again."),
         "{after}"

@@ -237,7 +237,9 @@ async fn admins_upload_recipients_and_see_the_bad_rows_by_line(backend: Backend)
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
     let back = location(&response);
     assert!(
-        back.starts_with("/admin/recipients?added=1&updated=0&unchanged=0&invalid=2"),
+        back.starts_with(
+            "/admin/recipients?notice=imported&added=1&updated=0&unchanged=0&invalid=2"
+        ),
         "{back}"
     );
     let (status, page) = admin.get(&app, &back).await;
@@ -251,9 +253,9 @@ async fn admins_upload_recipients_and_see_the_bad_rows_by_line(backend: Backend)
     );
 
     let response = upload(&app, Some(&admin.cookie), &admin.csrf, "name\nAnn\n").await;
-    assert!(location(&response).contains("error=unreadable"));
+    assert!(location(&response).contains("notice=unreadable"));
     let response = upload(&app, Some(&admin.cookie), &admin.csrf, "").await;
-    assert!(location(&response).contains("error=no-file"));
+    assert!(location(&response).contains("notice=no-file"));
 
     let editor = signed_in(&app, "eve@example.com", Role::Editor).await;
     let response = upload(&app, Some(&editor.cookie), &editor.csrf, csv).await;

@@ -126,7 +126,10 @@ async fn stored_text(db: &Db) -> String {
 /// A confirmed subscriber to every document, and the confirmation message that made them one.
 async fn confirmed(app: &TestApp, smtp: &SmtpServer, email: &str) -> Received {
     let before = smtp.received().len();
-    assert_eq!(subscribe(app, email, "*", "en").await, "/subscribe?sent=1");
+    assert_eq!(
+        subscribe(app, email, "*", "en").await,
+        "/subscribe?notice=sent"
+    );
     let received = smtp.wait_for(before + 1, PATIENCE);
     let confirmation = received.last().expect("a confirmation").clone();
     let token = confirmation_token(&confirmation);
@@ -141,7 +144,7 @@ async fn a_visitor_subscribes_confirms_is_notified_and_unsubscribes_in_one_click
     document_with(&app, "notice", &["# Data Notice\n\nVersion one.\n"]).await;
 
     let back = subscribe(&app, " Sub@Example.com ", "*", "de").await;
-    assert_eq!(back, "/subscribe?sent=1");
+    assert_eq!(back, "/subscribe?notice=sent");
     let (_, page) = app.page(&back).await;
     assert!(page.contains("we sent a link to confirm"), "{page}");
     let received = smtp.wait_for(1, PATIENCE);
@@ -325,7 +328,7 @@ async fn a_network_asking_too_often_is_refused_and_nothing_is_mailed(backend: Ba
     for n in 0..limit {
         assert_eq!(
             subscribe(&app, &format!("person{n}@example.com"), "*", "en").await,
-            "/subscribe?sent=1"
+            "/subscribe?notice=sent"
         );
     }
     assert_eq!(confirmations_queued(&app.db).await, limit as i64);
@@ -364,17 +367,17 @@ async fn bad_requests_expired_and_unknown_links_change_nothing(backend: Backend)
 
     assert_eq!(
         subscribe(&app, "not-an-address", "*", "en").await,
-        "/subscribe?error=email"
+        "/subscribe?notice=bad-email"
     );
     assert_eq!(
         subscribe(&app, "a@example.com", "Not A Slug", "en").await,
-        "/subscribe?error=scope"
+        "/subscribe?notice=bad-scope"
     );
     assert_eq!(
         subscribe(&app, "a@example.com", "no-such-document", "en").await,
-        "/subscribe?error=scope"
+        "/subscribe?notice=bad-scope"
     );
-    let (_, page) = app.page("/subscribe?error=email").await;
+    let (_, page) = app.page("/subscribe?notice=bad-email").await;
     assert!(page.contains("That is not an email address"), "{page}");
     let response = app
         .client
@@ -464,7 +467,7 @@ async fn a_mail_server_that_is_down_delays_the_confirmation_without_losing_it(ba
     .await;
     assert_eq!(
         subscribe(&app, "c@example.com", "*", "en").await,
-        "/subscribe?sent=1",
+        "/subscribe?notice=sent",
         "the visitor does not wait for the mail server"
     );
     let started = std::time::Instant::now();

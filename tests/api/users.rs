@@ -181,7 +181,7 @@ async fn an_invitation_creates_one_account_once(backend: Backend) {
             &[("email", "grace@example.com"), ("role", "editor")],
         )
         .await;
-    assert!(refused.ends_with("error=has-account"), "{refused}");
+    assert!(refused.ends_with("notice=has-account"), "{refused}");
     assert!(!refused.contains("link"), "{refused}");
     let audit = audit_actions(&app).await;
     assert!(
@@ -195,10 +195,10 @@ async fn an_expired_invitation_or_a_weak_password_creates_nothing(backend: Backe
     let admin = admin(&app).await;
     let link = admin.invite(&app, "grace@example.com", "editor").await;
     let (back, session) = accept(&app, &link, "password1234").await;
-    assert_eq!(back, format!("{link}?error=common"));
+    assert_eq!(back, format!("{link}?notice=common"));
     assert!(session.is_none());
     let (back, _) = accept(&app, &link, "short").await;
-    assert_eq!(back, format!("{link}?error=too-short"));
+    assert_eq!(back, format!("{link}?notice=too-short"));
 
     sqlx::query("UPDATE admin_invitations SET expires_at = created_at - 1")
         .execute(app.db.writer())
@@ -243,7 +243,10 @@ async fn a_role_change_applies_to_the_next_request(backend: Backend) {
             &[("user_id", &id), ("role", "admin")],
         )
         .await;
-    assert_eq!(changed, "/admin/users?changed=eve%40example.com");
+    assert_eq!(
+        changed,
+        "/admin/users?notice=changed&email=eve%40example.com"
+    );
     assert_eq!(settings(eve).await, StatusCode::OK);
     let detail: String =
         sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'role_changed'")
@@ -263,7 +266,10 @@ async fn a_removed_account_is_signed_out_and_cannot_sign_in(backend: Backend) {
     let removed = admin
         .post(&app, "/admin/users/remove", &[("user_id", &id)])
         .await;
-    assert_eq!(removed, "/admin/users?removed=eve%40example.com");
+    assert_eq!(
+        removed,
+        "/admin/users?notice=removed&email=eve%40example.com"
+    );
     let home = app
         .client
         .get(app.url("/admin"))
@@ -274,7 +280,7 @@ async fn a_removed_account_is_signed_out_and_cannot_sign_in(backend: Backend) {
     assert_eq!(home.status(), StatusCode::FOUND, "signed out everywhere");
     let (refused, token) = sign_in(&app, "eve@example.com", PASSWORD, None).await;
     assert!(
-        token.is_none() && refused.contains("error=refused"),
+        token.is_none() && refused.contains("notice=refused"),
         "{refused}"
     );
     let (_, page) = app
@@ -307,11 +313,11 @@ async fn the_last_admin_cannot_be_demoted_or_removed(backend: Backend) {
             &[("user_id", &id), ("role", "editor")],
         )
         .await;
-    assert!(refused.ends_with("error=last-admin"), "{refused}");
+    assert!(refused.ends_with("notice=last-admin"), "{refused}");
     let refused = admin
         .post(&app, "/admin/users/remove", &[("user_id", &id)])
         .await;
-    assert!(refused.ends_with("error=last-admin"), "{refused}");
+    assert!(refused.ends_with("notice=last-admin"), "{refused}");
     let (_, page) = app
         .page_with(&refused, &[(header::COOKIE, &admin.cookie)])
         .await;
@@ -326,7 +332,7 @@ async fn the_last_admin_cannot_be_demoted_or_removed(backend: Backend) {
         )
         .await;
     assert!(
-        demoted.contains("changed="),
+        demoted.contains("notice=changed"),
         "with another admin it may: {demoted}"
     );
 }
@@ -459,7 +465,10 @@ async fn an_admin_revokes_a_pending_invitation(backend: Backend) {
             &[("email", "grace@example.com")],
         )
         .await;
-    assert_eq!(revoked, "/admin/users?revoked=grace%40example.com");
+    assert_eq!(
+        revoked,
+        "/admin/users?notice=revoked&email=grace%40example.com"
+    );
     let (_, page) = app
         .page_with(&revoked, &[(header::COOKIE, &admin.cookie)])
         .await;

@@ -1,11 +1,12 @@
 //! The admin pages: `/admin/sign-in`, and `/admin`, the signed-in home with sign-out and the
-//! recent audit log. Both forms post to plain endpoints (`src/admin.rs`) answered 303, so they
+//! recent audit log. Both forms post to plain endpoints (`ssr::http`) answered 303, so they
 //! work with or without JavaScript.
 
 use super::AdminUser;
 use crate::{
     audit::{AuditEntry, AuditTable},
     errors::{AppError, Loaded},
+    ui::notice_of,
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
@@ -31,13 +32,7 @@ pub async fn get_admin_home() -> Result<AdminHome, AppError> {
     /// How many audit entries the home shows.
     const RECENT_AUDIT_ENTRIES: i64 = 50;
     let state = crate::state::app_state()?;
-    let session = require(
-        Role::Editor,
-        SignedOut::SignIn {
-            return_to: "/admin",
-        },
-    )
-    .await?;
+    let session = require(Role::Editor, SignedOut::SignIn).await?;
     let audit = if session.user.role.allows(Role::Admin) {
         crate::audit::ssr::recent(&state.db, RECENT_AUDIT_ENTRIES).await?
     } else {
@@ -50,25 +45,35 @@ pub async fn get_admin_home() -> Result<AdminHome, AppError> {
     })
 }
 
+/// What the sign-in and sign-out endpoints sent the sign-in page back with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum SignInNotice {
+    Refused,
+    AddressTooLong,
+    /// Sign-in is closed for this address or network for `minutes` more.
+    Throttled {
+        minutes: String,
+    },
+    SignedOut,
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.with(|query| query.get(name));
     let return_to = param("return_to").unwrap_or_else(|| "/admin".to_owned());
-    let notice = move || match param("error").as_deref() {
-        Some("refused") => Some(tr!("admin-refused")),
-        Some("address-too-long") => Some(tr!("admin-address-too-long")),
-        Some("throttled") => {
-            let minutes = param("minutes").unwrap_or_else(|| "15".to_owned());
-            Some(tr!("admin-throttled", { "minutes" => minutes }))
-        }
-        _ => param("signed_out").map(|_| tr!("admin-signed-out")),
-    };
+    let notice = notice_of::<SignInNotice>().map(|notice| match notice {
+        SignInNotice::Refused => tr!("admin-refused"),
+        SignInNotice::AddressTooLong => tr!("admin-address-too-long"),
+        SignInNotice::Throttled { minutes } => tr!("admin-throttled", { "minutes" => minutes }),
+        SignInNotice::SignedOut => tr!("admin-signed-out"),
+    });
     view! {
         <Title text=tr!("admin-sign-in-title") />
         <section class="admin-sign-in">
             <h1>{move_tr!("admin-sign-in-title")}</h1>
-            {move || notice().map(|text| view! { <p class="admin-notice" role="alert">{text}</p> })}
+            {notice.map(|text| view! { <p class="admin-notice" role="alert">{text}</p> })}
             <form method="post" action="/admin/sign-in" class="admin-form">
                 <input type="hidden" name="return_to" value=return_to />
                 <label for="admin-email">{move_tr!("admin-email")}</label>

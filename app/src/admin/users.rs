@@ -1,18 +1,18 @@
 //! Accounts in the browser: `/admin/users`, where admins invite people, revoke invitations,
 //! change roles and remove accounts, and `/admin/invitations/:token`, where an invited person
-//! chooses a password. The forms post to plain endpoints (`src/users.rs`), so they work without
+//! chooses a password. The forms post to plain endpoints (`ssr::http::users`), so they work without
 //! JavaScript; an invitation's link is shown only on the answer to its form, never in an
 //! address.
 
 use super::{Account, PendingInvitation, Role};
 use crate::{
     errors::{AppError, Loaded},
-    ui::DateTime,
+    ui::{DateTime, notice_of},
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,13 +31,7 @@ pub async fn get_users() -> Result<UsersView, AppError> {
         guard::{SignedOut, require},
         invitations::pending,
     };
-    let session = require(
-        Role::Admin,
-        SignedOut::SignIn {
-            return_to: "/admin/users",
-        },
-    )
-    .await?;
+    let session = require(Role::Admin, SignedOut::SignIn).await?;
     let state = crate::state::app_state()?;
     Ok(UsersView {
         accounts: list(&state.db).await?,
@@ -71,17 +65,56 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
     })
 }
 
-/// The message for the error code a form endpoint redirects with (`src/users.rs`).
-fn form_error(code: &str) -> String {
-    match code {
-        "bad-email" => tr!("users-error-bad-email"),
-        "has-account" => tr!("users-error-has-account"),
-        "last-admin" => tr!("users-error-last-admin"),
-        "too-short" => tr!("invitation-error-too-short"),
-        "too-long" => tr!("invitation-error-too-long"),
-        "common" => tr!("invitation-error-common"),
-        "mismatch" => tr!("invitation-error-mismatch"),
-        _ => tr!("error-request-body"),
+/// What a form endpoint sent `/admin/users` back with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum UsersNotice {
+    Changed { email: String },
+    Revoked { email: String },
+    Removed { email: String },
+    BadEmail,
+    HasAccount,
+    LastAdmin,
+}
+
+impl UsersNotice {
+    /// Its ARIA role (a refusal is an alert) and its text.
+    fn shown(self) -> (&'static str, String) {
+        match self {
+            UsersNotice::Changed { email } => {
+                ("status", tr!("users-changed", { "email" => email }))
+            }
+            UsersNotice::Revoked { email } => {
+                ("status", tr!("users-revoked", { "email" => email }))
+            }
+            UsersNotice::Removed { email } => {
+                ("status", tr!("users-removed", { "email" => email }))
+            }
+            UsersNotice::BadEmail => ("alert", tr!("users-error-bad-email")),
+            UsersNotice::HasAccount => ("alert", tr!("users-error-has-account")),
+            UsersNotice::LastAdmin => ("alert", tr!("users-error-last-admin")),
+        }
+    }
+}
+
+/// Why accepting an invitation sent the person back to its page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum InvitationNotice {
+    Mismatch,
+    TooShort,
+    TooLong,
+    Common,
+}
+
+impl InvitationNotice {
+    fn text(self) -> String {
+        match self {
+            InvitationNotice::Mismatch => tr!("invitation-error-mismatch"),
+            InvitationNotice::TooShort => tr!("invitation-error-too-short"),
+            InvitationNotice::TooLong => tr!("invitation-error-too-long"),
+            InvitationNotice::Common => tr!("invitation-error-common"),
+        }
     }
 }
 
@@ -120,22 +153,7 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 fn users_view(view: UsersView) -> impl IntoView {
-    let query = use_query_map();
-    let notice = move || {
-        query.with(|query| {
-            if let Some(code) = query.get("error") {
-                return Some(("alert", form_error(&code)));
-            }
-            let text = if let Some(email) = query.get("changed") {
-                tr!("users-changed", { "email" => email })
-            } else if let Some(email) = query.get("revoked") {
-                tr!("users-revoked", { "email" => email })
-            } else {
-                tr!("users-removed", { "email" => query.get("removed")? })
-            };
-            Some(("status", text))
-        })
-    };
+    let notice = move || notice_of::<UsersNotice>().map(UsersNotice::shown);
     let csrf = view.csrf_token.clone();
     let invitations = invitations_section(view.invitations, view.csrf_token.clone());
     let rows = view
@@ -290,8 +308,7 @@ pub fn InvitationPage() -> impl IntoView {
 }
 
 fn invitation_view(invitation: InvitationView) -> impl IntoView {
-    let query = use_query_map();
-    let error = move || query.with(|query| query.get("error"));
+    let error = notice_of::<InvitationNotice>();
     let (email, role) = (invitation.email.clone(), invitation.role);
     view! {
         <p>
@@ -304,9 +321,7 @@ fn invitation_view(invitation: InvitationView) -> impl IntoView {
             <DateTime at=invitation.expires_at />
             "."
         </p>
-        {move || {
-            error().map(|code| view! { <p class="admin-notice" role="alert">{form_error(&code)}</p> })
-        }}
+        {error.map(|notice| view! { <p class="admin-notice" role="alert">{notice.text()}</p> })}
         <form method="post" action="/admin/invitations/accept" class="admin-form">
             <input type="hidden" name="token" value=invitation.token />
             <input type="email" name="email" autocomplete="username" value=invitation.email hidden />

@@ -29,13 +29,7 @@ pub async fn get_audit_log(query: AuditQuery) -> Result<AuditPage, AppError> {
         Role,
         ssr::guard::{SignedOut, require},
     };
-    require(
-        Role::Admin,
-        SignedOut::SignIn {
-            return_to: "/admin/audit",
-        },
-    )
-    .await?;
+    require(Role::Admin, SignedOut::SignIn).await?;
     let filter = AuditFilter::parse(&query).map_err(|e| AppError::Invalid(e).answered())?;
     let state = crate::state::app_state()?;
     let mut entries = search(&state.db, &filter, AUDIT_PAGE_SIZE + 1).await?;

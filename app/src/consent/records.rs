@@ -125,13 +125,7 @@ pub async fn get_consent_records(query: RecordsQuery) -> Result<RecordsView, App
         Role,
         ssr::guard::{SignedOut, require},
     };
-    require(
-        Role::Admin,
-        SignedOut::SignIn {
-            return_to: "/admin/consent",
-        },
-    )
-    .await?;
+    require(Role::Admin, SignedOut::SignIn).await?;
     let filter = EventFilter::parse(&query).map_err(|e| AppError::Invalid(e).answered())?;
     let before = match query.before.trim() {
         "" => None,

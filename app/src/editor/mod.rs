@@ -12,6 +12,40 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+/// What the editor's form endpoints sent the editor page back with: the draft saved, or what
+/// to correct before it can be saved or published.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum EditorNotice {
+    Saved,
+    /// The text has `size` bytes, more than a revision may.
+    TooLarge {
+        size: String,
+    },
+    Empty,
+    NoDraft,
+    BadDate {
+        date: String,
+    },
+    MissingSummary,
+    /// The notice period allows `earliest` (a date) at the soonest.
+    NoticeTooShort {
+        earliest: String,
+    },
+    /// The languages (comma-separated) without a draft of a material change.
+    MissingLocales {
+        locales: String,
+    },
+}
+
+/// What publishing sent the documents list back with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum DocumentsNotice {
+    /// `revision` names it as `slug/locale vN`.
+    Published { revision: String },
+}
+
 /// When a draft was last saved, and by whom.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftStamp {
@@ -69,13 +103,12 @@ pub struct EditorView {
 #[server(endpoint = "admin/editor")]
 pub async fn get_editor(slug: String, locale: Locale) -> Result<EditorView, AppError> {
     use crate::admin::Role;
-    let return_to = format!("/admin/documents/{slug}/{locale}");
     let Editable {
         session,
         state,
         slug,
         document,
-    } = editable(&slug, locale, &return_to).await?;
+    } = editable(&slug, locale).await?;
     let latest = latest_source(&state.db, &slug, locale).await?;
     let latest_number = latest.as_ref().map_or(0, |(meta, _)| meta.number);
     let draft = ssr::draft(state.db.reader(), &slug, locale).await?;
@@ -119,22 +152,22 @@ pub async fn get_editor(slug: String, locale: Locale) -> Result<EditorView, AppE
 /// What an editor page starts with.
 #[cfg(feature = "ssr")]
 struct Editable {
-    session: crate::admin::ssr::sessions::Session,
+    session: crate::admin::ssr::guard::AdminSession,
     state: crate::state::AppState,
     slug: crate::documents::Slug,
     /// Titled in the page's locale.
     document: DocumentSummary,
 }
 
-/// The editor's session (else a redirect to sign in and back to `return_to`) and the document
+/// The editor's session (else a redirect to sign in and back) and the document
 /// `slug`, titled in `locale`.
 #[cfg(feature = "ssr")]
-async fn editable(slug: &str, locale: Locale, return_to: &str) -> Result<Editable, AppError> {
+async fn editable(slug: &str, locale: Locale) -> Result<Editable, AppError> {
     use crate::admin::{
         Role,
         ssr::guard::{SignedOut, require},
     };
-    let session = require(Role::Editor, SignedOut::SignIn { return_to }).await?;
+    let session = require(Role::Editor, SignedOut::SignIn).await?;
     let state = crate::state::app_state()?;
     let slug = crate::revisions::ssr::parse_slug(slug)?;
     let document = crate::documents::ssr::find(&state.db, &slug, locale)
@@ -226,11 +259,17 @@ pub async fn save_draft(
     };
     let session = require_to_change(Role::Editor, &csrf).await?;
     let state = crate::state::app_state()?;
-    let actor = crate::admin::ssr::guard::actor(&session).await?;
     let slug = parse_slug(&slug)?;
-    ssr::save(&state.db, &session.user, &actor, &slug, locale, &source)
-        .await
-        .map_err(|error| AppError::from(error).answered())
+    ssr::save(
+        &state.db,
+        &session.user,
+        &session.actor,
+        &slug,
+        locale,
+        &source,
+    )
+    .await
+    .map_err(|error| AppError::from(error).answered())
 }
 
 /// The documents and, per locale, their latest revision and draft.
@@ -240,13 +279,7 @@ pub async fn get_documents() -> Result<Vec<DocumentDrafts>, AppError> {
         Role,
         ssr::guard::{SignedOut, require},
     };
-    require(
-        Role::Editor,
-        SignedOut::SignIn {
-            return_to: "/admin/documents",
-        },
-    )
-    .await?;
+    require(Role::Editor, SignedOut::SignIn).await?;
     let state = crate::state::app_state()?;
     Ok(ssr::overview(&state.db, Locale::default()).await?)
 }
@@ -266,13 +299,12 @@ pub async fn get_draft_comparison(
     slug: String,
     locale: Locale,
 ) -> Result<DraftComparison, AppError> {
-    let return_to = format!("/admin/documents/{slug}/{locale}/compare");
     let Editable {
         state,
         slug,
         document,
         ..
-    } = editable(&slug, locale, &return_to).await?;
+    } = editable(&slug, locale).await?;
     let draft = ssr::draft(state.db.reader(), &slug, locale)
         .await?
         .ok_or_else(|| AppError::NotFound.answered())?;

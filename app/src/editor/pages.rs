@@ -2,23 +2,24 @@
 //! comparison of its draft with the latest revision.
 //!
 //! The editor is one plain form whose buttons post to `/admin/drafts/save` and
-//! `/admin/drafts/publish` (`src/editor.rs`), answered 303 back to the page, so it works
+//! `/admin/drafts/publish` (`ssr::http`), answered 303 back to the page, so it works
 //! without JavaScript: the server-rendered preview shows the saved draft. Hydrated, the preview
 //! follows the typing and the draft saves itself.
 
 use super::{
-    DocumentDrafts, DraftComparison, EditorView, get_documents, get_draft_comparison, get_editor,
+    DocumentDrafts, DocumentsNotice, DraftComparison, EditorNotice, EditorView, get_documents,
+    get_draft_comparison, get_editor,
 };
 use crate::{
     errors::{AppError, Loaded},
     i18n::Locale,
     revisions::RevisionClass,
-    ui::DateTime,
+    ui::{DateTime, notice_of},
 };
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 fn editor_href(slug: &str, locale: Locale) -> String {
     format!("/admin/documents/{slug}/{locale}")
@@ -36,8 +37,7 @@ pub fn DocumentsPage() -> impl IntoView {
 }
 
 fn documents_view(documents: Vec<DocumentDrafts>) -> impl IntoView {
-    let query = use_query_map();
-    let published = move || query.with(|query| query.get("published"));
+    let published = notice_of::<DocumentsNotice>();
     let rows = documents
         .into_iter()
         .map(|entry| {
@@ -84,9 +84,9 @@ fn documents_view(documents: Vec<DocumentDrafts>) -> impl IntoView {
         .map(|locale| view! { <th scope="col">{locale.as_str()}</th> })
         .collect_view();
     view! {
-        {move || published().map(|what| view! {
+        {published.map(|DocumentsNotice::Published { revision }| view! {
             <p class="admin-notice" role="status">
-                {move || tr!("editor-published", { "what" => what.clone() })}
+                {tr!("editor-published", { "what" => revision })}
             </p>
         })}
         <div class="table-scroll">
@@ -134,23 +134,27 @@ pub fn EditorPage() -> impl IntoView {
     view! { <Loaded resource=editor render=editor_view /> }
 }
 
-/// The message for a refused save or publish, from the code `src/editor.rs` redirects with.
-fn form_error(code: &str, detail: String) -> String {
-    match code {
-        "too-large" => tr!("editor-error-too-large", { "size" => detail }),
-        "empty" => tr!("editor-error-empty"),
-        "no-draft" => tr!("editor-error-no-draft"),
-        "bad-date" => tr!("editor-error-bad-date", { "date" => detail }),
-        "missing-summary" => tr!("editor-error-missing-summary"),
-        "notice-too-short" => tr!("editor-error-notice-too-short", { "earliest" => detail }),
-        "missing-locales" => tr!("editor-error-missing-locales", { "locales" => detail }),
-        _ => tr!("error-request-body"),
+/// What the editor says about the outcome of its last form post: its ARIA role and text.
+fn shown(notice: &EditorNotice) -> (&'static str, String) {
+    let alert = |text| ("alert", text);
+    match notice.clone() {
+        EditorNotice::Saved => ("status", tr!("editor-draft-saved")),
+        EditorNotice::TooLarge { size } => alert(tr!("editor-error-too-large", { "size" => size })),
+        EditorNotice::Empty => alert(tr!("editor-error-empty")),
+        EditorNotice::NoDraft => alert(tr!("editor-error-no-draft")),
+        EditorNotice::BadDate { date } => alert(tr!("editor-error-bad-date", { "date" => date })),
+        EditorNotice::MissingSummary => alert(tr!("editor-error-missing-summary")),
+        EditorNotice::NoticeTooShort { earliest } => {
+            alert(tr!("editor-error-notice-too-short", { "earliest" => earliest }))
+        }
+        EditorNotice::MissingLocales { locales } => {
+            alert(tr!("editor-error-missing-locales", { "locales" => locales }))
+        }
     }
 }
 
 fn editor_view(view: EditorView) -> impl IntoView {
-    let query = use_query_map();
-    let param = move |name: &str| query.with(|query| query.get(name));
+    let last_post = notice_of::<EditorNotice>();
     let slug = view.document.slug.to_string();
     let locale = view.locale;
     let title = view.document.title.clone();
@@ -165,16 +169,10 @@ fn editor_view(view: EditorView) -> impl IntoView {
         .into_any(),
         None => move_tr!("editor-not-drafted").into_any(),
     };
-    let notice = move || {
-        let (role, text) = match param("error") {
-            Some(code) => (
-                "alert",
-                form_error(&code, param("detail").unwrap_or_default()),
-            ),
-            None => ("status", param("saved").map(|_| tr!("editor-draft-saved"))?),
-        };
-        Some(view! { <p class="admin-notice" role=role>{text}</p> })
-    };
+    let notice = last_post.as_ref().map(|notice| {
+        let (role, text) = shown(notice);
+        view! { <p class="admin-notice" role=role>{text}</p> }
+    });
     let stale = (view.latest > view.base_number).then(|| {
         let (base, latest) = (view.base_number, view.latest);
         view! {
@@ -189,7 +187,7 @@ fn editor_view(view: EditorView) -> impl IntoView {
     });
     let publish = view
         .can_publish
-        .then(|| publish_fieldset(&view, param("error")));
+        .then(|| publish_fieldset(&view, last_post.as_ref()));
     let preview_body = match view.preview.clone() {
         Ok(html) => view! { <div class="policy-body" inner_html=html></div> }.into_any(),
         Err(message) => view! { <p class="editor-preview-error">{message}</p> }.into_any(),
@@ -413,7 +411,7 @@ mod live {
     }
 }
 
-fn publish_fieldset(view: &EditorView, error: Option<String>) -> impl IntoView + use<> {
+fn publish_fieldset(view: &EditorView, last_post: Option<&EditorNotice>) -> impl IntoView + use<> {
     let fields = view.publish.clone();
     let material = fields.class == RevisionClass::Material;
     let effective_on = if fields.effective_on.is_empty() {
@@ -425,7 +423,7 @@ fn publish_fieldset(view: &EditorView, error: Option<String>) -> impl IntoView +
     // The earliest day is said, not set as the field's minimum: the server's refusal explains
     // itself, where a browser's would only block the form.
     let earliest = view.earliest_effective_on.clone();
-    let confirm = (error.as_deref() == Some("missing-locales")).then(|| {
+    let confirm = matches!(last_post, Some(EditorNotice::MissingLocales { .. })).then(|| {
         view! {
             <label class="editor-confirm">
                 <input type="checkbox" name="confirm_missing_locales" value="true" />

@@ -3,7 +3,7 @@
 //! when it is not valid yet), reviewed against the inventory in force, and put in force only
 //! once it is valid and, when it changes the consent configuration (so every visitor is asked
 //! again), the admin has confirmed that. The forms post to plain endpoints
-//! (`src/inventory_editor.rs`) answered 303, so the page works without JavaScript.
+//! (`ssr::http`) answered 303, so the page works without JavaScript.
 
 use super::InventoryChange;
 use crate::{
@@ -13,7 +13,6 @@ use crate::{
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// The largest inventory file the editor accepts.
@@ -58,13 +57,7 @@ pub async fn get_inventory_editor() -> Result<InventoryEditorView, AppError> {
         Role,
         ssr::guard::{SignedOut, require},
     };
-    let session = require(
-        Role::Admin,
-        SignedOut::SignIn {
-            return_to: "/admin/inventory",
-        },
-    )
-    .await?;
+    let session = require(Role::Admin, SignedOut::SignIn).await?;
     let state = crate::state::app_state()?;
     let active = super::ssr::active(&state.db)
         .await?
@@ -107,42 +100,53 @@ fn short(version: &str) -> String {
     version.chars().take(12).collect()
 }
 
-/// The notice the last form post sent the browser back with.
-fn notice() -> Option<(String, bool)> {
-    let query = use_query_map().get_untracked();
-    let detail = query.get("detail").unwrap_or_default();
-    if let Some(error) = query.get("error") {
-        let text = match error.as_str() {
-            "too-large" => tr!(
-                "inventory-error-too-large",
-                { "size" => detail, "max" => MAX_INVENTORY_BYTES }
-            ),
-            "not-confirmed" => tr!("inventory-error-not-confirmed"),
-            "draft-changed" => tr!("inventory-error-draft-changed"),
-            "no-draft" => tr!("inventory-error-no-draft"),
-            _ => tr!("inventory-error-invalid"),
-        };
-        return Some((text, true));
+/// What the inventory editor's form endpoints sent its page back with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum InventoryNotice {
+    Saved,
+    /// The draft is in force as `version` (its first 12 characters).
+    Activated {
+        version: String,
+    },
+    Unchanged,
+    Discarded,
+    TooLarge {
+        size: String,
+    },
+    NotConfirmed,
+    DraftChanged,
+    NoDraft,
+    Invalid,
+}
+
+/// The notice's text, and whether it reports a refusal.
+fn shown(notice: InventoryNotice) -> (String, bool) {
+    match notice {
+        InventoryNotice::Saved => (tr!("inventory-saved"), false),
+        InventoryNotice::Activated { version } => {
+            (tr!("inventory-activated", { "version" => version }), false)
+        }
+        InventoryNotice::Unchanged => (tr!("inventory-unchanged"), false),
+        InventoryNotice::Discarded => (tr!("inventory-discarded"), false),
+        InventoryNotice::TooLarge { size } => (
+            tr!("inventory-error-too-large", { "size" => size, "max" => MAX_INVENTORY_BYTES }),
+            true,
+        ),
+        InventoryNotice::NotConfirmed => (tr!("inventory-error-not-confirmed"), true),
+        InventoryNotice::DraftChanged => (tr!("inventory-error-draft-changed"), true),
+        InventoryNotice::NoDraft => (tr!("inventory-error-no-draft"), true),
+        InventoryNotice::Invalid => (tr!("inventory-error-invalid"), true),
     }
-    let text = if let Some(version) = query.get("activated") {
-        tr!("inventory-activated", { "version" => version })
-    } else if query.get("saved").is_some() {
-        tr!("inventory-saved")
-    } else if query.get("unchanged").is_some() {
-        tr!("inventory-unchanged")
-    } else if query.get("discarded").is_some() {
-        tr!("inventory-discarded")
-    } else {
-        return None;
-    };
-    Some((text, false))
 }
 
 fn editor_view(editor: InventoryEditorView) -> impl IntoView {
-    let notice = notice().map(|(text, error)| {
-        let role = if error { "alert" } else { "status" };
-        view! { <p class="admin-notice" role=role>{text}</p> }
-    });
+    let notice = crate::ui::notice_of::<InventoryNotice>()
+        .map(shown)
+        .map(|(text, error)| {
+            let role = if error { "alert" } else { "status" };
+            view! { <p class="admin-notice" role=role>{text}</p> }
+        });
     let in_force = short(&editor.active_version);
     let draft_line = editor.draft.as_ref().map(|draft| {
         let who = draft.updated_by.clone();
@@ -275,6 +279,8 @@ fn change_item(change: InventoryChange) -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    pub mod http;
+
     use super::{InventoryDraft, MAX_INVENTORY_BYTES, Review};
     use crate::{
         audit::{

@@ -1,7 +1,7 @@
 //! `/admin/notices`: who has been told. Publishers see every notice campaign (one per material
 //! revision) with how many of its messages are queued, sent and failed, and per campaign each
 //! recipient's state, attempts and the server's last reply; they can queue the failed messages
-//! again (`/admin/notices/retry`, `src/notices/forms.rs`), which the audit log records.
+//! again (`/admin/notices/retry`, `super::ssr::http`), which the audit log records.
 
 use crate::{
     clock::Timestamp,
@@ -120,13 +120,7 @@ pub async fn get_campaigns() -> Result<Vec<CampaignSummary>, AppError> {
         Role,
         ssr::guard::{SignedOut, require},
     };
-    require(
-        Role::Publisher,
-        SignedOut::SignIn {
-            return_to: "/admin/notices",
-        },
-    )
-    .await?;
+    require(Role::Publisher, SignedOut::SignIn).await?;
     let state = crate::state::app_state()?;
     Ok(ssr::campaigns(&state.db, None, CAMPAIGNS_SHOWN).await?)
 }
@@ -139,13 +133,7 @@ pub async fn get_campaign(id: i64, state: String, after: String) -> Result<Campa
         Role,
         ssr::guard::{SignedOut, require},
     };
-    let session = require(
-        Role::Publisher,
-        SignedOut::SignIn {
-            return_to: "/admin/notices",
-        },
-    )
-    .await?;
+    let session = require(Role::Publisher, SignedOut::SignIn).await?;
     let filter = match state.as_str() {
         "" => None,
         text => Some(
@@ -273,12 +261,20 @@ pub fn CampaignPage() -> impl IntoView {
     }
 }
 
+/// What the retry form sent a campaign's page back with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum CampaignNotice {
+    /// `count` failed messages were queued again.
+    Retried { count: String },
+}
+
 /// What the last retry did, from the address it sent the browser back to.
 fn retry_report() -> Option<impl IntoView> {
-    let retried = use_query_map().get_untracked().get("retried")?;
+    let CampaignNotice::Retried { count } = crate::ui::notice_of::<CampaignNotice>()?;
     Some(view! {
         <p class="admin-notice" role="status">
-            {tr!("notices-retried", { "count" => retried })}
+            {tr!("notices-retried", { "count" => count })}
         </p>
     })
 }

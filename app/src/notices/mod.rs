@@ -18,7 +18,6 @@ use crate::{
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// The longest name kept for a recipient.
@@ -68,13 +67,7 @@ pub async fn get_recipients() -> Result<RecipientsView, AppError> {
         Role,
         ssr::guard::{SignedOut, require},
     };
-    let session = require(
-        Role::Admin,
-        SignedOut::SignIn {
-            return_to: "/admin/recipients",
-        },
-    )
-    .await?;
+    let session = require(Role::Admin, SignedOut::SignIn).await?;
     let state = crate::state::app_state()?;
     let (total, latest) = ssr::latest(&state.db, RECIPIENTS_SHOWN).await?;
     Ok(RecipientsView {
@@ -86,7 +79,7 @@ pub async fn get_recipients() -> Result<RecipientsView, AppError> {
 
 /// `/admin/recipients`, for admins: upload a CSV file of account holders (the file
 /// `charter recipients import` reads); the form posts to `/admin/recipients/import`
-/// (`src/recipients.rs`), answered 303 back here with what the import did.
+/// (`ssr::http`), answered 303 back here with what the import did.
 #[component]
 pub fn RecipientsPage() -> impl IntoView {
     let recipients = Resource::new(|| (), |()| get_recipients());
@@ -98,34 +91,54 @@ pub fn RecipientsPage() -> impl IntoView {
     }
 }
 
+/// What an upload of recipients sent `/admin/recipients` back with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum RecipientsNotice {
+    /// Counts of the valid rows' outcomes and of the refused rows, with the first refused rows
+    /// (one per line) named by their line in the file.
+    Imported {
+        added: String,
+        updated: String,
+        unchanged: String,
+        invalid: String,
+        rows: String,
+    },
+    NoFile,
+    Unreadable {
+        reason: String,
+    },
+}
+
 /// What the last upload did, from the address it sent the browser back to.
 fn import_report() -> Option<impl IntoView> {
-    let query = use_query_map().get_untracked();
-    let count = |name: &str| query.get(name).unwrap_or_else(|| "0".to_owned());
-    if let Some(error) = query.get("error") {
-        let text = match error.as_str() {
-            "no-file" => tr!("recipients-error-no-file"),
-            _ => {
-                tr!("recipients-error-unreadable", { "reason" => query.get("detail").unwrap_or_default() })
-            }
-        };
-        return Some(view! { <p class="admin-notice" role="alert">{text}</p> }.into_any());
-    }
-    query.get("added")?;
+    let notice = crate::ui::notice_of::<RecipientsNotice>()?;
+    let (added, updated, unchanged, invalid, rows) = match notice {
+        RecipientsNotice::NoFile => {
+            let text = tr!("recipients-error-no-file");
+            return Some(view! { <p class="admin-notice" role="alert">{text}</p> }.into_any());
+        }
+        RecipientsNotice::Unreadable { reason } => {
+            let text = tr!("recipients-error-unreadable", { "reason" => reason });
+            return Some(view! { <p class="admin-notice" role="alert">{text}</p> }.into_any());
+        }
+        RecipientsNotice::Imported {
+            added,
+            updated,
+            unchanged,
+            invalid,
+            rows,
+        } => (added, updated, unchanged, invalid, rows),
+    };
     let summary = tr!(
         "recipients-imported",
-        { "added" => count("added"), "updated" => count("updated"), "unchanged" => count("unchanged") }
+        { "added" => added, "updated" => updated, "unchanged" => unchanged }
     );
-    let invalid = count("invalid");
-    let rows: Vec<String> = query
-        .get("rows")
-        .map(|rows| rows.lines().map(str::to_owned).collect())
-        .unwrap_or_default();
     let problems = (invalid != "0").then(|| {
         view! {
             <p>{tr!("recipients-invalid", { "count" => invalid.clone() })}</p>
             <ul class="recipients-errors">
-                {rows.into_iter().map(|row| view! { <li>{row}</li> }).collect_view()}
+                {rows.lines().map(|row| view! { <li>{row.to_owned()}</li> }).collect_view()}
             </ul>
         }
     });
@@ -196,6 +209,9 @@ fn recipients_view(page: RecipientsView) -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    pub mod http;
+    pub mod recipients_file;
+
     use super::{NewRecipient, Recipient, RecipientsImported};
     use crate::{
         audit::{

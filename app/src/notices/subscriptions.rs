@@ -7,7 +7,7 @@
 //! keeps only the tokens' SHA-256, so a copy of it opens no subscription. The confirmation is
 //! queued in the notice outbox, so asking takes the same steps whatever the address's state,
 //! and requests are limited per client network and overall per hour. The forms post to plain
-//! endpoints (`src/notices/subscriptions.rs`) answered 303, so every step works without
+//! endpoints (`ssr::http`) answered 303, so every step works without
 //! JavaScript.
 
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
 use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 /// How long a confirmation link holds.
@@ -101,26 +101,30 @@ async fn opened_by(token: String, purpose: LinkPurpose) -> Result<SubscriptionVi
     .ok_or_else(|| AppError::NotFound.answered())
 }
 
+/// What the subscription form sent `/subscribe` back with. `Sent` whatever the address's
+/// state, so the form does not tell strangers who subscribes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "kebab-case")]
+pub enum SubscribeNotice {
+    Sent,
+    BadEmail,
+    BadScope,
+}
+
 /// `/subscribe`: the form.
 #[component]
 pub fn SubscribePage() -> impl IntoView {
-    let query = use_query_map().get_untracked();
-    let notice = if query.get("sent").is_some() {
-        Some(view! {
-            <p class="admin-notice" role="status">
-                {tr!("subscribe-sent", { "hours" => CONFIRMATION_HOURS })}
-            </p>
-        })
-    } else {
-        query.get("error").map(|error| {
-            let text = match error.as_str() {
-                "email" => tr!("subscribe-error-email"),
-                "scope" => tr!("subscribe-error-scope"),
-                _ => tr!("subscribe-error-mail"),
-            };
-            view! { <p class="admin-notice" role="alert">{text}</p> }
-        })
-    };
+    let notice = crate::ui::notice_of::<SubscribeNotice>().map(|notice| {
+        let (role, text) = match notice {
+            SubscribeNotice::Sent => (
+                "status",
+                tr!("subscribe-sent", { "hours" => CONFIRMATION_HOURS }),
+            ),
+            SubscribeNotice::BadEmail => ("alert", tr!("subscribe-error-email")),
+            SubscribeNotice::BadScope => ("alert", tr!("subscribe-error-scope")),
+        };
+        view! { <p class="admin-notice" role=role>{text}</p> }
+    });
     view! {
         <Title text=tr!("subscribe-title") />
         <Meta name="robots" content="noindex" />
@@ -258,6 +262,8 @@ fn unsubscribe_view(subscription: SubscriptionView) -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    pub mod http;
+
     use super::{
         ALL_DOCUMENTS, CONFIRMATION_HOURS, LinkPurpose, SubscriptionState, SubscriptionView,
     };

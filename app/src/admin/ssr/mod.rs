@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod guard;
+pub mod http;
 pub mod invitations;
 pub mod password;
 pub mod sessions;

@@ -34,14 +34,6 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-impl Session {
-    /// Whether `csrf` is this session's token, compared in constant time so the answer's
-    /// timing tells nothing about how much of a guess was right.
-    pub fn csrf_matches(&self, csrf: &str) -> bool {
-        subtle::ConstantTimeEq::ct_eq(self.csrf_token.as_bytes(), csrf.as_bytes()).into()
-    }
-}
-
 /// A new session and the cookie value that opens it (never stored).
 pub struct Started {
     pub token: String,

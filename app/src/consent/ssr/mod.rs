@@ -3,6 +3,8 @@
 
 mod cookie;
 mod decide;
+pub mod export;
+pub mod http;
 mod log;
 mod records;
 mod service;

@@ -20,6 +20,8 @@ use crate::{
     settings::ssr::notice_days,
     state::AppState,
 };
+pub mod http;
+
 use sqlx::Row;
 
 /// A saved draft.

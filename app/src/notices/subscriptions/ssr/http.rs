@@ -4,21 +4,22 @@
 //! `/subscribe/confirm` confirms; `/unsubscribe/:token` ends a subscription, both from the
 //! page's button and from a mail program's one-click POST (RFC 8058).
 
-use crate::forms::redirect_with_query;
-use app::{
+use super::{Change, Scope, SubscribeError, confirm, request, unsubscribe};
+use crate::{
     admin::Email,
     clock::Timestamp,
+    http::{HttpError, HttpResult, back_with},
     i18n::Locale,
     network::ip_prefix,
-    notices::subscriptions::ssr::{Change, Scope, SubscribeError, confirm, request, unsubscribe},
+    notices::subscriptions::SubscribeNotice,
     state::AppState,
 };
 use axum::{
-    Form,
+    Form, Router,
     body::Bytes,
-    extract::{ConnectInfo, Path, State},
-    http::{StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    extract::{ConnectInfo, DefaultBodyLimit, Path, State},
+    response::{IntoResponse, Redirect},
+    routing::post,
 };
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -28,8 +29,16 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
 const FORM: &str = "/subscribe";
 
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(FORM, post(subscribe))
+        .route("/subscribe/confirm", post(confirm_subscription))
+        .route("/unsubscribe/{token}", post(unsubscribe_by_token))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
 #[derive(Deserialize)]
-pub struct SubscribeForm {
+struct SubscribeForm {
     email: String,
     scope: String,
     #[serde(default)]
@@ -37,17 +46,8 @@ pub struct SubscribeForm {
 }
 
 #[derive(Deserialize)]
-pub struct ConfirmForm {
+struct ConfirmForm {
     token: String,
-}
-
-fn failed(error: &dyn std::fmt::Display) -> Response {
-    tracing::error!(%error, "a subscription could not be stored");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Your request could not be stored. Please try again in a moment.",
-    )
-        .into_response()
 }
 
 /// Tokens are 32 hex digits; anything else opens nothing, and never reaches a redirect.
@@ -55,38 +55,24 @@ fn well_formed(token: &str) -> bool {
     token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn unknown() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        "This link opens no subscription. Check that it was copied whole.",
-    )
-        .into_response()
+fn unknown() -> HttpError {
+    HttpError::NotFound("This link opens no subscription. Check that it was copied whole.".into())
 }
 
-/// Over the hourly limits: 429 with `Retry-After`, and nothing mailed.
-fn limited(retry_after_secs: i64) -> Response {
-    (
-        StatusCode::TOO_MANY_REQUESTS,
-        [(header::RETRY_AFTER, retry_after_secs.to_string())],
-        format!(
-            "Too many subscription requests have come from your network this hour, so none was \
-             sent. Please try again in {} minutes.",
-            (retry_after_secs + 59) / 60
-        ),
-    )
-        .into_response()
+fn back(notice: SubscribeNotice) -> HttpResult {
+    Ok(back_with(FORM, &notice, &[]))
 }
 
-pub async fn subscribe(
+async fn subscribe(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Form(form): Form<SubscribeForm>,
-) -> Response {
+) -> HttpResult {
     let Ok(email) = form.email.parse::<Email>() else {
-        return redirect_with_query(FORM, &[("error", "email")]);
+        return back(SubscribeNotice::BadEmail);
     };
     let Ok(scope) = Scope::parse(&form.scope) else {
-        return redirect_with_query(FORM, &[("error", "scope")]);
+        return back(SubscribeNotice::BadScope);
     };
     let locale: Locale = form.locale.parse().unwrap_or_default();
     let network = ip_prefix(peer.ip());
@@ -102,48 +88,55 @@ pub async fn subscribe(
     )
     .await
     {
-        Ok(()) => redirect_with_query(FORM, &[("sent", "1")]),
-        Err(SubscribeError::UnknownDocument(_)) => redirect_with_query(FORM, &[("error", "scope")]),
+        Ok(()) => back(SubscribeNotice::Sent),
+        Err(SubscribeError::UnknownDocument(_)) => back(SubscribeNotice::BadScope),
+        // Over the hourly limits: nothing is mailed.
         Err(SubscribeError::Limited { retry_after_secs }) => {
             tracing::warn!(%network, "subscription requests over the hourly limit");
-            limited(retry_after_secs)
+            let retry_after_secs = u64::try_from(retry_after_secs).unwrap_or(0);
+            Err(HttpError::Limited {
+                message: format!(
+                    "Too many subscription requests have come from your network this hour, so \
+                     none was sent. Please try again in {} minutes.",
+                    retry_after_secs.div_ceil(60)
+                ),
+                retry_after_secs,
+            })
         }
-        Err(SubscribeError::Database(error)) => failed(&error),
+        Err(SubscribeError::Database(error)) => Err(error.into()),
     }
 }
 
-pub async fn confirm_subscription(
+async fn confirm_subscription(
     State(state): State<AppState>,
     Form(form): Form<ConfirmForm>,
-) -> Response {
+) -> HttpResult {
     if !well_formed(&form.token) {
-        return unknown();
+        return Err(unknown());
     }
-    match confirm(&state.db, &form.token, Timestamp::now()).await {
-        Ok(Change::Unknown) => unknown(),
-        Ok(_) => Redirect::to(&format!("/subscribe/confirm/{}", form.token)).into_response(),
-        Err(error) => failed(&error),
+    match confirm(&state.db, &form.token, Timestamp::now()).await? {
+        Change::Unknown => Err(unknown()),
+        _ => Ok(Redirect::to(&format!("/subscribe/confirm/{}", form.token)).into_response()),
     }
 }
 
 /// A mail program's one-click POST (its body names `List-Unsubscribe=One-Click`) is answered
 /// 200 with a line of text, as RFC 8058 wants; the page's own button is sent back to the page.
-pub async fn unsubscribe_by_token(
+async fn unsubscribe_by_token(
     State(state): State<AppState>,
     Path(token): Path<String>,
     body: Bytes,
-) -> Response {
+) -> HttpResult {
     if !well_formed(&token) {
-        return unknown();
+        return Err(unknown());
     }
     let one_click = body
         .windows(b"One-Click".len())
         .any(|window| window == b"One-Click");
-    match unsubscribe(&state.db, &token, Timestamp::now()).await {
-        Ok(Change::Unknown) => unknown(),
-        Ok(_) if one_click => (StatusCode::OK, "Unsubscribed.").into_response(),
-        Ok(_) => Redirect::to(&format!("/unsubscribe/{token}")).into_response(),
-        Err(error) => failed(&error),
+    match unsubscribe(&state.db, &token, Timestamp::now()).await? {
+        Change::Unknown => Err(unknown()),
+        _ if one_click => Ok("Unsubscribed.".into_response()),
+        _ => Ok(Redirect::to(&format!("/unsubscribe/{token}")).into_response()),
     }
 }
 

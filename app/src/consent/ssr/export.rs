@@ -1,35 +1,28 @@
 //! The consent records export, as CSV or JSON: `charter consent export` writes it to standard
-//! output, and admins download it from `/admin/consent/export` with the records page's filter.
-//! Both read the events as a stream and write each as it arrives, so an export of millions of
-//! events holds one at a time, and both record who exported what in the audit log. Every CSV
-//! cell that a spreadsheet would run as a formula is written as text (see [`spreadsheet_cell`]);
-//! the JSON keeps every value exactly.
+//! output, and admins download it from `/admin/consent/export` with the records page's filter
+//! (`super::http`). Both read the events as a stream and write each as it arrives, so an export
+//! of millions of events holds one at a time, and both record who exported what in the audit
+//! log. Every CSV cell that a spreadsheet would run as a formula is written as text (see
+//! [`spreadsheet_cell`]); the JSON keeps every value exactly.
 
-use crate::admin::signed_in_to_read;
-use app::{
-    admin::Role,
+use super::{Event, EventQuery};
+use crate::{
     audit::{
         AuditAction,
         ssr::{Actor, record},
     },
-    consent::{
-        records::{EventFilter, RecordsQuery},
-        ssr::{Event, EventQuery},
-    },
+    consent::records::EventFilter,
     db::Db,
-    state::AppState,
 };
-use axum::{
-    body::{Body, Bytes},
-    extract::{ConnectInfo, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
+use axum::body::Bytes;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
-use std::{borrow::Cow, io::Write, net::SocketAddr};
+use std::{borrow::Cow, io::Write};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+/// How much of the export is gathered before it is sent on.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Csv,
@@ -37,10 +30,36 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             ExportFormat::Csv => "csv",
             ExportFormat::Json => "json",
+        }
+    }
+
+    /// The download's media type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Json => "application/json",
+        }
+    }
+}
+
+impl std::fmt::Display for ExportFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "csv" => Ok(ExportFormat::Csv),
+            "json" => Ok(ExportFormat::Json),
+            other => Err(format!("unknown export format {other:?}; use csv or json")),
         }
     }
 }
@@ -176,73 +195,9 @@ pub async fn record_export(
     .await
 }
 
-#[derive(Deserialize)]
-pub struct ExportQuery {
-    format: ExportFormat,
-    #[serde(flatten)]
-    filter: RecordsQuery,
-}
-
-/// How much of the export is gathered before it is sent on.
-const CHUNK_BYTES: usize = 64 * 1024;
-
-/// `GET /admin/consent/export?format=csv|json&from=&to=&action=&method=`, for admins: the
-/// events the filter selects, oldest first, as a download.
-pub async fn export(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let (_, actor) =
-        match signed_in_to_read(&state, &headers, peer, Role::Admin, "/admin/consent").await {
-            Ok(signed_in) => signed_in,
-            Err(answer) => return answer,
-        };
-    let Ok(Query(query)) = query else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "name the export format: format=csv or format=json",
-        )
-            .into_response();
-    };
-    let filter = match EventFilter::parse(&query.filter) {
-        Ok(filter) => filter,
-        Err(message) => return (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
-    };
-    if let Err(error) = record_export(&state.db, &actor, &filter, query.format).await {
-        return crate::admin::failed(&error);
-    }
-    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
-    tokio::spawn(stream_export(
-        state.db.clone(),
-        filter,
-        query.format,
-        sender,
-    ));
-    let body = Body::from_stream(futures_util::stream::unfold(
-        receiver,
-        |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) },
-    ));
-    let (content_type, extension) = match query.format {
-        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-        ExportFormat::Json => ("application/json", "json"),
-    };
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(disposition) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"consent-records.{extension}\""
-    )) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 /// Writes the export into `sender` a chunk at a time. A failure part-way ends the body with an
 /// error, so the download is cut off visibly instead of ending as if it were complete.
-async fn stream_export(
+pub async fn stream_export(
     db: Db,
     filter: EventFilter,
     format: ExportFormat,

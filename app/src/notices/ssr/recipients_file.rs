@@ -4,27 +4,11 @@
 //! are still imported.
 
 use crate::{
-    admin::{csrf_refused, failed, signed_in_before_reading},
-    forms::redirect_with_query,
-};
-use app::{
-    admin::{Email, Role},
+    admin::Email,
     i18n::Locale,
-    notices::{MAX_NAME_CHARS, NewRecipient, ssr::import_recipients},
-    state::AppState,
+    notices::{MAX_NAME_CHARS, NewRecipient},
 };
-use axum::{
-    extract::{ConnectInfo, Multipart, State, multipart::MultipartRejection},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-};
-use std::{collections::HashMap, net::SocketAddr};
-
-/// The largest upload `/admin/recipients/import` reads: some 200,000 rows.
-pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
-/// How many refused rows the page lists after an upload; the count says how many there were.
-const ROWS_REPORTED: usize = 20;
-const PAGE: &str = "/admin/recipients";
+use std::collections::HashMap;
 
 /// A row that cannot be imported, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,7 +85,7 @@ pub fn read(
 fn row(email: &str, name: &str, locale: &str) -> Result<NewRecipient, String> {
     let email: Email = email
         .parse()
-        .map_err(|e: app::admin::BadEmail| e.to_string())?;
+        .map_err(|e: crate::admin::BadEmail| e.to_string())?;
     if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(format!(
             "the name must be at most {MAX_NAME_CHARS} characters on one line"
@@ -124,93 +108,6 @@ fn row(email: &str, name: &str, locale: &str) -> Result<NewRecipient, String> {
         name: name.to_owned(),
         locale,
     })
-}
-
-/// `POST /admin/recipients/import`, for admins: a multipart form with the session's `csrf`
-/// token first and then the CSV `file`. The session and its role are checked from the cookie
-/// before the body is read, and the token before the file is: a stranger's upload costs no
-/// reading. Answers 303 back to the page with what the import did.
-pub async fn upload(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let (session, actor) = match signed_in_before_reading(&state, &headers, peer, Role::Admin).await
-    {
-        Ok(signed_in) => signed_in,
-        Err(answer) => return answer,
-    };
-    let Ok(mut multipart) = multipart else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "send the form as multipart/form-data, with the csrf field and the file",
-        )
-            .into_response();
-    };
-    let csrf = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some("csrf") => field.text().await,
-        Ok(_) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                "the form's csrf field must come first, before the file; reload the page and try again",
-            )
-                .into_response();
-        }
-        Err(error) => Err(error),
-    };
-    match csrf {
-        Ok(csrf) if session.csrf_matches(&csrf) => {}
-        Ok(_) => return csrf_refused(),
-        Err(error) => return (error.status(), error.body_text()).into_response(),
-    }
-    let mut file = Vec::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(error) => return (error.status(), error.body_text()).into_response(),
-        };
-        if field.name() == Some("file") {
-            match field.bytes().await {
-                Ok(bytes) => file = bytes.to_vec(),
-                Err(error) => return (error.status(), error.body_text()).into_response(),
-            }
-        }
-    }
-    if file.is_empty() {
-        return redirect_with_query(PAGE, &[("error", "no-file")]);
-    }
-    let (valid, invalid) = match read(file.as_slice()) {
-        Ok(rows) => rows,
-        Err(error) => {
-            return redirect_with_query(
-                PAGE,
-                &[("error", "unreadable"), ("detail", &error.to_string())],
-            );
-        }
-    };
-    match import_recipients(&state.db, &valid, &actor).await {
-        Ok(imported) => {
-            let rows = invalid
-                .iter()
-                .take(ROWS_REPORTED)
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n");
-            redirect_with_query(
-                PAGE,
-                &[
-                    ("added", &imported.added.to_string()),
-                    ("updated", &imported.updated.to_string()),
-                    ("unchanged", &imported.unchanged.to_string()),
-                    ("invalid", &invalid.len().to_string()),
-                    ("rows", &rows),
-                ],
-            )
-        }
-        Err(error) => failed(&error),
-    }
 }
 
 #[cfg(test)]
