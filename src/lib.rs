@@ -5,8 +5,6 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
-pub mod exports;
-pub mod feeds;
 pub mod notices;
 pub mod router;
 pub mod shutdown;

@@ -55,8 +55,6 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/feed.atom", get(crate::feeds::site))
-        .route("/policies/{slug}/feed.atom", get(crate::feeds::document))
         .merge(app::http::routes())
         .leptos_routes_with_context(&state, ROUTES.clone(), context.clone(), shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
@@ -65,7 +63,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::exports::middleware,
+            app::policies::ssr::exports::middleware,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -285,6 +285,7 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(crate::notices::subscriptions::ssr::http::routes())
         .merge(crate::consent::ssr::http::routes())
         .merge(crate::comparisons::ssr::http::routes())
+        .merge(crate::policies::ssr::feeds::routes())
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ use leptos_fluent::{move_tr, tr};
 use leptos_meta::{Link, Title};
 use leptos_router::hooks::use_params_map;
 
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
 pub(crate) fn slug_param() -> impl Fn() -> String + Copy + Send + Sync + 'static {
     let params = use_params_map();
     move || params.read().get("slug").unwrap_or_default()

@@ -3,19 +3,19 @@
 //! `/policies/{slug}/diff/{a}..{b}.diff` (a unified diff of two revisions' Markdown). They share
 //! their pages' paths, so they are answered before the request reaches the Leptos routes.
 
-use app::i18n::ssr::negotiate;
-use app::{
+use crate::{
     clock::Timestamp,
     comparisons::RevisionRange,
     documents::Slug,
-    i18n::Locale,
+    http::{HttpError, HttpResult},
+    i18n::{Locale, ssr::negotiate},
     revisions::{RevisionMeta, ssr},
     state::AppState,
 };
 use axum::{
     Json,
     extract::{Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -71,10 +71,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         } => revision(&state, slug, number, format, locale).await,
         Export::UnifiedDiff { slug, range } => unified_diff(&state, slug, range, locale).await,
     };
-    response.unwrap_or_else(|error| {
-        tracing::error!(%error, "cannot load export");
-        (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-    })
+    response.into_response()
 }
 
 async fn revision(
@@ -83,19 +80,18 @@ async fn revision(
     number: &str,
     format: Format,
     locale: Locale,
-) -> Result<Response, sqlx::Error> {
-    let not_found = || (StatusCode::NOT_FOUND, "no such revision").into_response();
+) -> HttpResult {
+    let not_found = || HttpError::NotFound("no such revision".into());
     let (Ok(slug), Ok(number)) = (slug.parse::<Slug>(), number.parse::<i64>()) else {
-        return Ok(not_found());
+        return Err(not_found());
     };
-    let Some(context) = ssr::document_in_locale(&state.db, &slug, locale, Timestamp::now()).await?
-    else {
-        return Ok(not_found());
-    };
+    let context = ssr::document_in_locale(&state.db, &slug, locale, Timestamp::now())
+        .await?
+        .ok_or_else(not_found)?;
     let current = ssr::current_number(&state.db, &context).await?;
-    let Some((meta, source)) = ssr::source(&state.db, &context, number).await? else {
-        return Ok(not_found());
-    };
+    let (meta, source) = ssr::source(&state.db, &context, number)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(match format {
         Format::Markdown => markdown(source, &meta),
         Format::Json => {
@@ -130,26 +126,17 @@ async fn revision(
 
 /// `/policies/{slug}/diff/{a}..{b}.diff`: the two revisions' Markdown as a unified diff, to
 /// download or to pipe into other tools.
-async fn unified_diff(
-    state: &AppState,
-    slug: &str,
-    range: &str,
-    locale: Locale,
-) -> Result<Response, sqlx::Error> {
+async fn unified_diff(state: &AppState, slug: &str, range: &str, locale: Locale) -> HttpResult {
     let Ok(range) = range.parse::<RevisionRange>() else {
-        return Ok((
-            StatusCode::NOT_FOUND,
-            "a comparison names two version numbers, like /policies/privacy/diff/2..3.diff",
-        )
-            .into_response());
+        return Err(HttpError::NotFound(
+            "a comparison names two version numbers, like /policies/privacy/diff/2..3.diff".into(),
+        ));
     };
-    let Ok(slug) = slug.parse::<Slug>() else {
-        return Ok((StatusCode::NOT_FOUND, "no such document").into_response());
-    };
-    let Some(context) = ssr::document_in_locale(&state.db, &slug, locale, Timestamp::now()).await?
-    else {
-        return Ok((StatusCode::NOT_FOUND, "no such document").into_response());
-    };
+    let no_such_document = || HttpError::NotFound("no such document".into());
+    let slug = slug.parse::<Slug>().map_err(|_| no_such_document())?;
+    let context = ssr::document_in_locale(&state.db, &slug, locale, Timestamp::now())
+        .await?
+        .ok_or_else(no_such_document)?;
     let mut sources = Vec::with_capacity(2);
     for number in [range.older, range.newer] {
         match ssr::source(&state.db, &context, number).await? {
@@ -159,12 +146,12 @@ async fn unified_diff(
                 let message = format!(
                     "there is no version {number} of this document in this language; the latest is {latest}"
                 );
-                return Ok((StatusCode::NOT_FOUND, message).into_response());
+                return Err(HttpError::NotFound(message.into()));
             }
         }
     }
     let name = |number: i64| format!("{slug}.v{number}.{}.md", context.locale);
-    let diff = app::diff::unified_diff(
+    let diff = crate::diff::unified_diff(
         &sources[0],
         &sources[1],
         &format!("a/{}", name(range.older)),
@@ -209,7 +196,7 @@ struct RevisionJson<'a> {
     kind: &'a str,
     locale: &'a str,
     number: i64,
-    status: app::revisions::Status,
+    status: crate::revisions::Status,
     class: &'a str,
     summary: &'a str,
     author: &'a str,

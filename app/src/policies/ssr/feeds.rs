@@ -2,10 +2,10 @@
 //! `/policies/{slug}/feed.atom` per document, in the reader's locale (`?lang=`). Entry ids are
 //! stable tag URIs (RFC 4151); conditional GET with `ETag` or `Last-Modified` answers 304.
 
-use app::i18n::ssr::negotiate;
-use app::{
+use crate::{
     documents::Slug,
-    i18n::Locale,
+    http::{HttpError, HttpResult},
+    i18n::{Locale, ssr::negotiate},
     revisions::{
         RevisionClass,
         ssr::{FeedItem, recent},
@@ -14,9 +14,11 @@ use app::{
 };
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
 use axum::{
+    Router,
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
-    response::{IntoResponse, Response},
+    response::IntoResponse,
+    routing::get,
 };
 use sha2::{Digest, Sha256};
 use std::time::{Duration, SystemTime};
@@ -24,36 +26,46 @@ use std::time::{Duration, SystemTime};
 /// How many revisions a feed lists.
 const ENTRIES: i64 = 50;
 
-pub async fn site(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/feed.atom", get(site))
+        .route("/policies/{slug}/feed.atom", get(document))
+}
+
+async fn site(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> HttpResult {
     respond(&state, None, &uri, &headers).await
 }
 
-pub async fn document(
+async fn document(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     uri: Uri,
     headers: HeaderMap,
-) -> Response {
-    match slug.parse::<Slug>() {
-        Ok(slug) => respond(&state, Some(slug), &uri, &headers).await,
-        Err(_) => (StatusCode::NOT_FOUND, "no such document").into_response(),
-    }
+) -> HttpResult {
+    let slug = slug.parse::<Slug>().map_err(|_| no_such_document())?;
+    respond(&state, Some(slug), &uri, &headers).await
 }
 
-async fn respond(state: &AppState, slug: Option<Slug>, uri: &Uri, headers: &HeaderMap) -> Response {
+fn no_such_document() -> HttpError {
+    HttpError::NotFound("no such document".into())
+}
+
+async fn respond(
+    state: &AppState,
+    slug: Option<Slug>,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> HttpResult {
     let locale = negotiate(uri.query(), headers);
     let document = match &slug {
-        Some(slug) => match app::documents::ssr::find(&state.db, slug, locale).await {
-            Ok(Some(document)) => Some(document),
-            Ok(None) => return (StatusCode::NOT_FOUND, "no such document").into_response(),
-            Err(error) => return internal(error),
-        },
+        Some(slug) => Some(
+            crate::documents::ssr::find(&state.db, slug, locale)
+                .await?
+                .ok_or_else(no_such_document)?,
+        ),
         None => None,
     };
-    let items = match recent(&state.db, slug.as_ref(), locale, ENTRIES).await {
-        Ok(items) => items,
-        Err(error) => return internal(error),
-    };
+    let items = recent(&state.db, slug.as_ref(), locale, ENTRIES).await?;
     let base = &state.site.base_url;
     // The feed's own path, and the page it describes.
     let (self_path, page_path) = match &document {
@@ -79,7 +91,7 @@ async fn respond(state: &AppState, slug: Option<Slug>, uri: &Uri, headers: &Head
     if not_modified(headers, &etag, last_modified) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         set_validators(response.headers_mut(), &etag, last_modified);
-        return response;
+        return Ok(response);
     }
     let mut response = xml.into_response();
     response.headers_mut().insert(
@@ -87,7 +99,7 @@ async fn respond(state: &AppState, slug: Option<Slug>, uri: &Uri, headers: &Head
         HeaderValue::from_static("application/atom+xml; charset=utf-8"),
     );
     set_validators(response.headers_mut(), &etag, last_modified);
-    response
+    Ok(response)
 }
 
 fn feed(
@@ -160,7 +172,7 @@ fn feed(
         .iter()
         .map(|entry| entry.updated)
         .max()
-        .unwrap_or_else(|| datetime(app::clock::Timestamp::from_millis(0)));
+        .unwrap_or_else(|| datetime(crate::clock::Timestamp::from_millis(0)));
     Feed {
         id: format!(
             "tag:{authority},2026:{}?lang={locale}",
@@ -203,7 +215,7 @@ fn tag_authority(base: &str) -> String {
         .unwrap_or_else(|| "localhost".to_owned())
 }
 
-fn datetime(at: app::clock::Timestamp) -> FixedDateTime {
+fn datetime(at: crate::clock::Timestamp) -> FixedDateTime {
     FixedDateTime::parse_from_rfc3339(&at.rfc3339()).unwrap_or_default()
 }
 
@@ -251,9 +263,4 @@ fn set_validators(headers: &mut HeaderMap, etag: &str, last_modified: Option<Sys
         header::VARY,
         HeaderValue::from_static("Accept-Language, Cookie"),
     );
-}
-
-fn internal(error: sqlx::Error) -> Response {
-    tracing::error!(%error, "cannot build feed");
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }

@@ -1,0 +1,5 @@
+//! What machines read of the policies: Atom feeds of published revisions, and each revision's
+//! Markdown, metadata and diffs in plain formats.
+
+pub mod exports;
+pub mod feeds;
