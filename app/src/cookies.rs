@@ -1,6 +1,8 @@
-//! Reading one cookie from a request's `Cookie` headers.
+//! Cookies with the `cookie` crate: reading one from a request's `Cookie` headers, and the
+//! `Set-Cookie` values Charter sends, so quoting and attributes follow RFC 6265 in one place.
 
 use axum::http::{HeaderMap, header};
+pub use cookie::{Cookie, SameSite};
 
 /// The value of the cookie `name` among a request's cookies (the first, if sent twice).
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -8,11 +10,34 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .find_map(|pair| {
-            let (key, value) = pair.trim().split_once('=')?;
-            (key == name).then_some(value)
-        })
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .and_then(|cookie| cookie.value_raw())
+}
+
+/// A cookie for the whole site with `value`, kept `max_age_secs` (a session cookie when `None`).
+pub fn site_cookie(
+    name: &'static str,
+    value: String,
+    max_age_secs: Option<i64>,
+    same_site: SameSite,
+) -> cookie::CookieBuilder<'static> {
+    let builder = Cookie::build((name, value)).path("/").same_site(same_site);
+    match max_age_secs {
+        Some(seconds) => builder.max_age(cookie::time::Duration::seconds(seconds)),
+        None => builder,
+    }
+}
+
+/// The `Set-Cookie` value that removes the site-wide cookie `name` (`Max-Age=0`).
+pub fn removal(name: String, secure: bool) -> String {
+    Cookie::build((name, ""))
+        .path("/")
+        .max_age(cookie::time::Duration::ZERO)
+        .secure(secure)
+        .build()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -27,8 +52,19 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("charter-lang=de; charter_consent=abc.def; x=y"),
         );
+        headers.append(header::COOKIE, HeaderValue::from_static("later=1; broken"));
         assert_eq!(cookie(&headers, "charter_consent"), Some("abc.def"));
+        assert_eq!(cookie(&headers, "later"), Some("1"));
         assert_eq!(cookie(&headers, "charter"), None);
         assert_eq!(cookie(&HeaderMap::new(), "x"), None);
+    }
+
+    #[test]
+    fn a_removal_expires_the_cookie_at_once() {
+        let removal = removal("qs_stats".to_owned(), true);
+        assert!(removal.starts_with("qs_stats=;"), "{removal}");
+        assert!(removal.contains("Max-Age=0"), "{removal}");
+        assert!(removal.contains("Secure"), "{removal}");
+        assert!(removal.contains("Path=/"), "{removal}");
     }
 }

@@ -210,13 +210,19 @@ pub fn I18nProvider(children: Children) -> impl IntoView {
 pub async fn choose_language(lang: String) -> Result<Locale, AppError> {
     use axum::http::{HeaderValue, header::SET_COOKIE};
     use leptos_axum::ResponseOptions;
-    const MAX_AGE_SECS: u32 = 365 * 24 * 60 * 60;
+    const MAX_AGE_SECS: i64 = 365 * 24 * 60 * 60;
 
     let locale: Locale = lang
         .parse()
         .map_err(|e: UnsupportedLocale| AppError::Request(e.to_string()).answered())?;
-    let cookie =
-        format!("{LANGUAGE_COOKIE}={locale}; Path=/; Max-Age={MAX_AGE_SECS}; SameSite=Lax");
+    let cookie = crate::cookies::site_cookie(
+        LANGUAGE_COOKIE,
+        locale.to_string(),
+        Some(MAX_AGE_SECS),
+        crate::cookies::SameSite::Lax,
+    )
+    .build()
+    .to_string();
     let response = expect_context::<ResponseOptions>();
     let value = HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?;
     response.append_header(SET_COOKIE, value);

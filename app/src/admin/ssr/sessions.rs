@@ -55,14 +55,25 @@ pub fn session_token(headers: &HeaderMap) -> Option<&str> {
     crate::cookies::cookie(headers, SESSION_COOKIE)
 }
 
+/// The session cookie as the browser must keep it: every page may send it, no script may read
+/// it, and no other site's request carries it.
+fn session_cookie(value: String) -> cookie::CookieBuilder<'static> {
+    crate::cookies::site_cookie(SESSION_COOKIE, value, None, crate::cookies::SameSite::Strict)
+        .http_only(true)
+        .secure(true)
+}
+
 /// The `Set-Cookie` value that hands `token` to the browser.
 pub fn set_cookie(token: &str) -> String {
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict")
+    session_cookie(token.to_owned()).build().to_string()
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
+    session_cookie(String::new())
+        .max_age(cookie::time::Duration::ZERO)
+        .build()
+        .to_string()
 }
 
 /// Starts a session for `user`, audited as `actor`'s sign-in, and ends `previous` (the browser's session before sign-in, if

@@ -269,18 +269,22 @@ impl ConsentService {
     /// The signed consent cookie, and an expired copy of every inventory cookie in a refused
     /// category, so a refusal or withdrawal takes effect in the same response.
     fn cookies(&self, cookie: &ConsentCookie, inventory: &Inventory) -> Vec<String> {
-        let secure = if self.secure_cookies { "; Secure" } else { "" };
         let max_age = self.lifetime.days() * 24 * 60 * 60;
-        let mut cookies = vec![format!(
-            "{CONSENT_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
-            cookie.sign(&self.key)
-        )];
+        let consent = crate::cookies::site_cookie(
+            CONSENT_COOKIE,
+            cookie.sign(&self.key),
+            Some(max_age),
+            crate::cookies::SameSite::Lax,
+        )
+        .http_only(true)
+        .secure(self.secure_cookies);
+        let mut cookies = vec![consent.build().to_string()];
         for key in refused(&cookie.choices) {
             let Some(category) = inventory.category(key.as_str()) else {
                 continue;
             };
             for name in category.services.iter().flat_map(|s| &s.cookies) {
-                cookies.push(format!("{name}=; Path=/; Max-Age=0{secure}"));
+                cookies.push(crate::cookies::removal(name.to_string(), self.secure_cookies));
             }
         }
         cookies
