@@ -106,7 +106,7 @@ fn sigterm_stops_the_server_gracefully_with_exit_code_0() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(exit.code(), Some(0));
+    assert_eq!(exit.code(), Some(0), "{exit:?}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(
         rest.iter().any(|line| line.contains("Charter stopped")),

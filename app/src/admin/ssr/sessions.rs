@@ -58,9 +58,14 @@ pub fn session_token(headers: &HeaderMap) -> Option<&str> {
 /// The session cookie as the browser must keep it: every page may send it, no script may read
 /// it, and no other site's request carries it.
 fn session_cookie(value: String) -> cookie::CookieBuilder<'static> {
-    crate::cookies::site_cookie(SESSION_COOKIE, value, None, crate::cookies::SameSite::Strict)
-        .http_only(true)
-        .secure(true)
+    crate::cookies::site_cookie(
+        SESSION_COOKIE,
+        value,
+        None,
+        crate::cookies::SameSite::Strict,
+    )
+    .http_only(true)
+    .secure(true)
 }
 
 /// The `Set-Cookie` value that hands `token` to the browser.

@@ -284,7 +284,10 @@ impl ConsentService {
                 continue;
             };
             for name in category.services.iter().flat_map(|s| &s.cookies) {
-                cookies.push(crate::cookies::removal(name.to_string(), self.secure_cookies));
+                cookies.push(crate::cookies::removal(
+                    name.to_string(),
+                    self.secure_cookies,
+                ));
             }
         }
         cookies
