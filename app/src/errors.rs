@@ -115,7 +115,7 @@ fn to_sign_in_and_back() {
             .uri
             .path_and_query()
             .map_or("/admin", |asked| asked.as_str());
-        let to = crate::http::with_query(crate::http::SIGN_IN, &[("return_to", asked)]);
+        let to = crate::http::sign_in_and_back(asked);
         if let Ok(location) = axum::http::HeaderValue::from_str(&to) {
             response.insert_header(axum::http::header::LOCATION, location);
         }

@@ -88,12 +88,16 @@ impl HttpError {
 
     /// This error as the JSON API answers it: `{"error": "..."}` with the same status.
     pub fn into_json_response(self) -> Response {
-        let status = self.status();
-        let retry_after = self.retry_after();
-        self.log();
         let body = Json(serde_json::json!({ "error": self.to_string() }));
-        let mut response = (status, body).into_response();
-        if let Some(seconds) = retry_after {
+        self.answer(body)
+    }
+
+    /// `body` with this error's status and `Retry-After`; the cause of an internal failure is
+    /// logged.
+    fn answer(&self, body: impl IntoResponse) -> Response {
+        self.log();
+        let mut response = (self.status(), body).into_response();
+        if let Some(seconds) = self.retry_after() {
             response.headers_mut().insert(header::RETRY_AFTER, seconds);
         }
         response
@@ -125,30 +129,18 @@ impl From<sqlx::Error> for HttpError {
     }
 }
 
-impl From<crate::db::DbError> for HttpError {
-    fn from(error: crate::db::DbError) -> Self {
-        HttpError::internal(&error)
-    }
-}
-
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        self.log();
         if let HttpError::SignInRequired { return_to } = &self {
             let to = match return_to {
-                Some(path) => with_query(SIGN_IN, &[("return_to", path.as_str())]),
+                Some(path) => sign_in_and_back(path),
                 None => SIGN_IN.to_owned(),
             };
             let cleared = crate::admin::ssr::sessions::clear_cookie();
             return with_cookies(Redirect::to(&to).into_response(), [cleared.as_str()]);
         }
-        let status = self.status();
-        let retry_after = self.retry_after();
-        let mut response = (status, self.to_string()).into_response();
-        if let Some(seconds) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, seconds);
-        }
-        response
+        let text = self.to_string();
+        self.answer(text)
     }
 }
 
@@ -156,17 +148,16 @@ impl IntoResponse for HttpError {
 pub type HttpResult = Result<Response, HttpError>;
 
 /// `path` with the query `pairs`, percent-encoded.
-pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
     format!("{path}?{query}")
 }
 
-/// A 303 to `path` with the query `pairs`: how a form endpoint sends the browser back to its
-/// page with what to show.
-pub fn see_other(path: &str, pairs: &[(&str, &str)]) -> Response {
-    Redirect::to(&with_query(path, pairs)).into_response()
+/// The sign-in page, bringing the browser back to `return_to` afterwards.
+pub fn sign_in_and_back(return_to: &str) -> String {
+    with_query(SIGN_IN, &[("return_to", return_to)])
 }
 
 /// A 303 to `path` carrying `notice`, the typed outcome its page reads back with

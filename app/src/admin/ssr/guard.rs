@@ -112,7 +112,7 @@ pub async fn require(needed: Role, signed_out: SignedOut) -> Result<AdminSession
             return Err(AppError::Internal.answered());
         }
     };
-    if !session.user.role.allows(needed) {
+    if session.allow(needed).is_err() {
         return Err(AppError::Forbidden.answered());
     }
     Ok(session)

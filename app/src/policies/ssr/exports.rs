@@ -3,6 +3,7 @@
 //! `/policies/{slug}/diff/{a}..{b}.diff` (a unified diff of two revisions' Markdown). They share
 //! their pages' paths, so they are answered before the request reaches the Leptos routes.
 
+use super::no_such_document;
 use crate::{
     clock::Timestamp,
     comparisons::RevisionRange,
@@ -132,7 +133,6 @@ async fn unified_diff(state: &AppState, slug: &str, range: &str, locale: Locale)
             "a comparison names two version numbers, like /policies/privacy/diff/2..3.diff".into(),
         ));
     };
-    let no_such_document = || HttpError::NotFound("no such document".into());
     let slug = slug.parse::<Slug>().map_err(|_| no_such_document())?;
     let context = ssr::document_in_locale(&state.db, &slug, locale, Timestamp::now())
         .await?

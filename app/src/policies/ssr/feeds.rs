@@ -2,9 +2,10 @@
 //! `/policies/{slug}/feed.atom` per document, in the reader's locale (`?lang=`). Entry ids are
 //! stable tag URIs (RFC 4151); conditional GET with `ETag` or `Last-Modified` answers 304.
 
+use super::no_such_document;
 use crate::{
     documents::Slug,
-    http::{HttpError, HttpResult},
+    http::HttpResult,
     i18n::{Locale, ssr::negotiate},
     revisions::{
         RevisionClass,
@@ -44,10 +45,6 @@ async fn document(
 ) -> HttpResult {
     let slug = slug.parse::<Slug>().map_err(|_| no_such_document())?;
     respond(&state, Some(slug), &uri, &headers).await
-}
-
-fn no_such_document() -> HttpError {
-    HttpError::NotFound("no such document".into())
 }
 
 async fn respond(

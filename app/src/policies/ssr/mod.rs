@@ -3,3 +3,7 @@
 
 pub mod exports;
 pub mod feeds;
+
+fn no_such_document() -> crate::http::HttpError {
+    crate::http::HttpError::NotFound("no such document".into())
+}
