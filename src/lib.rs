@@ -121,6 +121,7 @@ impl Application {
                 base_url: base_url.to_string(),
             },
             diffs: Default::default(),
+            pages: Default::default(),
             consent,
             network: Network {
                 client: ClientAddress {

@@ -1,7 +1,12 @@
 //! The HTTP surface: health probes, the Leptos pages and server functions, static files, and the
 //! layers every request passes through.
 
-use app::{app::App, csp::ssr::CspNonce, state::AppState};
+use app::{
+    app::App,
+    caching::ssr::SharedPage,
+    csp::ssr::{CspNonce, page_script_hashes},
+    state::AppState,
+};
 use axum::{
     Router,
     extract::{Request, State},
@@ -74,7 +79,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
-        .layer(axum::middleware::from_fn(content_security_policy))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            content_security_policy,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.leptos_options.hash_files,
             cache_policy,
@@ -91,6 +99,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    app::caching::ssr::serve_from_cache,
+                ))
                 .map_response(weaken_etag_when_encoded)
                 // Pages, feeds and the Markdown forms; the static files are served
                 // precompressed and pass through as they are. Streamed downloads (the consent
@@ -147,24 +159,39 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
-/// Gives each request a fresh nonce, which the page's inline scripts carry, and an HTML answer
-/// the policy that allows exactly those scripts. Other answers get the strict default below.
-async fn content_security_policy(mut request: Request, next: Next) -> Response {
-    let nonce = match CspNonce::new() {
-        Ok(nonce) => nonce,
-        Err(error) => {
-            tracing::error!(%error, "no randomness for a CSP nonce");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+/// Gives an HTML answer the policy that allows exactly its inline scripts: those of every page
+/// by hash and, for a page rendered for this request alone, the scripts carrying a fresh nonce.
+/// Other answers get the strict default below.
+async fn content_security_policy(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = if request.extensions().get::<SharedPage>().is_some() {
+        None
+    } else {
+        match CspNonce::new() {
+            Ok(nonce) => Some(nonce),
+            Err(error) => {
+                tracing::error!(%error, "no randomness for a CSP nonce");
+                return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+            }
         }
     };
-    request.extensions_mut().insert(nonce.clone());
+    if let Some(nonce) = &nonce {
+        request.extensions_mut().insert(nonce.clone());
+    }
     let mut response = next.run(request).await;
     let html = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
-    if html && let Ok(policy) = HeaderValue::from_str(&app::csp::page_policy(&nonce.0)) {
+    let policy = app::csp::page_policy(
+        nonce.as_ref().map(|nonce| nonce.0.as_str()),
+        page_script_hashes(&state.leptos_options),
+    );
+    if html && let Ok(policy) = HeaderValue::from_str(&policy) {
         response
             .headers_mut()
             .insert(header::CONTENT_SECURITY_POLICY, policy);

@@ -1,18 +1,314 @@
-//! What a browser or a cache may keep of a page. Pages are rendered for their visitor (the
-//! consent banner follows the visitor's cookie), so the router lets browsers keep them only to
-//! revalidate; a page that carries something valid for one answer only says so here.
+//! What a browser may keep of a page, and what the server keeps of the pages it renders.
+//!
+//! A public page asked for without cookies (but the language one) and without a Global
+//! Privacy Control signal is the same for everyone who sends the same address, language and
+//! encodings: it carries no key or nonce of its own (see `csp`). The page cache keeps such a
+//! page, compressed, and serves it until this process changes what pages show or, for what
+//! another process changes (the CLI, a second instance) and for effective dates that pass,
+//! for a few seconds at most.
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use axum::http::{HeaderValue, header};
+    use crate::{i18n::LANGUAGE_COOKIE, state::AppState};
+    use axum::{
+        body::{Body, Bytes},
+        extract::{Request, State},
+        http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
+        middleware::Next,
+        response::{IntoResponse, Response},
+    };
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
+    use std::{
+        fmt,
+        sync::{
+            Arc,
+            atomic::{AtomicU64, Ordering},
+        },
+        time::{Duration, Instant},
+    };
 
-    /// The page carries the banner's idempotency key: a stored copy sent again would replay
-    /// the same key with a different choice.
+    /// The page carries a key for this answer only (the settings form's): a stored copy sent
+    /// again would replay the same key with a different choice.
     pub fn no_store() {
         if let Some(response) = use_context::<ResponseOptions>() {
             response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
+
+    /// The longest a kept page is served: how late a reader may see a revision published by
+    /// another process, or a revision whose effective date has just passed.
+    const FRESH_FOR: Duration = Duration::from_secs(2);
+    /// The memory the kept pages may take, bodies and headers.
+    const CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+    const EXPECTED_PAGES: usize = 2_000;
+    /// A larger page is rendered each time rather than crowding out the others.
+    const LARGEST_PAGE_BYTES: usize = 2 * 1024 * 1024;
+    /// What a kept page's headers and key are counted as, besides its body.
+    const PAGE_OVERHEAD_BYTES: u64 = 1024;
+    /// A longer address or header than this is no browser's; its page is rendered, not kept.
+    const LONGEST_PART: usize = 512;
+
+    /// Marks a request whose page is shared by everyone who sends the same key, so the page
+    /// must not carry anything of one answer (the CSP nonce).
+    #[derive(Clone, Copy, Debug)]
+    pub struct SharedPage;
+
+    /// Everything of a request that its page depends on.
+    #[derive(Clone, PartialEq, Eq, Hash)]
+    struct Key {
+        /// Pages rendered before a change this process made are never found again.
+        generation: u64,
+        path_and_query: String,
+        /// The language cookie alone, if any.
+        cookie: Option<HeaderValue>,
+        accept_language: Option<HeaderValue>,
+        accept_encoding: Option<HeaderValue>,
+    }
+
+    struct Page {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+        kept_at: Instant,
+    }
+
+    impl Page {
+        fn response(&self) -> Response {
+            let mut response = Response::new(Body::from(self.body.clone()));
+            *response.status_mut() = self.status;
+            *response.headers_mut() = self.headers.clone();
+            response
+        }
+    }
+
+    #[derive(Clone)]
+    struct Weight;
+
+    impl quick_cache::Weighter<Key, Arc<Page>> for Weight {
+        fn weight(&self, key: &Key, page: &Arc<Page>) -> u64 {
+            (page.body.len() + key.path_and_query.len()) as u64 + PAGE_OVERHEAD_BYTES
+        }
+    }
+
+    /// The rendered public pages, bounded by `CAPACITY_BYTES`.
+    pub struct PageCache {
+        pages: quick_cache::sync::Cache<Key, Arc<Page>, Weight>,
+        hits: AtomicU64,
+    }
+
+    impl Default for PageCache {
+        fn default() -> Self {
+            PageCache {
+                pages: quick_cache::sync::Cache::with_weighter(
+                    EXPECTED_PAGES,
+                    CAPACITY_BYTES,
+                    Weight,
+                ),
+                hits: AtomicU64::new(0),
+            }
+        }
+    }
+
+    impl fmt::Debug for PageCache {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("PageCache")
+                .field("pages", &self.pages.len())
+                .field("hits", &self.hits())
+                .finish()
+        }
+    }
+
+    impl PageCache {
+        /// How many answers came from the cache.
+        pub fn hits(&self) -> u64 {
+            self.hits.load(Ordering::Relaxed)
+        }
+
+        fn fresh(&self, key: &Key) -> Option<Arc<Page>> {
+            let page = self.pages.get(key)?;
+            if page.kept_at.elapsed() < FRESH_FOR {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                Some(page)
+            } else {
+                self.pages.remove(key);
+                None
+            }
+        }
+
+        /// Keeps `response` if it is a whole, successful page for everyone, and answers it.
+        async fn keep(&self, key: Key, response: Response) -> Response {
+            if !shareable(&response) {
+                return response;
+            }
+            let (parts, body) = response.into_parts();
+            let body = match axum::body::to_bytes(body, usize::MAX).await {
+                Ok(body) => body,
+                Err(error) => {
+                    tracing::error!(%error, "a page failed while it was sent");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            };
+            let page = Page {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+                kept_at: Instant::now(),
+            };
+            let response = page.response();
+            if page.body.len() <= LARGEST_PAGE_BYTES {
+                self.pages.insert(key, Arc::new(page));
+            }
+            response
+        }
+    }
+
+    /// Serves public pages from the cache and keeps those rendered for it. Sits outside
+    /// compression, so a page is compressed once per encoding rather than once per answer.
+    pub async fn serve_from_cache(
+        State(state): State<AppState>,
+        mut request: Request,
+        next: Next,
+    ) -> Response {
+        let Some(key) = key_of(&request, state.db.content_generation()) else {
+            return next.run(request).await;
+        };
+        if let Some(page) = state.pages.fresh(&key) {
+            return page.response();
+        }
+        request.extensions_mut().insert(SharedPage);
+        let response = next.run(request).await;
+        state.pages.keep(key, response).await
+    }
+
+    /// The pages that are the same for every visitor; the others read the visitor (receipts),
+    /// carry a token in their address (subscriptions) or are for admins.
+    fn is_public_page(path: &str) -> bool {
+        matches!(path, "/" | "/policies" | "/subscribe") || path.starts_with("/policies/")
+    }
+
+    /// The key of a request whose page may come from the cache, or `None` when the page has
+    /// to be rendered for this request alone.
+    fn key_of(request: &Request, generation: u64) -> Option<Key> {
+        if request.method() != Method::GET || !is_public_page(request.uri().path()) {
+            return None;
+        }
+        let path_and_query = request.uri().path_and_query()?.as_str();
+        if path_and_query.len() > LONGEST_PART {
+            return None;
+        }
+        let headers = request.headers();
+        // The banner records the signal as evidence, once per visitor.
+        if headers.contains_key("sec-gpc") {
+            return None;
+        }
+        // A session, a consent choice or any other cookie makes the page this visitor's.
+        let mut cookies = crate::cookies::all(headers);
+        if cookies.any(|cookie| cookie.name() != LANGUAGE_COOKIE) {
+            return None;
+        }
+        Some(Key {
+            generation,
+            path_and_query: path_and_query.to_owned(),
+            // As sent, so a key never depends on how one parser reads a malformed header.
+            cookie: single(headers, &header::COOKIE)?,
+            accept_language: single(headers, &header::ACCEPT_LANGUAGE)?,
+            accept_encoding: single(headers, &header::ACCEPT_ENCODING)?,
+        })
+    }
+
+    /// The one value of header `name`, if any; `None` (no key) when it is sent twice or is
+    /// longer than a browser's.
+    fn single(headers: &HeaderMap, name: &HeaderName) -> Option<Option<HeaderValue>> {
+        let mut values = headers.get_all(name).iter();
+        let value = values.next();
+        if values.next().is_some() || value.is_some_and(|value| value.len() > LONGEST_PART) {
+            return None;
+        }
+        Some(value.cloned())
+    }
+
+    /// A whole page for everyone: rendered without error, setting no cookie and not marked as
+    /// one answer's.
+    fn shareable(response: &Response) -> bool {
+        let headers = response.headers();
+        response.status() == StatusCode::OK
+            && headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.starts_with("text/html"))
+            && !headers.contains_key(header::SET_COOKIE)
+            && !headers
+                .get_all(header::CACHE_CONTROL)
+                .iter()
+                .any(|value| value.as_bytes().windows(8).any(|word| word == b"no-store"))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn request(path: &str, headers: &[(&str, &str)]) -> Request {
+            let mut builder = Request::builder().uri(path);
+            for (name, value) in headers {
+                builder = builder.header(*name, *value);
+            }
+            builder.body(Body::empty()).expect("request")
+        }
+
+        #[test]
+        fn public_pages_without_cookies_share_a_key() {
+            let plain = key_of(&request("/policies/privacy", &[]), 0).expect("shared");
+            let again = key_of(&request("/policies/privacy", &[]), 0).expect("shared");
+            assert!(plain == again);
+            let german = key_of(
+                &request("/policies/privacy", &[("accept-language", "de")]),
+                0,
+            )
+            .expect("shared");
+            assert!(plain != german);
+            let later = key_of(&request("/policies/privacy", &[]), 1).expect("shared");
+            assert!(plain != later, "a change this process made starts new keys");
+            let chosen_language = key_of(
+                &request("/policies/privacy", &[("cookie", "charter-lang=de")]),
+                0,
+            )
+            .expect("the language cookie alone keeps the page shared");
+            assert!(plain != chosen_language);
+        }
+
+        #[test]
+        fn a_visitors_own_pages_are_never_shared() {
+            for (path, headers) in [
+                ("/policies/privacy", vec![("cookie", "charter_consent=x")]),
+                (
+                    "/policies/privacy",
+                    vec![("cookie", "charter-lang=de; __Host-charter_session=s")],
+                ),
+                ("/policies/privacy", vec![("cookie", "anything=1")]),
+                ("/policies/privacy", vec![("sec-gpc", "1")]),
+                (
+                    "/policies/privacy",
+                    vec![("accept-language", "de"), ("accept-language", "fr")],
+                ),
+                ("/cookies/settings", vec![]),
+                ("/cookies/receipts", vec![]),
+                ("/admin/documents", vec![]),
+                ("/subscribe/confirm/token", vec![]),
+            ] {
+                assert!(
+                    key_of(&request(path, &headers), 0).is_none(),
+                    "{path} {headers:?}"
+                );
+            }
+            let long = format!("/policies/privacy?q={}", "a".repeat(LONGEST_PART));
+            assert!(key_of(&request(&long, &[]), 0).is_none());
+            let post = Request::builder()
+                .method(Method::POST)
+                .uri("/policies/privacy")
+                .body(Body::empty())
+                .expect("request");
+            assert!(key_of(&post, 0).is_none());
         }
     }
 }

@@ -16,6 +16,10 @@ use std::{
     fmt,
     path::{Path, PathBuf},
     str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -225,6 +229,8 @@ pub struct Db {
     backend: Backend,
     reader: AnyPool,
     writer: AnyPool,
+    /// How many times this process changed what public pages show; see `content_changed`.
+    content: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -253,6 +259,7 @@ impl Db {
                     backend,
                     reader: pool.clone(),
                     writer: pool,
+                    content: Arc::default(),
                 }
             }
             Backend::Sqlite => {
@@ -286,6 +293,7 @@ impl Db {
                     backend,
                     reader,
                     writer,
+                    content: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -296,6 +304,7 @@ impl Db {
                     backend,
                     reader: pool.clone(),
                     writer: pool,
+                    content: Arc::default(),
                 }
             }
         };
@@ -351,6 +360,18 @@ impl Db {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.writer.begin().await,
         }
+    }
+
+    /// Says that a committed write changed what public pages show (a document, a revision,
+    /// the consent inventory, a setting), so pages rendered before it are no longer served
+    /// from the page cache. Writes by other processes reach the cache when its pages expire.
+    pub fn content_changed(&self) {
+        self.content.fetch_add(1, Ordering::Release);
+    }
+
+    /// Changes so far, in the sense of `content_changed`.
+    pub fn content_generation(&self) -> u64 {
+        self.content.load(Ordering::Acquire)
     }
 
     /// Closes both pools, waiting for checked-out connections to come back.

@@ -235,6 +235,7 @@ pub mod ssr {
             .await?;
         }
         tx.commit().await?;
+        db.content_changed();
         Ok(id)
     }
 }

@@ -399,6 +399,7 @@ pub mod ssr {
         let mut tx = db.begin_write().await?;
         let imported = activate_in(&mut tx, inventory, actor).await?;
         tx.commit().await?;
+        db.content_changed();
         Ok(imported)
     }
 

@@ -4,7 +4,7 @@
 //! a policy downloads its HTML and one stylesheet, nothing else.
 
 #[cfg(feature = "ssr")]
-pub use ssr::{IslandScripts, Stylesheet, hash_list};
+pub use ssr::{IslandScripts, Stylesheet, hash_list, loader_script};
 
 /// What the islands share in the browser: one document listener, a form's field and one
 /// `fetch`. The islands' behaviour is plain DOM listeners installed when they hydrate, not
@@ -131,14 +131,26 @@ mod ssr {
         if let Some(context) = Owner::current_shared_context() {
             context.set_is_hydrating(false);
         }
-        let assets = assets(&options);
+        view! {
+            <script
+                type="module"
+                nonce=leptos::nonce::use_nonce().filter(|nonce| !nonce.is_empty())
+            >
+                {loader_script(&options)}
+            </script>
+        }
+    }
+
+    /// The text of the loader's inline script, which the Content-Security-Policy names by its
+    /// hash.
+    pub fn loader_script(options: &LeptosOptions) -> String {
+        let assets = assets(options);
         let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
-        let script = format!(
+        format!(
             "{LOADER}({}, {});",
             quoted(&assets.js),
             quoted(&assets.wasm)
-        );
-        view! { <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script> }
+        )
     }
 
     /// Islands are never nested here, so each is hydrated on its own, in document order.

@@ -248,6 +248,7 @@ pub mod ssr {
         let mut tx = db.begin_write().await?;
         let meta = publish_in(&mut tx, new).await?;
         tx.commit().await?;
+        db.content_changed();
         Ok(meta)
     }
 

@@ -202,7 +202,9 @@ pub mod ssr {
             &detail,
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        db.content_changed();
+        Ok(())
     }
 }
 

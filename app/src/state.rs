@@ -2,8 +2,8 @@
 //! functions.
 
 use crate::{
-    admin::ssr::password::Hasher, consent::ssr::ConsentService, db::Db, diff::DiffCache,
-    errors::AppError, markdown::ImageHosts, network::Network, site::SiteInfo,
+    admin::ssr::password::Hasher, caching::ssr::PageCache, consent::ssr::ConsentService, db::Db,
+    diff::DiffCache, errors::AppError, markdown::ImageHosts, network::Network, site::SiteInfo,
 };
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -21,6 +21,8 @@ pub struct Shared {
     pub db: Db,
     pub site: SiteInfo,
     pub diffs: DiffCache,
+    /// Rendered public pages, served again while nothing they show has changed.
+    pub pages: PageCache,
     pub consent: ConsentService,
     pub network: Network,
     /// Where published and previewed revisions may show images from (`CHARTER_IMAGE_HOSTS`).

@@ -363,6 +363,7 @@ both_backends!(
     a_withdrawal_expires_the_refused_categories_cookies,
     a_tampered_consent_cookie_is_ignored,
     the_banner_form_records_and_returns_to_the_page,
+    a_banner_posted_without_javascript_gets_its_key_from_the_server,
 );
 
 async fn post_json(
@@ -805,6 +806,42 @@ async fn the_banner_form_records_and_returns_to_the_page(backend: Backend) {
             .contains("there is no cookie category `ads`")
     );
     assert_eq!(event_count(&app).await, 2);
+}
+
+/// The banner's page is shared by every visitor, so its form carries an empty key: the server
+/// makes one for each post. Each post is a choice received and recorded; the JSON API, which
+/// the hydrated banner uses, still replays a retried key.
+async fn a_banner_posted_without_javascript_gets_its_key_from_the_server(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let version = app.configuration_version().await;
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url("/cookies/consent"))
+            .form(&[
+                ("method", "reject_all"),
+                ("configuration_version", version.as_str()),
+                ("idempotency_key", ""),
+                ("locale", "en"),
+                ("return_to", "/"),
+            ])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT idempotency_key FROM consent_events ORDER BY id")
+            .fetch_all(app.db.reader())
+            .await
+            .expect("events");
+    assert_eq!(keys.len(), 2);
+    assert_ne!(keys[0], keys[1]);
+    assert!(
+        keys.iter()
+            .all(|key| key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{keys:?}"
+    );
 }
 
 both_backends!(the_banner_asks_until_a_valid_choice_and_again_when_the_inventory_changes,);

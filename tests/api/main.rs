@@ -15,6 +15,7 @@ mod health;
 mod inventory;
 mod network;
 mod notices;
+mod page_cache;
 mod pages;
 mod policies;
 mod process;

@@ -46,7 +46,10 @@ pub struct BannerCategory {
 pub struct BannerView {
     pub ask: Option<AskReason>,
     pub configuration_version: String,
-    /// Fresh for every rendering that shows a form, so a form sent twice records once.
+    /// Fresh for every rendering of the settings page, so its form sent twice records once.
+    /// The banner carries none, so that a page with the banner is the same for every visitor
+    /// and can be served from the page cache: its island makes a key when it sends the form,
+    /// and a plain post gets one from the server.
     pub idempotency_key: Option<String>,
     pub locale: Locale,
     pub categories: Vec<BannerCategory>,
@@ -67,8 +70,8 @@ pub struct CurrentChoice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BannerUse {
     /// The banner on every page. Only it records a Global Privacy Control opt-out, so a page
-    /// that also shows the settings or the cookie table records it once. Its form, and so a
-    /// key, is there only while it asks.
+    /// that also shows the settings or the cookie table records it once. Its form is there
+    /// only while it asks.
     Banner,
     /// The settings page, whose form is always there.
     Settings,
@@ -155,12 +158,7 @@ pub async fn get_banner(locale: Locale, usage: BannerUse) -> Result<BannerView, 
                 .collect(),
         })
         .collect();
-    let shows_form = match usage {
-        BannerUse::Banner => ask.is_some(),
-        BannerUse::Settings => true,
-        BannerUse::CookieTable => false,
-    };
-    let idempotency_key = if shows_form {
+    let idempotency_key = if usage == BannerUse::Settings {
         crate::caching::ssr::no_store();
         Some(
             IdempotencyKey::random()
@@ -280,7 +278,7 @@ fn Banner(view: BannerView) -> impl IntoView {
             </p>
             <form method="post" action="/cookies/consent" class="consent-form">
                 <input type="hidden" name="configuration_version" value=view.configuration_version.clone() />
-                <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone().unwrap_or_default() />
+                <input type="hidden" name="idempotency_key" value="" />
                 <input type="hidden" name="locale" value=view.locale.as_str() />
                 <input type="hidden" name="return_to" value=return_to />
                 <div class="consent-actions">
@@ -347,6 +345,7 @@ mod background {
             let _ = js_sys::Reflect::set(object, &key.into(), &value);
         };
         set(&body, "method", method.as_str().into());
+        remember_key(&form);
         for name in ["configuration_version", "idempotency_key", "locale"] {
             set(&body, name, field(&form, name).into());
         }
@@ -386,6 +385,24 @@ mod background {
                 }
             }
         });
+    }
+
+    /// Gives the form a key the first time it is sent and keeps it, so a second press while the
+    /// first is on its way is the same request and records once.
+    fn remember_key(form: &HtmlFormElement) {
+        let Some(input) = form
+            .query_selector("input[name=idempotency_key]")
+            .ok()
+            .flatten()
+            .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        if input.value().is_empty()
+            && let Ok(crypto) = leptos::prelude::window().crypto()
+        {
+            input.set_value(&crypto.random_uuid());
+        }
     }
 }
 

@@ -424,6 +424,7 @@ pub mod ssr {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        db.content_changed();
         Ok(imported)
     }
 }

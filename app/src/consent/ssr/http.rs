@@ -48,7 +48,9 @@ struct Asked<'a> {
     method: &'a str,
     choices: AskedChoices,
     configuration_version: String,
-    idempotency_key: &'a str,
+    /// `None` from a banner posted without JavaScript: its page is shared by every visitor, so
+    /// the server makes the key, and a form sent twice records twice.
+    idempotency_key: Option<&'a str>,
     /// The language of the banner the visitor read; `None` for the request's own.
     locale: Option<&'a str>,
 }
@@ -66,6 +68,8 @@ enum AskedChoices {
 enum NotRecorded {
     /// A field that no choice can have.
     Invalid(String),
+    /// The operating system gave no randomness for a key.
+    NoRandomness(getrandom::Error),
     Refused(ApplyError),
 }
 
@@ -88,10 +92,12 @@ async fn record(
         .method
         .parse()
         .map_err(|error| invalid(format!("{error}; use accept_all, reject_all or custom")))?;
-    let idempotency_key: IdempotencyKey = asked
-        .idempotency_key
-        .parse()
-        .map_err(|error: BadIdempotencyKey| invalid(error.to_string()))?;
+    let idempotency_key: IdempotencyKey = match asked.idempotency_key {
+        Some(key) => key
+            .parse()
+            .map_err(|error: BadIdempotencyKey| invalid(error.to_string()))?,
+        None => IdempotencyKey::random().map_err(NotRecorded::NoRandomness)?,
+    };
     let locale = match asked.locale {
         Some(tag) => tag
             .parse::<Locale>()
@@ -123,6 +129,7 @@ async fn record(
 fn refusal(error: NotRecorded) -> HttpError {
     let error = match error {
         NotRecorded::Invalid(message) => return HttpError::Unprocessable(message.into()),
+        NotRecorded::NoRandomness(error) => return HttpError::internal(&error),
         NotRecorded::Refused(error) => error,
     };
     match error {
@@ -186,7 +193,7 @@ async fn api(
             .choices
             .map_or(AskedChoices::None, AskedChoices::ByCategory),
         configuration_version: request.configuration_version,
-        idempotency_key: &request.idempotency_key,
+        idempotency_key: Some(&request.idempotency_key),
         locale: request.locale.as_deref(),
     };
     let applied = match record(&state, &headers, peer, asked).await {
@@ -240,7 +247,7 @@ async fn form(
         configuration_version: field("configuration_version")
             .unwrap_or_default()
             .to_owned(),
-        idempotency_key: field("idempotency_key").unwrap_or_default(),
+        idempotency_key: field("idempotency_key").filter(|key| !key.is_empty()),
         // A form of this site names a language it has; anything else is the request's own.
         locale: field("locale").filter(|tag| tag.parse::<Locale>().is_ok()),
     };

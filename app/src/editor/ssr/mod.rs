@@ -312,6 +312,7 @@ pub async fn publish(
     )
     .await?;
     tx.commit().await?;
+    db.content_changed();
     Ok(meta)
 }
 
