@@ -6,8 +6,21 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumString,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", parse_err_ty = UnknownKind, parse_err_fn = UnknownKind::of)]
 pub enum DocumentKind {
     Privacy,
     Cookies,
@@ -17,22 +30,8 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 5] = [
-        DocumentKind::Privacy,
-        DocumentKind::Cookies,
-        DocumentKind::Terms,
-        DocumentKind::Subprocessors,
-        DocumentKind::Custom,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentKind::Privacy => "privacy",
-            DocumentKind::Cookies => "cookies",
-            DocumentKind::Terms => "terms",
-            DocumentKind::Subprocessors => "subprocessors",
-            DocumentKind::Custom => "custom",
-        }
+        self.into()
     }
 }
 
@@ -40,14 +39,9 @@ impl DocumentKind {
 #[error("unknown document kind `{0}`; expected privacy, cookies, terms, subprocessors or custom")]
 pub struct UnknownKind(String);
 
-impl FromStr for DocumentKind {
-    type Err = UnknownKind;
-
-    fn from_str(kind: &str) -> Result<Self, Self::Err> {
-        DocumentKind::ALL
-            .into_iter()
-            .find(|known| known.as_str() == kind)
-            .ok_or_else(|| UnknownKind(kind.to_owned()))
+impl UnknownKind {
+    fn of(kind: &str) -> Self {
+        UnknownKind(kind.to_owned())
     }
 }
 
@@ -243,6 +237,7 @@ pub mod ssr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     #[test]
     fn slugs_parse_only_when_valid() {
@@ -258,9 +253,21 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for kind in DocumentKind::ALL {
+        for &kind in DocumentKind::VARIANTS {
             assert_eq!(kind.as_str().parse(), Ok(kind));
         }
         assert!("policy".parse::<DocumentKind>().is_err());
+        let names: Vec<&str> = DocumentKind::VARIANTS
+            .iter()
+            .map(|kind| kind.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["privacy", "cookies", "terms", "subprocessors", "custom"],
+            "stored names never change"
+        );
+        for &kind in DocumentKind::VARIANTS {
+            assert_eq!(serde_json::json!(kind), kind.as_str());
+        }
     }
 }

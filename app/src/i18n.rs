@@ -10,7 +10,8 @@ use crate::errors::AppError;
 use leptos::prelude::*;
 use leptos_fluent::{I18n, leptos_fluent, tr};
 use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
+use std::str::FromStr;
+use strum::VariantArray;
 
 /// The cookie that remembers a visitor's explicit language choice. It is set only when the
 /// visitor picks a language, never by default.
@@ -18,9 +19,23 @@ pub const LANGUAGE_COOKIE: &str = "charter-lang";
 
 /// A locale Charter has complete translations for.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::Display,
 )]
 #[serde(try_from = "String", into = "String")]
+#[strum(serialize_all = "lowercase")]
 pub enum Locale {
     #[default]
     En,
@@ -28,13 +43,8 @@ pub enum Locale {
 }
 
 impl Locale {
-    pub const ALL: [Locale; 2] = [Locale::En, Locale::De];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::De => "de",
-        }
+        self.into()
     }
 
     /// The locale the page is being rendered in.
@@ -42,12 +52,6 @@ impl Locale {
         use_context::<I18n>()
             .and_then(|i18n| i18n.language.get().id.parse().ok())
             .unwrap_or_default()
-    }
-}
-
-impl fmt::Display for Locale {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -59,8 +63,9 @@ impl FromStr for Locale {
     type Err = UnsupportedLocale;
 
     fn from_str(tag: &str) -> Result<Self, Self::Err> {
-        Locale::ALL
-            .into_iter()
+        Locale::VARIANTS
+            .iter()
+            .copied()
             .find(|locale| locale.as_str().eq_ignore_ascii_case(tag.trim()))
             .ok_or_else(|| UnsupportedLocale(tag.to_owned()))
     }
@@ -267,6 +272,8 @@ mod tests {
 
     #[test]
     fn parses_supported_locales_only() {
+        let tags: Vec<&str> = Locale::VARIANTS.iter().map(|l| l.as_str()).collect();
+        assert_eq!(tags, ["en", "de"]);
         assert_eq!("en".parse(), Ok(Locale::En));
         assert_eq!("DE".parse(), Ok(Locale::De));
         assert_eq!(" de ".parse(), Ok(Locale::De));
@@ -279,7 +286,7 @@ mod tests {
         let keys = translation_keys();
         let english = &keys[&Locale::En];
         assert!(!english.is_empty(), "no English keys found");
-        for locale in Locale::ALL {
+        for &locale in Locale::VARIANTS {
             let theirs = &keys[&locale];
             let missing: Vec<_> = english.difference(theirs).collect();
             let extra: Vec<_> = theirs.difference(english).collect();
@@ -311,8 +318,9 @@ mod tests {
 
     fn translation_keys() -> std::collections::HashMap<Locale, Keys> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../locales");
-        Locale::ALL
-            .into_iter()
+        Locale::VARIANTS
+            .iter()
+            .copied()
             .map(|locale| {
                 let dir = root.join(locale.as_str());
                 let mut keys = Keys::new();

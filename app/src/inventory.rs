@@ -8,6 +8,7 @@
 use crate::{i18n::Locale, newtypes::string_newtype};
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, str::FromStr};
+use strum::VariantArray;
 
 pub mod editor;
 
@@ -307,7 +308,7 @@ pub fn changes(before: &Inventory, after: &Inventory) -> Vec<InventoryChange> {
 }
 
 fn require_texts(place: &str, field: &'static str, texts: &Texts) -> Result<(), InventoryError> {
-    for locale in Locale::ALL {
+    for &locale in Locale::VARIANTS {
         if texts.get(&locale).is_none_or(|text| text.trim().is_empty()) {
             return Err(InventoryError::MissingText {
                 place: place.to_owned(),
@@ -533,8 +534,9 @@ mod tests {
     use super::*;
 
     fn texts(text: &str) -> Texts {
-        Locale::ALL
-            .into_iter()
+        Locale::VARIANTS
+            .iter()
+            .copied()
             .map(|l| (l, text.to_owned()))
             .collect()
     }

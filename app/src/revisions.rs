@@ -7,10 +7,23 @@ use crate::{
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::Display,
+    strum::EnumString,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", parse_err_ty = AppError, parse_err_fn = unknown_class)]
 pub enum RevisionClass {
     /// Wording, typos, formatting: takes effect at once, no notice owed.
     Editorial,
@@ -20,31 +33,14 @@ pub enum RevisionClass {
 
 impl RevisionClass {
     pub fn as_str(self) -> &'static str {
-        match self {
-            RevisionClass::Editorial => "editorial",
-            RevisionClass::Material => "material",
-        }
+        self.into()
     }
 }
 
-impl FromStr for RevisionClass {
-    type Err = AppError;
-
-    fn from_str(class: &str) -> Result<Self, Self::Err> {
-        match class {
-            "editorial" => Ok(RevisionClass::Editorial),
-            "material" => Ok(RevisionClass::Material),
-            other => Err(AppError::Request(format!(
-                "unknown revision class `{other}`; expected editorial or material"
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for RevisionClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+fn unknown_class(class: &str) -> AppError {
+    AppError::Request(format!(
+        "unknown revision class `{class}`; expected editorial or material"
+    ))
 }
 
 /// Where a revision stands at a given moment.
@@ -576,6 +572,19 @@ pub mod ssr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
+
+    #[test]
+    fn classes_keep_their_stored_names_and_unknown_ones_are_named() {
+        let names: Vec<&str> = RevisionClass::VARIANTS.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ["editorial", "material"]);
+        for &class in RevisionClass::VARIANTS {
+            assert_eq!(class.as_str().parse::<RevisionClass>(), Ok(class));
+            assert_eq!(serde_json::json!(class), class.as_str());
+        }
+        let error = "major".parse::<RevisionClass>().unwrap_err().to_string();
+        assert!(error.contains("expected editorial or material"), "{error}");
+    }
 
     fn meta(number: i64, effective_at: i64) -> RevisionMeta {
         RevisionMeta {

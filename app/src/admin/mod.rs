@@ -12,8 +12,23 @@ pub mod users;
 
 /// What an account may do. Each role includes the ones before it: a publisher also edits, an
 /// admin also publishes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = UnknownRole, parse_err_fn = UnknownRole::of)]
 pub enum Role {
     /// Writes drafts.
     Editor,
@@ -24,14 +39,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Editor, Role::Publisher, Role::Admin];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Editor => "editor",
-            Role::Publisher => "publisher",
-            Role::Admin => "admin",
-        }
+        self.into()
     }
 
     /// Whether this role may do what `needed` may.
@@ -44,14 +53,9 @@ impl Role {
 #[error("unknown role {0:?}; use editor, publisher or admin")]
 pub struct UnknownRole(String);
 
-impl FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == text)
-            .ok_or_else(|| UnknownRole(text.to_owned()))
+impl UnknownRole {
+    fn of(text: &str) -> Self {
+        UnknownRole(text.to_owned())
     }
 }
 
@@ -129,6 +133,7 @@ pub struct AdminUser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     #[test]
     fn roles_include_the_ones_below() {
@@ -136,8 +141,17 @@ mod tests {
         assert!(Role::Publisher.allows(Role::Editor));
         assert!(!Role::Editor.allows(Role::Publisher));
         assert!(!Role::Publisher.allows(Role::Admin));
-        for role in Role::ALL {
+        for &role in Role::VARIANTS {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        let names: Vec<&str> = Role::VARIANTS.iter().map(|role| role.as_str()).collect();
+        assert_eq!(
+            names,
+            ["editor", "publisher", "admin"],
+            "stored names never change"
+        );
+        for &role in Role::VARIANTS {
+            assert_eq!(serde_json::json!(role), role.as_str());
         }
         assert!("root".parse::<Role>().is_err());
     }

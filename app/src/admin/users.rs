@@ -14,6 +14,7 @@ use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
+use strum::VariantArray;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsersView {
@@ -128,8 +129,9 @@ fn role_label(role: Role) -> String {
 
 /// A role picker with `selected` chosen.
 fn role_select(id: String, selected: Role) -> impl IntoView {
-    let options = Role::ALL
-        .into_iter()
+    let options = Role::VARIANTS
+        .iter()
+        .copied()
         .map(|role| {
             view! {
                 <option value=role.as_str() selected=role == selected>

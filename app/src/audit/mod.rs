@@ -12,8 +12,20 @@ pub mod ssr;
 pub use page::{AUDIT_PAGE_SIZE, AuditLogPage, AuditPage, AuditTable, get_audit_log};
 
 /// What was done.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = unknown_action)]
 pub enum AuditAction {
     SignIn,
     SignInFailed,
@@ -35,58 +47,13 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
-        AuditAction::SignIn,
-        AuditAction::SignInFailed,
-        AuditAction::SignOut,
-        AuditAction::SignOutEverywhere,
-        AuditAction::UserCreated,
-        AuditAction::UserInvited,
-        AuditAction::InvitationRevoked,
-        AuditAction::UserRemoved,
-        AuditAction::RoleChanged,
-        AuditAction::DraftSaved,
-        AuditAction::DraftDiscarded,
-        AuditAction::RevisionPublished,
-        AuditAction::SettingsChanged,
-        AuditAction::InventoryChanged,
-        AuditAction::ExportMade,
-        AuditAction::RecipientsImported,
-        AuditAction::NoticesRetried,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::SignIn => "sign_in",
-            AuditAction::SignInFailed => "sign_in_failed",
-            AuditAction::SignOut => "sign_out",
-            AuditAction::SignOutEverywhere => "sign_out_everywhere",
-            AuditAction::UserCreated => "user_created",
-            AuditAction::UserInvited => "user_invited",
-            AuditAction::InvitationRevoked => "invitation_revoked",
-            AuditAction::UserRemoved => "user_removed",
-            AuditAction::RoleChanged => "role_changed",
-            AuditAction::DraftSaved => "draft_saved",
-            AuditAction::DraftDiscarded => "draft_discarded",
-            AuditAction::RevisionPublished => "revision_published",
-            AuditAction::SettingsChanged => "settings_changed",
-            AuditAction::InventoryChanged => "inventory_changed",
-            AuditAction::ExportMade => "export_made",
-            AuditAction::RecipientsImported => "recipients_imported",
-            AuditAction::NoticesRetried => "notices_retried",
-        }
+        self.into()
     }
 }
 
-impl std::str::FromStr for AuditAction {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        AuditAction::ALL
-            .into_iter()
-            .find(|action| action.as_str() == text)
-            .ok_or_else(|| format!("unknown audit action {text:?}"))
-    }
+fn unknown_action(text: &str) -> String {
+    format!("unknown audit action {text:?}")
 }
 
 /// One entry, as stored.
@@ -155,11 +122,42 @@ impl AuditFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     #[test]
     fn actions_read_back_by_name() {
-        for action in AuditAction::ALL {
+        for &action in AuditAction::VARIANTS {
             assert_eq!(action.as_str().parse::<AuditAction>(), Ok(action));
+        }
+        let names: Vec<&str> = AuditAction::VARIANTS
+            .iter()
+            .map(|action| action.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "sign_in",
+                "sign_in_failed",
+                "sign_out",
+                "sign_out_everywhere",
+                "user_created",
+                "user_invited",
+                "invitation_revoked",
+                "user_removed",
+                "role_changed",
+                "draft_saved",
+                "draft_discarded",
+                "revision_published",
+                "settings_changed",
+                "inventory_changed",
+                "export_made",
+                "recipients_imported",
+                "notices_retried"
+            ],
+            "stored names never change"
+        );
+        for &action in AuditAction::VARIANTS {
+            assert_eq!(serde_json::json!(action), action.as_str());
         }
         assert!("deleted_everything".parse::<AuditAction>().is_err());
     }

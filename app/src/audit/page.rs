@@ -10,6 +10,7 @@ use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
+use strum::VariantArray;
 
 /// One page of the audit log, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,8 +80,9 @@ fn audit_filter_form(query: AuditQuery) -> impl IntoView {
             <label for="audit-action">{move_tr!("admin-audit-action")}</label>
             <select id="audit-action" name="action">
                 <option value="" selected=selected.is_empty()>{move_tr!("filter-any")}</option>
-                {AuditAction::ALL
-                    .into_iter()
+                {AuditAction::VARIANTS
+                    .iter()
+                    .copied()
                     .map(|action| {
                         view! {
                             <option value=action.as_str() selected={selected == action.as_str()}>

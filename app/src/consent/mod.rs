@@ -8,8 +8,21 @@ use std::{collections::BTreeMap, str::FromStr};
 /// The visitor's decision per optional category: `true` allowed, `false` refused.
 pub type Choices = BTreeMap<CategoryKey, bool>;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = UnknownName, parse_err_fn = UnknownName::action)]
 pub enum Action {
     Grant,
     Deny,
@@ -20,29 +33,26 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
-        Action::Grant,
-        Action::Deny,
-        Action::Update,
-        Action::Withdraw,
-        Action::Expire,
-        Action::GpcOptOut,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Grant => "grant",
-            Action::Deny => "deny",
-            Action::Update => "update",
-            Action::Withdraw => "withdraw",
-            Action::Expire => "expire",
-            Action::GpcOptOut => "gpc_opt_out",
-        }
+        self.into()
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = UnknownName, parse_err_fn = UnknownName::method)]
 pub enum Method {
     AcceptAll,
     RejectAll,
@@ -53,53 +63,32 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 6] = [
-        Method::AcceptAll,
-        Method::RejectAll,
-        Method::Custom,
-        Method::SettingsPage,
-        Method::Gpc,
-        Method::Api,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Method::AcceptAll => "accept_all",
-            Method::RejectAll => "reject_all",
-            Method::Custom => "custom",
-            Method::SettingsPage => "settings_page",
-            Method::Gpc => "gpc",
-            Method::Api => "api",
-        }
+        self.into()
     }
 }
-
-macro_rules! parse_by_name {
-    ($type:ty, $what:literal) => {
-        impl FromStr for $type {
-            type Err = UnknownName;
-
-            fn from_str(name: &str) -> Result<Self, Self::Err> {
-                <$type>::ALL
-                    .into_iter()
-                    .find(|v| v.as_str() == name)
-                    .ok_or_else(|| UnknownName {
-                        what: $what,
-                        name: name.to_owned(),
-                    })
-            }
-        }
-    };
-}
-
-parse_by_name!(Action, "action");
-parse_by_name!(Method, "method");
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} `{name}`")]
 pub struct UnknownName {
     pub what: &'static str,
     pub name: String,
+}
+
+impl UnknownName {
+    fn action(name: &str) -> Self {
+        UnknownName {
+            what: "action",
+            name: name.to_owned(),
+        }
+    }
+
+    fn method(name: &str) -> Self {
+        UnknownName {
+            what: "method",
+            name: name.to_owned(),
+        }
+    }
 }
 
 /// A consent subject: the random 128-bit id in a visitor's consent cookie, as 32 hex digits.
@@ -190,15 +179,54 @@ pub mod ssr;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     #[test]
     fn actions_and_methods_round_trip() {
-        for action in Action::ALL {
+        for &action in Action::VARIANTS {
             assert_eq!(action.as_str().parse::<Action>(), Ok(action));
         }
-        for method in Method::ALL {
+        for &method in Method::VARIANTS {
             assert_eq!(method.as_str().parse::<Method>(), Ok(method));
         }
         assert!("maybe".parse::<Action>().is_err());
+        let names: Vec<&str> = Action::VARIANTS
+            .iter()
+            .map(|action| action.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "grant",
+                "deny",
+                "update",
+                "withdraw",
+                "expire",
+                "gpc_opt_out"
+            ],
+            "stored names never change"
+        );
+        for &action in Action::VARIANTS {
+            assert_eq!(serde_json::json!(action), action.as_str());
+        }
+        let names: Vec<&str> = Method::VARIANTS
+            .iter()
+            .map(|method| method.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "accept_all",
+                "reject_all",
+                "custom",
+                "settings_page",
+                "gpc",
+                "api"
+            ],
+            "stored names never change"
+        );
+        for &method in Method::VARIANTS {
+            assert_eq!(serde_json::json!(method), method.as_str());
+        }
     }
 }

@@ -14,6 +14,7 @@ use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
+use strum::VariantArray;
 
 /// The filter fields as the address carries them; [`EventFilter::parse`] checks them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,11 +197,11 @@ fn records_filter_form(query: RecordsQuery) -> impl IntoView {
             <input id="records-to" name="to" type="date" value=query.to />
             <label for="records-action">{move_tr!("consent-records-action")}</label>
             <select id="records-action" name="action">
-                {options(Action::ALL.map(Action::as_str).to_vec(), query.action)}
+                {options(Action::VARIANTS.iter().copied().map(Action::as_str).collect(), query.action)}
             </select>
             <label for="records-method">{move_tr!("consent-records-method")}</label>
             <select id="records-method" name="method">
-                {options(Method::ALL.map(Method::as_str).to_vec(), query.method)}
+                {options(Method::VARIANTS.iter().copied().map(Method::as_str).collect(), query.method)}
             </select>
             <button type="submit">{move_tr!("filter-apply")}</button>
         </form>

@@ -24,8 +24,20 @@ pub use cache::DiffCache;
 pub use engine::{EDITORIAL_MAX_WORDS, compare, unified_diff};
 
 /// What kind of change a comparison shows, from none at all to one that changes meaning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ChangeClass {
     /// The same text, byte for byte.
     Identical,
@@ -41,13 +53,7 @@ pub enum ChangeClass {
 
 impl ChangeClass {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeClass::Identical => "identical",
-            ChangeClass::WhitespaceOnly => "whitespace-only",
-            ChangeClass::LinksOnly => "links-only",
-            ChangeClass::Editorial => "editorial",
-            ChangeClass::Substantive => "substantive",
-        }
+        self.into()
     }
 }
 

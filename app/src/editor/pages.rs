@@ -20,6 +20,7 @@ use leptos::prelude::*;
 use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use strum::VariantArray;
 
 fn editor_href(slug: &str, locale: Locale) -> String {
     format!("/admin/documents/{slug}/{locale}")
@@ -79,8 +80,9 @@ fn documents_view(documents: Vec<DocumentDrafts>) -> impl IntoView {
             }
         })
         .collect_view();
-    let headers = Locale::ALL
-        .into_iter()
+    let headers = Locale::VARIANTS
+        .iter()
+        .copied()
         .map(|locale| view! { <th scope="col">{locale.as_str()}</th> })
         .collect_view();
     view! {

@@ -13,10 +13,23 @@ use leptos_fluent::{move_tr, tr};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
+use strum::VariantArray;
 
 /// Where one message stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumString,
+    strum::Display,
+)]
+#[strum(serialize_all = "lowercase", parse_err_ty = UnknownDeliveryState, parse_err_fn = UnknownDeliveryState::of)]
 pub enum DeliveryState {
     Queued,
     Sending,
@@ -25,26 +38,8 @@ pub enum DeliveryState {
 }
 
 impl DeliveryState {
-    pub const ALL: [DeliveryState; 4] = [
-        DeliveryState::Queued,
-        DeliveryState::Sending,
-        DeliveryState::Sent,
-        DeliveryState::Failed,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryState::Queued => "queued",
-            DeliveryState::Sending => "sending",
-            DeliveryState::Sent => "sent",
-            DeliveryState::Failed => "failed",
-        }
-    }
-}
-
-impl fmt::Display for DeliveryState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -52,14 +47,9 @@ impl fmt::Display for DeliveryState {
 #[error("unknown delivery state `{0}`; use queued, sending, sent or failed")]
 pub struct UnknownDeliveryState(String);
 
-impl FromStr for DeliveryState {
-    type Err = UnknownDeliveryState;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        DeliveryState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == text)
-            .ok_or_else(|| UnknownDeliveryState(text.to_owned()))
+impl UnknownDeliveryState {
+    fn of(text: &str) -> Self {
+        UnknownDeliveryState(text.to_owned())
     }
 }
 
@@ -333,8 +323,9 @@ fn campaign_view(view: CampaignView) -> impl IntoView {
             <label for="notices-state">{move_tr!("notices-state")}</label>
             <select id="notices-state" name="state">
                 <option value="" selected=state.is_empty()>{move_tr!("filter-any")}</option>
-                {DeliveryState::ALL
-                    .into_iter()
+                {DeliveryState::VARIANTS
+                    .iter()
+                    .copied()
                     .map(|option| {
                         view! {
                             <option value=option.as_str() selected={state == option.as_str()}>
@@ -538,12 +529,22 @@ pub mod ssr {
 #[cfg(test)]
 mod tests {
     use super::DeliveryState;
+    use strum::VariantArray;
 
     #[test]
     fn delivery_states_round_trip_and_unknown_ones_are_named() {
-        for state in DeliveryState::ALL {
+        for &state in DeliveryState::VARIANTS {
             assert_eq!(state.as_str().parse::<DeliveryState>(), Ok(state));
         }
+        let names: Vec<&str> = DeliveryState::VARIANTS
+            .iter()
+            .map(|state| state.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["queued", "sending", "sent", "failed"],
+            "stored names never change"
+        );
         let error = "lost".parse::<DeliveryState>().unwrap_err().to_string();
         assert!(error.contains("`lost`"), "{error}");
     }

@@ -27,7 +27,8 @@ pub const CONFIRMATION_HOURS: i64 = 48;
 pub const ALL_DOCUMENTS: &str = "*";
 
 /// What a link's token may do: each link has its own token, good for one purpose only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum LinkPurpose {
     /// The link in the confirmation message.
     Confirm,
@@ -37,10 +38,7 @@ pub enum LinkPurpose {
 
 impl LinkPurpose {
     pub fn as_str(self) -> &'static str {
-        match self {
-            LinkPurpose::Confirm => "confirm",
-            LinkPurpose::Unsubscribe => "unsubscribe",
-        }
+        self.into()
     }
 }
 

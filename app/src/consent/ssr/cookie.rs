@@ -9,6 +9,7 @@ use crate::{
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretSlice};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -33,15 +34,10 @@ impl IdempotencyKey {
     }
 }
 
-/// The key that signs consent cookies: at least 32 bytes.
-#[derive(Clone)]
-pub struct SigningKey(Vec<u8>);
-
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SigningKey(…)")
-    }
-}
+/// The key that signs consent cookies: at least 32 bytes, never printed, and wiped from memory
+/// when dropped.
+#[derive(Clone, Debug)]
+pub struct SigningKey(SecretSlice<u8>);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the consent signing key must have at least 32 bytes")]
@@ -52,7 +48,7 @@ impl SigningKey {
         if bytes.len() < 32 {
             return Err(ShortKey);
         }
-        Ok(SigningKey(bytes))
+        Ok(SigningKey(bytes.into()))
     }
 
     /// The key generated on first start and kept in the database, so that every instance
@@ -80,7 +76,7 @@ impl SigningKey {
 
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this cannot fail.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+        <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose_secret())
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
     }
 }

@@ -22,8 +22,20 @@ use std::{borrow::Cow, io::Write};
 /// How much of the export is gathered before it is sent on.
 const CHUNK_BYTES: usize = 64 * 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumString,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", parse_err_ty = String, parse_err_fn = unknown_format)]
 pub enum ExportFormat {
     Csv,
     Json,
@@ -31,10 +43,7 @@ pub enum ExportFormat {
 
 impl ExportFormat {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ExportFormat::Csv => "csv",
-            ExportFormat::Json => "json",
-        }
+        self.into()
     }
 
     /// The download's media type.
@@ -46,22 +55,8 @@ impl ExportFormat {
     }
 }
 
-impl std::fmt::Display for ExportFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ExportFormat {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "csv" => Ok(ExportFormat::Csv),
-            "json" => Ok(ExportFormat::Json),
-            other => Err(format!("unknown export format {other:?}; use csv or json")),
-        }
-    }
+fn unknown_format(text: &str) -> String {
+    format!("unknown export format {text:?}; use csv or json")
 }
 
 const CSV_COLUMNS: [&str; 15] = [
@@ -235,7 +230,15 @@ pub async fn stream_export(
 
 #[cfg(test)]
 mod tests {
-    use super::{csv_line, spreadsheet_cell};
+    use super::{ExportFormat, csv_line, spreadsheet_cell};
+
+    #[test]
+    fn formats_are_named_and_unknown_ones_refused() {
+        assert_eq!("csv".parse(), Ok(ExportFormat::Csv));
+        assert_eq!(ExportFormat::Json.to_string(), "json");
+        let error = "xml".parse::<ExportFormat>().unwrap_err();
+        assert!(error.contains("use csv or json"), "{error}");
+    }
 
     #[test]
     fn cells_a_spreadsheet_would_run_become_text() {

@@ -20,6 +20,7 @@ use crate::{
     settings::ssr::notice_days,
     state::AppState,
 };
+use strum::VariantArray;
 pub mod http;
 
 use sqlx::Row;
@@ -106,8 +107,9 @@ pub async fn overview(db: &Db, locale: Locale) -> Result<Vec<DocumentDrafts>, sq
         .into_iter()
         .map(|document: DocumentSummary| {
             let slug = document.slug.as_str();
-            let locales = Locale::ALL
-                .into_iter()
+            let locales = Locale::VARIANTS
+                .iter()
+                .copied()
                 .map(|locale| {
                     let matches = |row: &&sqlx::any::AnyRow| {
                         row.try_get::<String, _>("slug").is_ok_and(|s| s == slug)
@@ -327,8 +329,9 @@ async fn locales_without_draft(
             .bind(document_id)
             .fetch_all(&mut **tx)
             .await?;
-    Ok(Locale::ALL
-        .into_iter()
+    Ok(Locale::VARIANTS
+        .iter()
+        .copied()
         .filter(|locale| *locale != publishing && !drafted.iter().any(|d| d == locale.as_str()))
         .collect())
 }

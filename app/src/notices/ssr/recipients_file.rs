@@ -9,6 +9,7 @@ use crate::{
     notices::{MAX_NAME_CHARS, NewRecipient},
 };
 use std::collections::HashMap;
+use strum::VariantArray;
 
 /// A row that cannot be imported, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +96,7 @@ fn row(email: &str, name: &str, locale: &str) -> Result<NewRecipient, String> {
         Locale::default()
     } else {
         locale.parse().map_err(|_| {
-            let supported: Vec<_> = Locale::ALL.iter().map(|l| l.as_str()).collect();
+            let supported: Vec<_> = Locale::VARIANTS.iter().map(|l| l.as_str()).collect();
             format!(
                 "{locale:?} is not a language notices are written in; use {} or leave it empty for {}",
                 supported.join(" or "),
