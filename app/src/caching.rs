@@ -23,7 +23,7 @@ pub mod ssr {
         fmt,
         sync::{
             Arc,
-            atomic::{AtomicU64, Ordering},
+            atomic::{AtomicBool, AtomicU64, Ordering},
         },
         time::{Duration, Instant},
     };
@@ -36,9 +36,13 @@ pub mod ssr {
         }
     }
 
-    /// The longest a kept page is served: how late a reader may see a revision published by
-    /// another process, or a revision whose effective date has just passed.
+    /// How long a kept page is served before it is rendered again: how late a reader may see
+    /// a revision published by another process, or one whose effective date has just passed.
     const FRESH_FOR: Duration = Duration::from_secs(2);
+    /// Once a page is due, one request renders its successor while the others keep getting
+    /// it, for at most this long; rendering it for every waiting request at once would stall
+    /// them all.
+    const REFRESH_WITHIN: Duration = Duration::from_secs(2);
     /// The memory the kept pages may take, bodies and headers.
     const CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
     const EXPECTED_PAGES: usize = 2_000;
@@ -71,6 +75,8 @@ pub mod ssr {
         headers: HeaderMap,
         body: Bytes,
         kept_at: Instant,
+        /// A request is rendering this page's successor.
+        refreshing: AtomicBool,
     }
 
     impl Page {
@@ -125,13 +131,17 @@ pub mod ssr {
             self.hits.load(Ordering::Relaxed)
         }
 
+        /// The kept page to answer with, or `None` when this request is to render it.
         fn fresh(&self, key: &Key) -> Option<Arc<Page>> {
             let page = self.pages.get(key)?;
-            if page.kept_at.elapsed() < FRESH_FOR {
+            let age = page.kept_at.elapsed();
+            let serve = age < FRESH_FOR
+                || (age < FRESH_FOR + REFRESH_WITHIN
+                    && page.refreshing.swap(true, Ordering::AcqRel));
+            if serve {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 Some(page)
             } else {
-                self.pages.remove(key);
                 None
             }
         }
@@ -139,6 +149,8 @@ pub mod ssr {
         /// Keeps `response` if it is a whole, successful page for everyone, and answers it.
         async fn keep(&self, key: Key, response: Response) -> Response {
             if !shareable(&response) {
+                // A page that was kept and now fails is not served any more.
+                self.pages.remove(&key);
                 return response;
             }
             let (parts, body) = response.into_parts();
@@ -154,10 +166,13 @@ pub mod ssr {
                 headers: parts.headers,
                 body,
                 kept_at: Instant::now(),
+                refreshing: AtomicBool::new(false),
             };
             let response = page.response();
             if page.body.len() <= LARGEST_PAGE_BYTES {
                 self.pages.insert(key, Arc::new(page));
+            } else {
+                self.pages.remove(&key);
             }
             response
         }
@@ -254,6 +269,43 @@ pub mod ssr {
                 builder = builder.header(*name, *value);
             }
             builder.body(Body::empty()).expect("request")
+        }
+
+        fn kept(cache: &PageCache, key: &Key, age: Duration) {
+            let kept_at = Instant::now().checked_sub(age).expect("an earlier instant");
+            cache.pages.insert(
+                key.clone(),
+                Arc::new(Page {
+                    status: StatusCode::OK,
+                    headers: HeaderMap::new(),
+                    body: Bytes::from_static(b"page"),
+                    kept_at,
+                    refreshing: AtomicBool::new(false),
+                }),
+            );
+        }
+
+        #[test]
+        fn a_due_page_is_rendered_by_one_request_while_the_others_get_it() {
+            let cache = PageCache::default();
+            let key = key_of(&request("/policies/privacy", &[]), 0).expect("shared");
+            assert!(cache.fresh(&key).is_none(), "nothing kept yet");
+            kept(&cache, &key, Duration::ZERO);
+            assert!(cache.fresh(&key).is_some());
+
+            kept(&cache, &key, FRESH_FOR + Duration::from_millis(1));
+            assert!(cache.fresh(&key).is_none(), "the first request renders");
+            assert!(
+                cache.fresh(&key).is_some(),
+                "the next ones get the kept page"
+            );
+            assert!(cache.fresh(&key).is_some());
+
+            // A successor that never came: everyone renders rather than read an old page.
+            kept(&cache, &key, FRESH_FOR + REFRESH_WITHIN);
+            assert!(cache.fresh(&key).is_none());
+            assert!(cache.fresh(&key).is_none());
+            assert_eq!(cache.hits(), 3);
         }
 
         #[test]
