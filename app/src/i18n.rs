@@ -120,9 +120,9 @@ pub mod ssr {
         LOCALES.lookup_with_args(&language(locale), key, &args)
     }
 
-    /// The reader's locale for an answer rendered outside the page tree (an export, a feed,
-    /// a form's answer page): an explicit `?lang=`, then the `charter-lang` cookie, then
-    /// `Accept-Language`, then English, the order leptos-fluent follows for the pages.
+    /// The reader's locale, for pages and for answers rendered outside the page tree (an
+    /// export, a feed, a form's answer page): an explicit `?lang=`, then the `charter-lang`
+    /// cookie, then `Accept-Language`, then English.
     pub fn negotiate(query: Option<&str>, headers: &axum::http::HeaderMap) -> Locale {
         let from_query = query.and_then(|query| {
             form_urlencoded::parse(query.as_bytes())
@@ -193,19 +193,34 @@ pub mod ssr {
     }
 }
 
-/// Provides the `I18n` context to everything inside it and keeps `<html lang>` in step.
+/// Provides the `I18n` context to everything inside it and keeps `<html lang>` in step. The
+/// page's language is the one every answer negotiates (`ssr::negotiate`), not leptos-fluent's
+/// own reading of the same request.
 #[component]
 pub fn I18nProvider(children: Children) -> impl IntoView {
     leptos_fluent! {
-        children: children(),
+        children: {
+            use_request_language();
+            children()
+        },
         locales: "../locales",
         default_language: "en",
         sync_html_tag_lang: true,
-        cookie_name: "charter-lang",
-        // Links in notice emails carry `?lang=` so a recipient reads the text they were told about.
-        initial_language_from_url_param: true,
-        initial_language_from_cookie: true,
-        initial_language_from_accept_language_header: true,
+    }
+}
+
+/// Sets the language of the page being rendered from its request: `?lang=` (the links notice
+/// emails carry), the `charter-lang` cookie, `Accept-Language`, then English.
+fn use_request_language() {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<axum::http::request::Parts>() {
+        let locale = ssr::negotiate(parts.uri.query(), &parts.headers);
+        let i18n = expect_context::<I18n>();
+        if let Some(language) =
+            leptos_fluent::language_from_str_between_languages(locale.as_str(), i18n.languages)
+        {
+            i18n.language.set(language);
+        }
     }
 }
 
