@@ -3,9 +3,10 @@
 //!
 //! The server runs on core 0 and wrk on core 1 (`taskset`), over loopback with keep-alive
 //! connections, on SQLite with the demo content and an 8,000-word Privacy Policy published on
-//! top of it. Each page is measured twice: as a first-time visitor asks for it (no cookie, so it
-//! may come from the page cache) and with a consent cookie (the page is that visitor's and is
-//! rendered for each request). Both with and without `Accept-Encoding: br, gzip`.
+//! top of it. Each page is measured twice: as visitors ask for it (from the page cache) and
+//! with a new query string on every request, which no page reads but which makes each request
+//! a page the cache has not seen, so every one is rendered (and compressed). Both with and
+//! without `Accept-Encoding: br, gzip`.
 //!
 //! ```sh
 //! sudo apt-get install wrk   # once
@@ -24,6 +25,7 @@ use app::{
 };
 use std::{
     io::{BufRead, BufReader},
+    path::Path,
     process::{Child, Command, ExitCode, Stdio},
     time::Duration,
 };
@@ -235,9 +237,25 @@ fn millis(text: &str) -> Option<f64> {
     })
 }
 
-fn wrk(settings: &Settings, url: &str, headers: &[&str]) -> Result<Measured, String> {
+/// A wrk script that sends every request to its own address, `?uncached=N`.
+const UNCACHED: &str = r#"counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path .. "?uncached=" .. counter)
+end
+"#;
+
+fn wrk(
+    settings: &Settings,
+    url: &str,
+    headers: &[&str],
+    script: Option<&Path>,
+) -> Result<Measured, String> {
     let mut command = Command::new("taskset");
     command.args(["-c", "1", "wrk", "-t1", "--latency"]);
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
     command
         .arg(format!("-c{}", settings.connections))
         .arg(format!("-d{}s", settings.seconds));
@@ -267,27 +285,7 @@ fn wrk(settings: &Settings, url: &str, headers: &[&str]) -> Result<Measured, Str
     })
 }
 
-/// The consent cookie a visitor who rejected everything holds.
-fn chosen_cookie(base: &str, version: &str) -> Result<String, String> {
-    let output = Command::new("curl")
-        .args(["-s", "-D", "-", "-o", "/dev/null", "-H", "content-type: application/json"])
-        .arg("--data")
-        .arg(format!(
-            r#"{{"method":"reject_all","configuration_version":"{version}","idempotency_key":"page-rate-0001"}}"#
-        ))
-        .arg(format!("{base}/api/consent"))
-        .output()
-        .map_err(|error| format!("curl did not start: {error}"))?;
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find_map(|line| {
-            let value = line.strip_prefix("set-cookie: charter_consent=")?;
-            Some(format!("charter_consent={}", value.split(';').next()?))
-        })
-        .ok_or_else(|| "no consent cookie in the answer".to_owned())
-}
-
-async fn prepare(database_url: &str) -> Result<String, String> {
+async fn prepare(database_url: &str) -> Result<(), String> {
     let url: DatabaseUrl = database_url.parse().map_err(|error| format!("{error}"))?;
     let db = Db::connect(&url)
         .await
@@ -311,13 +309,8 @@ async fn prepare(database_url: &str) -> Result<String, String> {
     )
     .await
     .map_err(|error| format!("publish: {error}"))?;
-    let version = app::inventory::ssr::active(&db)
-        .await
-        .map_err(|error| format!("{error}"))?
-        .ok_or("no inventory in force")?
-        .version;
     db.close().await;
-    Ok(version)
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -332,15 +325,14 @@ fn main() -> ExitCode {
     let database_url = format!("sqlite:{}", dir.path().join("charter.db").display());
     let server = Server::start(&database_url, dir.path());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let result = runtime
-        .block_on(prepare(&database_url))
-        .and_then(|version| {
-            let cookie = format!("Cookie: {}", chosen_cookie(&server.base, &version)?);
-            // Longer than the page cache keeps a page: what is measured is served as it
-            // stands now, not left from before the publication.
-            std::thread::sleep(Duration::from_secs(3));
-            measure(&settings, &server.base, &cookie)
-        });
+    let uncached = dir.path().join("uncached.lua");
+    let result = runtime.block_on(prepare(&database_url)).and_then(|()| {
+        std::fs::write(&uncached, UNCACHED).map_err(|error| error.to_string())?;
+        // Longer than the page cache keeps a page: what is measured is served as it
+        // stands now, not left from before the publication.
+        std::thread::sleep(Duration::from_secs(5));
+        measure(&settings, &server.base, &uncached)
+    });
     server.stop();
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -351,7 +343,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn measure(settings: &Settings, base: &str, cookie: &str) -> Result<(), String> {
+fn measure(settings: &Settings, base: &str, uncached: &Path) -> Result<(), String> {
     let pages = [
         "/",
         "/policies/privacy",
@@ -368,21 +360,19 @@ fn measure(settings: &Settings, base: &str, cookie: &str) -> Result<(), String> 
             vec!["Accept-Encoding: br, gzip"],
         ),
     ] {
-        let health = wrk(settings, &format!("{base}/healthz"), &headers)?;
+        let health = wrk(settings, &format!("{base}/healthz"), &headers, None)?;
         println!(
             "\n{encoding}: /healthz {:.0} req/s (p50 {:.2} ms, p99 {:.2} ms)",
             health.rate, health.p50_ms, health.p99_ms
         );
         println!(
             "{:<30} {:>10} {:>8} {:>8} {:>8}   {:>10} {:>8} {:>8}",
-            "page", "shared/s", "% health", "p50 ms", "p99 ms", "own/s", "% health", "p99 ms"
+            "page", "cached/s", "% health", "p50 ms", "p99 ms", "rendered/s", "% health", "p99 ms"
         );
         for page in pages {
             let url = format!("{base}{page}");
-            let shared = wrk(settings, &url, &headers)?;
-            let mut own_headers = headers.clone();
-            own_headers.push(cookie);
-            let own = wrk(settings, &url, &own_headers)?;
+            let shared = wrk(settings, &url, &headers, None)?;
+            let own = wrk(settings, &url, &headers, Some(uncached))?;
             println!(
                 "{:<30} {:>10.0} {:>7.1}% {:>8.2} {:>8.2}   {:>10.0} {:>7.1}% {:>8.2}",
                 page,

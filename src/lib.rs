@@ -113,6 +113,8 @@ impl Application {
                 .into_iter()
                 .chain(config.image_hosts.hosts().iter().cloned()),
         );
+        // The page cache learns what another process publishes or puts in force.
+        db.watch_content();
         let state = AppState::new(Shared {
             leptos_options: leptos_options(addr),
             db,

@@ -1,15 +1,21 @@
 //! What a browser may keep of a page, and what the server keeps of the pages it renders.
 //!
-//! A public page asked for without cookies (but the language one) and without a Global
-//! Privacy Control signal is the same for everyone who sends the same address, language and
-//! encodings: it carries no key or nonce of its own (see `csp`). The page cache keeps such a
-//! page, compressed, and serves it until this process changes what pages show or, for what
-//! another process changes (the CLI, a second instance) and for effective dates that pass,
-//! for a few seconds at most.
+//! A public page carries no key or nonce of its own (see `csp`), and shows of the visitor only
+//! their language and whether the banner asks (which depends on the configuration their
+//! consent cookie is about, not on their choice). So everyone who asks for it the same way,
+//! without a session or a Global Privacy Control signal, is shown the same page. The page
+//! cache keeps such a page, compressed, and serves it until what it shows changes: at once for
+//! a change this process makes, within `CONTENT_POLL_INTERVAL` (`db`) for one another process
+//! makes (the CLI, a second instance), and within `FRESH_FOR` for an effective date passing.
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use crate::{i18n::LANGUAGE_COOKIE, state::AppState};
+    use crate::{
+        admin::ssr::sessions::SESSION_COOKIE,
+        consent::ssr::{HeldChoice, consent_cookie},
+        i18n::LANGUAGE_COOKIE,
+        state::AppState,
+    };
     use axum::{
         body::{Body, Bytes},
         extract::{Request, State},
@@ -36,8 +42,8 @@ pub mod ssr {
         }
     }
 
-    /// How long a kept page is served before it is rendered again: how late a reader may see
-    /// a revision published by another process, or one whose effective date has just passed.
+    /// How long a kept page is served before it is rendered again: how late a reader may see a
+    /// revision whose effective date has just passed.
     const FRESH_FOR: Duration = Duration::from_secs(2);
     /// Once a page is due, one request renders its successor while the others keep getting
     /// it, for at most this long; rendering it for every waiting request at once would stall
@@ -61,11 +67,11 @@ pub mod ssr {
     /// Everything of a request that its page depends on.
     #[derive(Clone, PartialEq, Eq, Hash)]
     struct Key {
-        /// Pages rendered before a change this process made are never found again.
+        /// Pages rendered before a change to what they show are never found again.
         generation: u64,
         path_and_query: String,
-        /// The language cookie alone, if any.
-        cookie: Option<HeaderValue>,
+        language_cookie: Option<String>,
+        consent: Option<HeldChoice>,
         accept_language: Option<HeaderValue>,
         accept_encoding: Option<HeaderValue>,
     }
@@ -185,7 +191,10 @@ pub mod ssr {
         mut request: Request,
         next: Next,
     ) -> Response {
-        let Some(key) = key_of(&request, state.db.content_generation()) else {
+        let generation = state.db.content_generation();
+        let Some(key) = key_of(&request, generation, |cookie| {
+            state.consent.held_choice(Some(cookie))
+        }) else {
             return next.run(request).await;
         };
         if let Some(page) = state.pages.fresh(&key) {
@@ -203,8 +212,13 @@ pub mod ssr {
     }
 
     /// The key of a request whose page may come from the cache, or `None` when the page has
-    /// to be rendered for this request alone.
-    fn key_of(request: &Request, generation: u64) -> Option<Key> {
+    /// to be rendered for this request alone. `held_choice` reads the consent cookie, when the
+    /// request sent one.
+    fn key_of(
+        request: &Request,
+        generation: u64,
+        held_choice: impl FnOnce(&str) -> Option<HeldChoice>,
+    ) -> Option<Key> {
         if request.method() != Method::GET || !is_public_page(request.uri().path()) {
             return None;
         }
@@ -217,16 +231,20 @@ pub mod ssr {
         if headers.contains_key("sec-gpc") {
             return None;
         }
-        // A session, a consent choice or any other cookie makes the page this visitor's.
-        let mut cookies = crate::cookies::all(headers);
-        if cookies.any(|cookie| cookie.name() != LANGUAGE_COOKIE) {
+        // A signed-in admin's pages are their own. Cookies no page reads (another site's of
+        // the same domain, say) change nothing.
+        if crate::cookies::cookie(headers, SESSION_COOKIE).is_some() {
+            return None;
+        }
+        let language_cookie = crate::cookies::cookie(headers, LANGUAGE_COOKIE);
+        if language_cookie.is_some_and(|value| value.len() > LONGEST_PART) {
             return None;
         }
         Some(Key {
             generation,
             path_and_query: path_and_query.to_owned(),
-            // As sent, so a key never depends on how one parser reads a malformed header.
-            cookie: single(headers, &header::COOKIE)?,
+            language_cookie: language_cookie.map(str::to_owned),
+            consent: consent_cookie(headers).and_then(held_choice),
             accept_language: single(headers, &header::ACCEPT_LANGUAGE)?,
             accept_encoding: single(headers, &header::ACCEPT_ENCODING)?,
         })
@@ -271,6 +289,17 @@ pub mod ssr {
             builder.body(Body::empty()).expect("request")
         }
 
+        /// The key of a request whose consent cookie, if any, is trusted and about version 7.
+        fn shared_key(request: &Request, generation: u64) -> Option<Key> {
+            key_of(request, generation, |_| {
+                Some(HeldChoice {
+                    version: "7".to_owned(),
+                    expired: false,
+                    gpc_only: false,
+                })
+            })
+        }
+
         fn kept(cache: &PageCache, key: &Key, age: Duration) {
             let kept_at = Instant::now().checked_sub(age).expect("an earlier instant");
             cache.pages.insert(
@@ -288,7 +317,7 @@ pub mod ssr {
         #[test]
         fn a_due_page_is_rendered_by_one_request_while_the_others_get_it() {
             let cache = PageCache::default();
-            let key = key_of(&request("/policies/privacy", &[]), 0).expect("shared");
+            let key = shared_key(&request("/policies/privacy", &[]), 0).expect("shared");
             assert!(cache.fresh(&key).is_none(), "nothing kept yet");
             kept(&cache, &key, Duration::ZERO);
             assert!(cache.fresh(&key).is_some());
@@ -310,34 +339,53 @@ pub mod ssr {
 
         #[test]
         fn public_pages_without_cookies_share_a_key() {
-            let plain = key_of(&request("/policies/privacy", &[]), 0).expect("shared");
-            let again = key_of(&request("/policies/privacy", &[]), 0).expect("shared");
+            let plain = shared_key(&request("/policies/privacy", &[]), 0).expect("shared");
+            let again = shared_key(&request("/policies/privacy", &[]), 0).expect("shared");
             assert!(plain == again);
-            let german = key_of(
+            let german = shared_key(
                 &request("/policies/privacy", &[("accept-language", "de")]),
                 0,
             )
             .expect("shared");
             assert!(plain != german);
-            let later = key_of(&request("/policies/privacy", &[]), 1).expect("shared");
+            let later = shared_key(&request("/policies/privacy", &[]), 1).expect("shared");
             assert!(plain != later, "a change this process made starts new keys");
-            let chosen_language = key_of(
+            let chosen_language = shared_key(
                 &request("/policies/privacy", &[("cookie", "charter-lang=de")]),
                 0,
             )
             .expect("the language cookie alone keeps the page shared");
             assert!(plain != chosen_language);
+            let other_cookies = shared_key(
+                &request("/policies/privacy", &[("cookie", "_ga=GA1.2; theme=dark")]),
+                0,
+            )
+            .expect("cookies no page reads change nothing");
+            assert!(plain == other_cookies);
+
+            // Visitors holding a choice about the same configuration see the same page,
+            // whatever they chose; an untrusted cookie is no choice.
+            let chosen = |cookie: &str| {
+                shared_key(&request("/policies/privacy", &[("cookie", cookie)]), 0).expect("shared")
+            };
+            assert!(chosen("charter_consent=one") == chosen("charter_consent=two"));
+            assert!(chosen("charter_consent=one") != plain);
+            let untrusted = key_of(
+                &request("/policies/privacy", &[("cookie", "charter_consent=forged")]),
+                0,
+                |_| None,
+            )
+            .expect("shared");
+            assert!(untrusted == plain);
         }
 
         #[test]
         fn a_visitors_own_pages_are_never_shared() {
             for (path, headers) in [
-                ("/policies/privacy", vec![("cookie", "charter_consent=x")]),
                 (
                     "/policies/privacy",
                     vec![("cookie", "charter-lang=de; __Host-charter_session=s")],
                 ),
-                ("/policies/privacy", vec![("cookie", "anything=1")]),
                 ("/policies/privacy", vec![("sec-gpc", "1")]),
                 (
                     "/policies/privacy",
@@ -349,18 +397,18 @@ pub mod ssr {
                 ("/subscribe/confirm/token", vec![]),
             ] {
                 assert!(
-                    key_of(&request(path, &headers), 0).is_none(),
+                    shared_key(&request(path, &headers), 0).is_none(),
                     "{path} {headers:?}"
                 );
             }
             let long = format!("/policies/privacy?q={}", "a".repeat(LONGEST_PART));
-            assert!(key_of(&request(&long, &[]), 0).is_none());
+            assert!(shared_key(&request(&long, &[]), 0).is_none());
             let post = Request::builder()
                 .method(Method::POST)
                 .uri("/policies/privacy")
                 .body(Body::empty())
                 .expect("request");
-            assert!(key_of(&post, 0).is_none());
+            assert!(shared_key(&post, 0).is_none());
         }
     }
 }

@@ -364,7 +364,7 @@ impl Db {
 
     /// Says that a committed write changed what public pages show (a document, a revision,
     /// the consent inventory, a setting), so pages rendered before it are no longer served
-    /// from the page cache. Writes by other processes reach the cache when its pages expire.
+    /// from the page cache. Writes by other processes are found by `watch_content`.
     pub fn content_changed(&self) {
         self.content.fetch_add(1, Ordering::Release);
     }
@@ -372,6 +372,13 @@ impl Db {
     /// Changes so far, in the sense of `content_changed`.
     pub fn content_generation(&self) -> u64 {
         self.content.load(Ordering::Acquire)
+    }
+
+    /// Looks every `CONTENT_POLL_INTERVAL` for what another process (the CLI, a second
+    /// instance) changed of what public pages show, and counts it as `content_changed` does.
+    /// One small query a tick; the task ends when the handle is closed.
+    pub fn watch_content(&self) {
+        tokio::spawn(watch_content(self.reader.clone(), self.content.clone()));
     }
 
     /// Closes both pools, waiting for checked-out connections to come back.
@@ -501,6 +508,37 @@ async fn checkpoint_periodically(pool: AnyPool) {
             && !pool.is_closed()
         {
             tracing::warn!(%error, "WAL checkpoint failed");
+        }
+    }
+}
+
+/// How soon a server sees a publication or an inventory that another process put in force.
+const CONTENT_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// The newest of each thing public pages show: it changes with every write that changes them.
+const CONTENT_FINGERPRINT: &str = "SELECT
+    CAST(COALESCE((SELECT MAX(id) FROM revisions), 0) AS BIGINT),
+    CAST(COALESCE((SELECT MAX(id) FROM documents), 0) AS BIGINT),
+    CAST(COALESCE((SELECT MAX(id) FROM consent_configuration_activations), 0) AS BIGINT),
+    CAST(COALESCE((SELECT MAX(updated_at) FROM settings), 0) AS BIGINT)";
+
+async fn watch_content(pool: AnyPool, content: Arc<AtomicU64>) {
+    let mut ticks = tokio::time::interval(CONTENT_POLL_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seen: Option<(i64, i64, i64, i64)> = None;
+    while !pool.is_closed() {
+        ticks.tick().await;
+        match sqlx::query_as(CONTENT_FINGERPRINT).fetch_one(&pool).await {
+            Ok(newest) => {
+                if seen.is_some_and(|seen| seen != newest) {
+                    content.fetch_add(1, Ordering::Release);
+                }
+                seen = Some(newest);
+            }
+            Err(error) if !pool.is_closed() => {
+                tracing::warn!(%error, "cannot look for content changed elsewhere");
+            }
+            Err(_) => {}
         }
     }
 }

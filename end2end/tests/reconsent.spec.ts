@@ -51,6 +51,10 @@ async function addAnalyticsService(server: (typeof isolated)[string], name: stri
     env: { ...process.env, ...server.env },
   });
   expect(stdout).toContain("now in force");
+  // The server looks for what another process changed every quarter of a second.
+  await expect
+    .poll(async () => (await fetch(`${server.url}/policies/cookies`)).text(), { timeout: 5_000 })
+    .toContain(name);
 }
 
 test("a changed cookie inventory asks again, saying why", async ({ page, context, server }, testInfo) => {

@@ -10,7 +10,20 @@ use crate::{
         readable_text, spawn_app,
     },
 };
-use app::{admin::Role, csp::ssr::script_hash, documents::Slug};
+use app::{
+    admin::Role,
+    audit::ssr::Actor,
+    clock::Timestamp,
+    csp::ssr::script_hash,
+    db::Db,
+    documents::Slug,
+    i18n::Locale,
+    inventory::ssr::{DEFAULT_INVENTORY, activate, parse},
+    revisions::{
+        RevisionClass,
+        ssr::{NewRevision, publish},
+    },
+};
 use reqwest::{
     StatusCode,
     header::{self, HeaderName},
@@ -19,7 +32,8 @@ use reqwest::{
 both_backends!(
     a_public_page_is_rendered_once_and_served_again,
     a_publication_is_shown_at_once,
-    a_visitors_own_page_is_never_served_from_the_cache,
+    visitors_holding_a_choice_share_the_page_and_their_own_pages_are_never_kept,
+    a_change_made_by_another_process_is_shown_within_a_moment,
     every_inline_script_is_allowed_by_the_pages_policy,
 );
 
@@ -81,9 +95,28 @@ async fn a_publication_is_shown_at_once(backend: Backend) {
     assert!(history.contains("v2") || history.contains('2'), "{history}");
 }
 
-async fn a_visitors_own_page_is_never_served_from_the_cache(backend: Backend) {
+async fn visitors_holding_a_choice_share_the_page_and_their_own_pages_are_never_kept(
+    backend: Backend,
+) {
     let app = app_with_notice(backend).await;
-    let cookie = chosen_cookie(&app, "reject_all", "own-page-0001").await;
+    let accepted = chosen_cookie(&app, "accept_all", "shared-page-01").await;
+    let rejected = chosen_cookie(&app, "reject_all", "shared-page-02").await;
+    let first = app.get_with(PAGE, &[(header::COOKIE, &accepted)]).await;
+    let hits = app.state.pages.hits();
+    let second = app.get_with(PAGE, &[(header::COOKIE, &rejected)]).await;
+    assert_eq!(
+        app.state.pages.hits(),
+        hits + 1,
+        "one page for both choices"
+    );
+    let second = second.text().await.expect("body");
+    assert_eq!(first.text().await.expect("body"), second);
+    assert!(
+        !second.contains("class=\"consent-banner\""),
+        "the banner is gone"
+    );
+
+    let cookie = rejected;
     let gpc_events = || async {
         let (count,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM consent_events WHERE method = 'gpc'")
@@ -94,13 +127,10 @@ async fn a_visitors_own_page_is_never_served_from_the_cache(backend: Backend) {
     };
     let hits = app.state.pages.hits();
     for _ in 0..2 {
-        let chosen = app.get_with(PAGE, &[(header::COOKIE, &cookie)]).await;
-        assert_eq!(chosen.status(), StatusCode::OK);
-        let page = chosen.text().await.expect("body");
-        assert!(
-            !page.contains("class=\"consent-banner\""),
-            "the banner is gone"
-        );
+        let settings = app
+            .get_with("/cookies/settings", &[(header::COOKIE, &cookie)])
+            .await;
+        assert_eq!(settings.status(), StatusCode::OK);
         let signal = app
             .get_with(PAGE, &[(HeaderName::from_static("sec-gpc"), "1")])
             .await;
@@ -113,6 +143,57 @@ async fn a_visitors_own_page_is_never_served_from_the_cache(backend: Backend) {
     }
     assert_eq!(app.state.pages.hits(), hits);
     assert_eq!(gpc_events().await, 2);
+}
+
+/// Another process (the CLI, a second instance) publishes or puts a new inventory in force:
+/// the server finds it within a moment and serves no page kept from before.
+async fn a_change_made_by_another_process_is_shown_within_a_moment(backend: Backend) {
+    let app = app_with_notice(backend).await;
+    app.get(PAGE).await;
+    let other_process = Db::connect(&app.database_url().parse().expect("url"))
+        .await
+        .expect("a second handle");
+    let edited = parse(&DEFAULT_INVENTORY.replace("Analytics", "Statistics")).expect("valid");
+    activate(
+        &other_process,
+        &edited,
+        &Actor::local("test", "another process"),
+    )
+    .await
+    .expect("activate");
+    shown_soon(&app, "Statistics").await;
+
+    let slug: Slug = "notice".parse().expect("slug");
+    publish(
+        &other_process,
+        &NewRevision {
+            slug: &slug,
+            locale: Locale::En,
+            source: "# Notice\n\nPublished elsewhere.",
+            class: RevisionClass::Editorial,
+            summary: "",
+            author: "Editor",
+            published_at: Timestamp::now(),
+            effective_at: Timestamp::now(),
+            notice_days: 30,
+            images: app::markdown::ImageHosts::site_only(),
+        },
+    )
+    .await
+    .expect("publish");
+    shown_soon(&app, "Published elsewhere.").await;
+    other_process.close().await;
+}
+
+/// Waits, at most a second, for the page to show `text`.
+async fn shown_soon(app: &TestApp, text: &str) {
+    for _ in 0..20 {
+        if app.page(PAGE).await.1.contains(text) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{PAGE} does not show {text:?} a second after another process changed it");
 }
 
 /// The nonce a policy names, if any.

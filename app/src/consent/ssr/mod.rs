@@ -18,4 +18,6 @@ pub use log::{
     events_of, verify_chain,
 };
 pub use records::{EventQuery, choice_totals, newest_events};
-pub use service::{Applied, ApplyError, ConsentService, Origin, consent_cookie, ticked_choices};
+pub use service::{
+    Applied, ApplyError, ConsentService, HeldChoice, Origin, consent_cookie, ticked_choices,
+};

@@ -85,6 +85,16 @@ impl Origin {
     }
 }
 
+/// What a page shows of a visitor's trusted consent cookie: the configuration it is about,
+/// whether it has run out and whether it holds only a GPC opt-out; never the choice itself.
+/// Every visitor who holds the same is shown the same page, so the page cache keys by it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HeldChoice {
+    pub version: String,
+    pub expired: bool,
+    pub gpc_only: bool,
+}
+
 /// The `charter_consent` value among a request's cookies.
 pub fn consent_cookie(headers: &HeaderMap) -> Option<&str> {
     crate::cookies::cookie(headers, CONSENT_COOKIE)
@@ -138,6 +148,20 @@ impl ConsentService {
     /// The cookie's content if its signature is valid, whatever its age or configuration.
     pub fn verified(&self, cookie: Option<&str>) -> Option<ConsentCookie> {
         cookie.and_then(|value| ConsentCookie::verify(value, &self.key))
+    }
+
+    /// What a page shows of the visitor who sent `cookie`, without asking which configuration
+    /// is in force: `None` for no trusted cookie, which a page shows as no choice.
+    pub fn held_choice(&self, cookie: Option<&str>) -> Option<HeldChoice> {
+        let cookie = self.verified(cookie)?;
+        let gpc_only = cookie.gpc_only;
+        let version = cookie.version.clone();
+        let standing = Standing::of(Some(cookie), &version, self.lifetime, Timestamp::now());
+        Some(HeldChoice {
+            expired: matches!(standing, Standing::Expired(_)),
+            gpc_only,
+            version,
+        })
     }
 
     /// Where the visitor who sent `cookie` stands with the configuration `active_version`.
