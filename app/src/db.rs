@@ -526,6 +526,9 @@ async fn watch_content(pool: AnyPool, content: Arc<AtomicU64>) {
     let mut ticks = tokio::time::interval(CONTENT_POLL_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seen: Option<(i64, i64, i64, i64)> = None;
+    // Said once when the checks start failing and once when they work again, not four
+    // times a second while the database is away.
+    let mut failing = false;
     while !pool.is_closed() {
         ticks.tick().await;
         match sqlx::query_as(CONTENT_FINGERPRINT).fetch_one(&pool).await {
@@ -534,8 +537,12 @@ async fn watch_content(pool: AnyPool, content: Arc<AtomicU64>) {
                     content.fetch_add(1, Ordering::Release);
                 }
                 seen = Some(newest);
+                if std::mem::take(&mut failing) {
+                    tracing::info!("looking for content changed elsewhere again");
+                }
             }
-            Err(error) if !pool.is_closed() => {
+            Err(error) if !pool.is_closed() && !failing => {
+                failing = true;
                 tracing::warn!(%error, "cannot look for content changed elsewhere");
             }
             Err(_) => {}
