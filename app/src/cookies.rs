@@ -4,19 +4,14 @@
 use axum::http::{HeaderMap, header};
 pub use cookie::{Cookie, SameSite};
 
-/// Every cookie a request sent, over all its `Cookie` headers; malformed pairs are skipped.
-pub fn all(headers: &HeaderMap) -> impl Iterator<Item = Cookie<'_>> {
+/// The value of the cookie `name` among a request's cookies (the first, if sent twice).
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-}
-
-/// The value of the cookie `name` among a request's cookies (the first, if sent twice).
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    all(headers)
         .find(|cookie| cookie.name() == name)
         .and_then(|cookie| cookie.value_raw())
 }
