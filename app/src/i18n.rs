@@ -216,8 +216,12 @@ fn use_request_language() {
     if let Some(parts) = use_context::<axum::http::request::Parts>() {
         let locale = ssr::negotiate(parts.uri.query(), &parts.headers);
         let i18n = expect_context::<I18n>();
+        // A signal notifies what reads it even when set to the value it holds: only a language
+        // other than the one leptos-fluent starts with is set, so most pages render with no
+        // signal changing under them.
         if let Some(language) =
             leptos_fluent::language_from_str_between_languages(locale.as_str(), i18n.languages)
+            && !std::ptr::eq(i18n.language.get_untracked(), language)
         {
             i18n.language.set(language);
         }
