@@ -257,17 +257,11 @@ mod tests {
             assert_eq!(kind.as_str().parse(), Ok(kind));
         }
         assert!("policy".parse::<DocumentKind>().is_err());
-        let names: Vec<&str> = DocumentKind::VARIANTS
-            .iter()
-            .map(|kind| kind.as_str())
-            .collect();
         assert_eq!(
-            names,
+            crate::stored_names::stored_names::<DocumentKind>(),
             ["privacy", "cookies", "terms", "subprocessors", "custom"],
             "stored names never change"
         );
-        for &kind in DocumentKind::VARIANTS {
-            assert_eq!(serde_json::json!(kind), kind.as_str());
-        }
+        crate::stored_names::assert_serde_uses_stored_names::<DocumentKind>();
     }
 }

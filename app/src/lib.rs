@@ -30,6 +30,8 @@ pub mod policies;
 pub mod revisions;
 pub mod settings;
 pub mod site;
+#[cfg(test)]
+mod stored_names;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

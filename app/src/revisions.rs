@@ -576,12 +576,14 @@ mod tests {
 
     #[test]
     fn classes_keep_their_stored_names_and_unknown_ones_are_named() {
-        let names: Vec<&str> = RevisionClass::VARIANTS.iter().map(|c| c.as_str()).collect();
-        assert_eq!(names, ["editorial", "material"]);
+        assert_eq!(
+            crate::stored_names::stored_names::<RevisionClass>(),
+            ["editorial", "material"]
+        );
         for &class in RevisionClass::VARIANTS {
             assert_eq!(class.as_str().parse::<RevisionClass>(), Ok(class));
-            assert_eq!(serde_json::json!(class), class.as_str());
         }
+        crate::stored_names::assert_serde_uses_stored_names::<RevisionClass>();
         let error = "major".parse::<RevisionClass>().unwrap_err().to_string();
         assert!(error.contains("expected editorial or material"), "{error}");
     }

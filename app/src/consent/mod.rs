@@ -190,12 +190,8 @@ mod tests {
             assert_eq!(method.as_str().parse::<Method>(), Ok(method));
         }
         assert!("maybe".parse::<Action>().is_err());
-        let names: Vec<&str> = Action::VARIANTS
-            .iter()
-            .map(|action| action.as_str())
-            .collect();
         assert_eq!(
-            names,
+            crate::stored_names::stored_names::<Action>(),
             [
                 "grant",
                 "deny",
@@ -206,15 +202,9 @@ mod tests {
             ],
             "stored names never change"
         );
-        for &action in Action::VARIANTS {
-            assert_eq!(serde_json::json!(action), action.as_str());
-        }
-        let names: Vec<&str> = Method::VARIANTS
-            .iter()
-            .map(|method| method.as_str())
-            .collect();
+        crate::stored_names::assert_serde_uses_stored_names::<Action>();
         assert_eq!(
-            names,
+            crate::stored_names::stored_names::<Method>(),
             [
                 "accept_all",
                 "reject_all",
@@ -225,8 +215,6 @@ mod tests {
             ],
             "stored names never change"
         );
-        for &method in Method::VARIANTS {
-            assert_eq!(serde_json::json!(method), method.as_str());
-        }
+        crate::stored_names::assert_serde_uses_stored_names::<Method>();
     }
 }

@@ -536,12 +536,8 @@ mod tests {
         for &state in DeliveryState::VARIANTS {
             assert_eq!(state.as_str().parse::<DeliveryState>(), Ok(state));
         }
-        let names: Vec<&str> = DeliveryState::VARIANTS
-            .iter()
-            .map(|state| state.as_str())
-            .collect();
         assert_eq!(
-            names,
+            crate::stored_names::stored_names::<DeliveryState>(),
             ["queued", "sending", "sent", "failed"],
             "stored names never change"
         );
