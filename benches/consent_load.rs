@@ -22,13 +22,15 @@ use app::{
     inventory::ssr::active,
 };
 use sqlx::Connection;
+mod support;
+
 use std::{
-    io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, ExitCode, Stdio},
+    process::ExitCode,
     sync::Arc,
     time::{Duration, Instant},
 };
+use support::{Server, charter_command};
 use tokio::task::JoinSet;
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -158,81 +160,40 @@ impl Database {
     }
 }
 
-/// A running `charter` process.
-struct Server {
-    child: Child,
-    base: String,
+/// Starts the server on a fresh `database`, committing at most `batch_limit` events at once.
+fn start(database: &Database, batch_limit: Option<usize>) -> Server {
+    let mut command = charter_command(env!("CARGO_BIN_EXE_charter"), ["serve"]);
+    command
+        .current_dir(database.working_dir())
+        .env("DATABASE_URL", database.url())
+        // 64 connections from loopback are one network: measure the writer, not the limit.
+        .env("CHARTER_PUBLIC_WRITES_PER_MINUTE", "1000000")
+        // CHARTER_LOG=info,app::consent=debug shows every batch the writer commits.
+        .env(
+            "CHARTER_LOG",
+            std::env::var("CHARTER_LOG").unwrap_or_else(|_| "info,sqlx=warn".to_owned()),
+        );
+    if let Some(limit) = batch_limit {
+        command.env("CHARTER_CONSENT_BATCH_LIMIT", limit.to_string());
+    }
+    Server::start(command)
 }
 
-impl Server {
-    fn start(database: &Database, batch_limit: Option<usize>) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_charter"));
-        command
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .current_dir(database.working_dir())
-            .env("DATABASE_URL", database.url())
-            .env("CHARTER_ADDR", "127.0.0.1:0")
-            // 64 connections from loopback are one network: measure the writer, not the limit.
-            .env("CHARTER_PUBLIC_WRITES_PER_MINUTE", "1000000")
-            // CHARTER_LOG=info,app::consent=debug shows every batch the writer commits.
-            .env(
-                "CHARTER_LOG",
-                std::env::var("CHARTER_LOG").unwrap_or_else(|_| "info,sqlx=warn".to_owned()),
-            )
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        if let Some(limit) = batch_limit {
-            command.env("CHARTER_CONSENT_BATCH_LIMIT", limit.to_string());
-        }
-        let mut child = command.spawn().expect("start charter");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let listening = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .inspect(|line| eprintln!("  charter: {line}"))
-            .find(|line| line.contains("Charter is listening"))
-            .expect("the server reports its address");
-        let addr = listening
-            .split("addr=")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .expect("address in the log line")
-            .to_owned();
-        // Keep reading, so the server never blocks on a full pipe, and show what it reports.
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                eprintln!("  charter: {line}");
-            }
-        });
-        Server {
-            child,
-            base: format!("http://{addr}"),
-        }
-    }
-
-    /// The largest resident set the process has had (`VmHWM`), in MiB.
-    fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-            })
-            .map_or(f64::NAN, |kib| kib / 1024.0)
-    }
-
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The largest resident set the process has had (`VmHWM`), in MiB.
+fn peak_rss_mib(server: &Server) -> f64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
 /// What one run of requests got back.
@@ -454,7 +415,7 @@ async fn report(
         p99: tally.percentile_ms(0.99),
         successes: tally.successes,
         stored,
-        rss: server.peak_rss_mib(),
+        rss: peak_rss_mib(server),
     }
 }
 
@@ -487,7 +448,7 @@ async fn bench_backend(
     problems: &mut Vec<String>,
 ) -> [Row; 3] {
     let database = make_database().await;
-    let server = Server::start(&database, None);
+    let server = start(&database, None);
     let db = open(&database).await;
     let consent = consent_load(&db, "group").await;
     let [health_tally, consent_tally] =
@@ -515,7 +476,7 @@ async fn bench_backend(
     database.drop().await;
 
     let database = make_database().await;
-    let server = Server::start(&database, Some(1));
+    let server = start(&database, Some(1));
     let db = open(&database).await;
     let consent = consent_load(&db, "single").await;
     let tally = consent

@@ -23,12 +23,14 @@ use app::{
         ssr::{NewRevision, publish},
     },
 };
+mod support;
+
 use std::{
-    io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, ExitCode, Stdio},
+    process::{Command, ExitCode},
     time::Duration,
 };
+use support::{Server, charter_command};
 
 struct Settings {
     seconds: u64,
@@ -163,57 +165,19 @@ fn long_policy(words: usize) -> String {
     text
 }
 
-/// A running `charter` process on core 0.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(database_url: &str, dir: &std::path::Path) -> Self {
-        let mut child = Command::new("taskset")
-            .args(["-c", "0", env!("CARGO_BIN_EXE_charter"), "serve"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .current_dir(dir)
-            .env("DATABASE_URL", database_url)
-            .env("CHARTER_ADDR", "127.0.0.1:0")
-            .env("CHARTER_DEMO", "1")
-            .env("CHARTER_ORGANISATION", "Quillstone AI Ltd")
-            .env("CHARTER_LOG", "warn,charter=info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start charter under taskset");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let listening = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .inspect(|line| eprintln!("  charter: {line}"))
-            .find(|line| line.contains("Charter is listening"))
-            .expect("the server reports its address");
-        let addr = listening
-            .split("addr=")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .expect("address in the log line")
-            .to_owned();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                eprintln!("  charter: {line}");
-            }
-        });
-        Server {
-            child,
-            base: format!("http://{addr}"),
-        }
-    }
-
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts the server on core 0 with the demo content, on the SQLite file at `database_url`.
+fn start(database_url: &str, dir: &Path) -> Server {
+    let mut command = charter_command(
+        "taskset",
+        ["-c", "0", env!("CARGO_BIN_EXE_charter"), "serve"],
+    );
+    command
+        .current_dir(dir)
+        .env("DATABASE_URL", database_url)
+        .env("CHARTER_DEMO", "1")
+        .env("CHARTER_ORGANISATION", "Quillstone AI Ltd")
+        .env("CHARTER_LOG", "warn,charter=info");
+    Server::start(command)
 }
 
 /// What one wrk run measured.
@@ -343,7 +307,7 @@ fn main() -> ExitCode {
     };
     let dir = tempfile::tempdir().expect("temporary directory");
     let database_url = format!("sqlite:{}", dir.path().join("charter.db").display());
-    let server = Server::start(&database_url, dir.path());
+    let server = start(&database_url, dir.path());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let uncached = dir.path().join("uncached.lua");
     let result = runtime.block_on(prepare(&database_url)).and_then(|()| {
