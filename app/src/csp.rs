@@ -69,8 +69,7 @@ pub mod ssr {
     pub fn page_script_hashes(options: &LeptosOptions) -> &'static str {
         static HASHES: OnceLock<String> = OnceLock::new();
         HASHES.get_or_init(|| {
-            let loader = crate::islands::loader_script(options);
-            std::iter::once(loader.as_str())
+            std::iter::once(crate::islands::loader_script(options))
                 .chain(LEPTOS_SCRIPTS)
                 .map(script_hash)
                 .collect::<Vec<_>>()

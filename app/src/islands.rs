@@ -78,13 +78,13 @@ mod ssr {
         Some(exe.parent()?.join(file))
     }
 
-    /// The addresses of the stylesheet, the JavaScript and the wasm of this build, with the
-    /// content hashes `cargo leptos build` lists in `hash.txt` beside the binary when the build
-    /// hashes them. Read once: the names cannot change while the binary runs.
+    /// The stylesheet of this build and the loader that names its JavaScript and wasm, with
+    /// the content hashes `cargo leptos build` lists in `hash.txt` beside the binary when the
+    /// build hashes them. Made once: the names cannot change while the binary runs.
     struct Assets {
         css: String,
-        js: String,
-        wasm: String,
+        /// The page's loader script, which names the JavaScript and the wasm.
+        loader: String,
     }
 
     fn assets(options: &LeptosOptions) -> &'static Assets {
@@ -108,10 +108,14 @@ mod ssr {
                 };
                 format!("/{}/{stem}.{kind}", options.site_pkg_dir)
             };
+            let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
             Assets {
                 css: name("css"),
-                js: name("js"),
-                wasm: name("wasm"),
+                loader: format!(
+                    "{LOADER}({}, {});",
+                    quoted(&name("js")),
+                    quoted(&name("wasm"))
+                ),
             }
         })
     }
@@ -143,14 +147,8 @@ mod ssr {
 
     /// The text of the loader's inline script, which the Content-Security-Policy names by its
     /// hash.
-    pub fn loader_script(options: &LeptosOptions) -> String {
-        let assets = assets(options);
-        let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
-        format!(
-            "{LOADER}({}, {});",
-            quoted(&assets.js),
-            quoted(&assets.wasm)
-        )
+    pub fn loader_script(options: &LeptosOptions) -> &'static str {
+        &assets(options).loader
     }
 
     /// Islands are never nested here, so each is hydrated on its own, in document order.
