@@ -55,6 +55,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "Load demo content into an empty database (true/false, 1/0)",
     },
     Setting {
+        key: "demo_site_addr",
+        env: "CHARTER_DEMO_SITE_ADDR",
+        default: None,
+        help: "With demo content, also serve a demo company site at this address, e.g. 127.0.0.1:3001: another origin whose page embeds the consent banner and gates a script and a video on it (default: none)",
+    },
+    Setting {
         key: "log",
         env: "CHARTER_LOG",
         default: Some("info,sqlx=warn"),
@@ -202,6 +208,7 @@ pub struct Config {
     pub organisation: Organisation,
     #[serde(deserialize_with = "flag")]
     pub demo: bool,
+    pub demo_site_addr: Option<SocketAddr>,
     pub log: LogFilter,
     pub shutdown_timeout: ShutdownTimeout,
     pub consent_lifetime_months: ConsentLifetime,

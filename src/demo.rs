@@ -6,6 +6,8 @@
 //! The texts in `demo/` are the versions in force; the first and the upcoming versions are
 //! derived from them by the edits below. `demo/inventory.toml` is the demo cookie inventory.
 
+pub mod site;
+
 use app::{
     audit::ssr::Actor,
     clock::Timestamp,

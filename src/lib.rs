@@ -49,6 +49,8 @@ pub struct Application {
     notices: Option<NoticeWorker>,
     header_timeout: Duration,
     request_timeout: Duration,
+    /// The demo company site, with demo content and `CHARTER_DEMO_SITE_ADDR`.
+    demo_site: Option<demo::site::DemoSite>,
 }
 
 impl Application {
@@ -82,6 +84,7 @@ impl Application {
             key,
             lifetime: config.consent_lifetime_months,
             secure_cookies: base_url.as_str().starts_with("https://"),
+            cookie_domain: app::consent::ssr::cookie_domain(base_url.as_str()),
         };
         let delivery = Delivery {
             rate: config.smtp_rate.per_second(),
@@ -113,6 +116,10 @@ impl Application {
                 .into_iter()
                 .chain(config.image_hosts.hosts().iter().cloned()),
         );
+        let demo_site = match config.demo_site_addr.filter(|_| config.demo) {
+            Some(addr) => Some(demo::site::DemoSite::bind(addr, base_url.as_str(), &db).await?),
+            None => None,
+        };
         // The page cache learns what another process publishes or puts in force.
         db.watch_content();
         let state = AppState::new(Shared {
@@ -134,6 +141,7 @@ impl Application {
             },
             images,
             hasher: Default::default(),
+            sites: Default::default(),
         });
         Ok(Self {
             listener,
@@ -141,11 +149,17 @@ impl Application {
             notices,
             header_timeout: config.header_timeout.duration(),
             request_timeout: config.request_timeout.duration(),
+            demo_site,
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.state.leptos_options.site_addr
+    }
+
+    /// Where the demo company site listens, when it is served.
+    pub fn demo_site_addr(&self) -> Option<SocketAddr> {
+        self.demo_site.as_ref()?.local_addr().ok()
     }
 
     pub fn db(&self) -> &Db {
@@ -169,12 +183,17 @@ impl Application {
             notices,
             header_timeout,
             request_timeout,
+            demo_site,
         } = self;
+        let demo_site = demo_site.map(demo::site::DemoSite::spawn);
         let db = state.db.clone();
         let notices = notices.map(NoticeWorker::spawn);
         tracing::info!(addr = %state.leptos_options.site_addr, "Charter is listening");
         let router = router::router(state, request_timeout);
         let open = serve(listener, router, header_timeout, shutdown).await;
+        if let Some(demo_site) = demo_site {
+            demo_site.abort();
+        }
         if tokio::time::timeout(grace, open.shutdown()).await.is_err() {
             tracing::warn!(
                 ?grace,

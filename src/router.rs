@@ -91,6 +91,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             state.clone(),
             app::network::limit_public_writes,
         ))
+        // Outside the rate limit, so a registered site's page can read its 429 too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            app::sites::ssr::cors,
+        ))
         // Before every other layer that reads the peer, the rate limit included.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -27,6 +27,7 @@ use crate::{
     policies::{HistoryPage, PolicyPage, RevisionPage},
     settings::AdminSettingsPage,
     site::provide_site,
+    sites::SitesPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{Link, provide_meta_context};
@@ -144,6 +145,7 @@ fn Layout() -> impl IntoView {
                         view=AdminSettingsPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/admin/sites") view=SitesPage ssr=SsrMode::Async />
                     <Route path=path!("/cookies/receipts") view=ReceiptsPage ssr=SsrMode::Async />
                     <Route path=path!("/subscribe") view=SubscribePage ssr=SsrMode::Async />
                     <Route

@@ -2,7 +2,7 @@
 //! `Set-Cookie` values Charter sends, so quoting and attributes follow RFC 6265 in one place.
 
 use axum::http::{HeaderMap, header};
-pub use cookie::{Cookie, SameSite};
+pub use cookie::{Cookie, CookieBuilder, SameSite};
 
 /// The value of the cookie `name` among a request's cookies (the first, if sent twice).
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -30,14 +30,19 @@ pub fn site_cookie(
     }
 }
 
-/// The `Set-Cookie` value that removes the site-wide cookie `name` (`Max-Age=0`).
-pub fn removal(name: String, secure: bool) -> String {
-    Cookie::build((name, ""))
+/// The `Set-Cookie` value that removes the site-wide cookie `name` (`Max-Age=0`): the
+/// host's own, or with `domain` the one set for that domain.
+pub fn removal(name: String, secure: bool, domain: Option<&str>) -> String {
+    let builder = Cookie::build((name, ""))
         .path("/")
         .max_age(cookie::time::Duration::ZERO)
-        .secure(secure)
-        .build()
-        .to_string()
+        .secure(secure);
+    match domain {
+        Some(domain) => builder.domain(domain.to_owned()),
+        None => builder,
+    }
+    .build()
+    .to_string()
 }
 
 #[cfg(test)]
@@ -61,7 +66,9 @@ mod tests {
 
     #[test]
     fn a_removal_expires_the_cookie_at_once() {
-        let removal = removal("qs_stats".to_owned(), true);
+        let scoped = removal("_ga".to_owned(), false, Some("example.com"));
+        assert!(scoped.contains("Domain=example.com"), "{scoped}");
+        let removal = removal("qs_stats".to_owned(), true, None);
         assert!(removal.starts_with("qs_stats=;"), "{removal}");
         assert!(removal.contains("Max-Age=0"), "{removal}");
         assert!(removal.contains("Secure"), "{removal}");

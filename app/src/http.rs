@@ -31,6 +31,11 @@ pub enum HttpError {
     CsrfRefused,
     #[error("this request was sent from another site's page and was refused; nothing was changed")]
     CrossSite,
+    #[error(
+        "the origin {0} is not one of the sites registered with Charter, so its pages may not \
+         use the consent API; an admin registers it on /admin/sites"
+    )]
+    UnregisteredOrigin(String),
     #[error("your role ({}) does not allow this; ask an admin", .0.as_str())]
     RoleRefused(Role),
     #[error("{0}")]
@@ -71,9 +76,10 @@ impl HttpError {
     pub fn status(&self) -> StatusCode {
         match self {
             HttpError::SignInRequired { .. } => StatusCode::SEE_OTHER,
-            HttpError::CsrfRefused | HttpError::CrossSite | HttpError::RoleRefused(_) => {
-                StatusCode::FORBIDDEN
-            }
+            HttpError::CsrfRefused
+            | HttpError::CrossSite
+            | HttpError::UnregisteredOrigin(_)
+            | HttpError::RoleRefused(_) => StatusCode::FORBIDDEN,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -224,7 +230,12 @@ pub async fn refuse_cross_site(
     // A one-click unsubscribe (RFC 8058) may come from a webmail page on another site; the
     // secret token in its address is all it needs, and all another site cannot supply.
     let unsubscribe = request.uri().path().starts_with("/unsubscribe/");
-    if safe || unsubscribe || !cross_site(request.headers(), &state.site.base_url) {
+    // The company's registered sites use the consent API from their own pages (`sites::ssr`).
+    let registered = request
+        .extensions()
+        .get::<crate::sites::ssr::RegisteredSite>()
+        .is_some();
+    if safe || unsubscribe || registered || !cross_site(request.headers(), &state.site.base_url) {
         return next.run(request).await;
     }
     tracing::warn!(path = %request.uri().path(), "cross-site request refused");
@@ -271,6 +282,8 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(crate::admin::ssr::http::routes())
         .merge(crate::editor::ssr::http::routes())
         .merge(crate::settings::ssr::http::routes())
+        .merge(crate::sites::ssr::http::routes())
+        .merge(crate::embed::ssr::routes())
         .merge(crate::inventory::editor::ssr::http::routes())
         .merge(crate::notices::ssr::http::routes())
         .merge(crate::notices::subscriptions::ssr::http::routes())

@@ -85,8 +85,39 @@ pub struct Category {
     /// Refused on a Global Privacy Control signal: the category sells or shares personal data.
     #[serde(default)]
     pub sale_or_sharing: bool,
+    /// The Google Consent Mode signals granted while this category is allowed. Left out of the
+    /// canonical JSON when empty, so inventories written before it keep their version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consent_mode: Vec<ConsentModeSignal>,
     #[serde(default)]
     pub services: Vec<Service>,
+}
+
+/// A Google Consent Mode v2 signal, as `gtag('consent', …)` names it.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ConsentModeSignal {
+    AdStorage,
+    AdUserData,
+    AdPersonalization,
+    AnalyticsStorage,
+    FunctionalityStorage,
+    PersonalizationStorage,
+    SecurityStorage,
 }
 
 /// A validated inventory: `necessary` first, unique keys, every text in every locale.
@@ -252,6 +283,7 @@ pub fn changes(before: &Inventory, after: &Inventory) -> Vec<InventoryChange> {
                 "sale_or_sharing",
                 old.sale_or_sharing != new.sale_or_sharing,
             ),
+            ("consent_mode", old.consent_mode != new.consent_mode),
         ]
         .into_iter()
         .filter(|(_, changed)| *changed)
@@ -547,6 +579,7 @@ mod tests {
             title: texts("Title"),
             description: texts("Description"),
             sale_or_sharing: false,
+            consent_mode: vec![],
             services: vec![],
         }
     }

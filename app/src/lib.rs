@@ -17,6 +17,7 @@ pub mod csp;
 pub mod diff;
 pub mod documents;
 pub mod editor;
+pub mod embed;
 pub mod errors;
 pub mod home;
 pub mod i18n;
@@ -30,6 +31,7 @@ pub mod policies;
 pub mod revisions;
 pub mod settings;
 pub mod site;
+pub mod sites;
 #[cfg(test)]
 mod stored_names;
 pub mod ui;

@@ -265,6 +265,7 @@ fn is_public_write(path: &str) -> bool {
     matches!(
         path,
         "/api/consent"
+            | "/api/consent/gpc"
             | "/cookies/consent"
             | "/admin/sign-in"
             | "/admin/invitations/accept"

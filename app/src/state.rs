@@ -4,6 +4,7 @@
 use crate::{
     admin::ssr::password::Hasher, caching::ssr::PageCache, consent::ssr::ConsentService, db::Db,
     diff::DiffCache, errors::AppError, markdown::ImageHosts, network::Network, site::SiteInfo,
+    sites::ssr::SiteRegistry,
 };
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -28,6 +29,8 @@ pub struct Shared {
     /// Where published and previewed revisions may show images from (`CHARTER_IMAGE_HOSTS`).
     pub images: ImageHosts,
     pub hasher: Hasher,
+    /// The company's other sites, which may use the consent API from their pages.
+    pub sites: SiteRegistry,
 }
 
 impl AppState {

@@ -9,7 +9,7 @@ use app::{
         Action, IdempotencyKey, Method, SubjectId,
         records::EventFilter,
         ssr::{
-            Banner, BatchLimit, ChainReport, ConsentLog, EventQuery, NewEvent, RecordError,
+            Banner, BatchLimit, ChainReport, ConsentLog, EventQuery, NewEvent, Place, RecordError,
             events_of, verify_chain,
         },
     },
@@ -60,6 +60,7 @@ fn event(version: &str, key: &str, analytics: bool) -> NewEvent {
         ip_prefix: "127.0.0.0/24".to_owned(),
         idempotency_key: key.parse::<IdempotencyKey>().expect("key"),
         subject_is_new: true,
+        place: Place::new("https://www.example.com".to_owned(), "/pricing"),
     }
 }
 
@@ -281,8 +282,10 @@ async fn verify_reports_the_first_tampered_event(backend: Backend) {
 }
 
 /// Migration 0010 drops the unique index on `consent_events.hash`; on SQLite that rebuilds the
-/// table. Events stored under the earlier schema must come through it exactly as they were,
-/// still chained and still protected.
+/// table. Migration 0013 adds each event's site and page. Events stored under the earlier
+/// schema must come through both exactly as they were, still chained and still protected.
+/// They are recorded by today's log in a database of today's schema (as the log then wrote
+/// them: no site, no page), and copied row by row into one migrated only to 0009.
 async fn events_recorded_before_the_hash_index_was_dropped_are_kept(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let db = Db::connect(&database.url.parse().expect("database URL"))
@@ -317,15 +320,67 @@ async fn events_recorded_before_the_hash_index_was_dropped_are_kept(backend: Bac
         .await
         .expect("activate")
         .version;
-    let log = ConsentLog::start(db.clone(), BatchLimit::default());
+
+    let source_database = TestDatabase::create(backend).await;
+    let source = Db::connect(&source_database.url.parse().expect("database URL"))
+        .await
+        .expect("connect");
+    source.migrate().await.expect("migrate");
+    activate(&source, &default, &operator())
+        .await
+        .expect("activate");
+    let log = ConsentLog::start(source.clone(), BatchLimit::default());
     let mut before = Vec::new();
     for i in 0..40 {
-        let recorded = log
-            .record(event(&version, &format!("before-0010-{i:04}"), i % 3 == 0))
-            .await
-            .expect("recorded");
-        before.push(recorded.event);
+        let unplaced = NewEvent {
+            place: Place::default(),
+            ..event(&version, &format!("before-0010-{i:04}"), i % 3 == 0)
+        };
+        before.push(log.record(unplaced).await.expect("recorded").event);
     }
+    let (sha256, locale, text): (String, String, String) =
+        sqlx::query_as("SELECT sha256, locale, text FROM consent_banners")
+            .fetch_one(source.reader())
+            .await
+            .expect("the banner");
+    sqlx::query(
+        "INSERT INTO consent_banners (sha256, configuration_version, locale, text)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(sha256)
+    .bind(&version)
+    .bind(locale)
+    .bind(text)
+    .execute(db.writer())
+    .await
+    .expect("copy the banner");
+    for event in &before {
+        sqlx::query(
+            "INSERT INTO consent_events (subject_id, action, choices, method,
+                 configuration_version, banner_sha256, revisions, locale, recorded_at,
+                 user_agent, ip_prefix, idempotency_key, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(&event.subject)
+        .bind(&event.action)
+        .bind(event.choices.to_string())
+        .bind(&event.method)
+        .bind(&event.configuration_version)
+        .bind(&event.banner_sha256)
+        .bind(event.revisions.to_string())
+        .bind(&event.locale)
+        .bind(event.recorded_at.as_millis())
+        .bind(&event.user_agent)
+        .bind(&event.ip_prefix)
+        .bind(&event.idempotency_key)
+        .bind(&event.prev_hash)
+        .bind(&event.hash)
+        .execute(db.writer())
+        .await
+        .expect("copy an event");
+    }
+    source.close().await;
+    drop(source_database);
 
     db.migrate().await.expect("migrate to the latest schema");
 

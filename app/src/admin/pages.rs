@@ -115,6 +115,7 @@ fn home_view(home: AdminHome) -> impl IntoView {
             <li><a href="/admin/users">{move_tr!("users-title")}</a></li>
             <li><a href="/admin/inventory">{move_tr!("inventory-editor-title")}</a></li>
             <li><a href="/admin/consent">{move_tr!("consent-records-title")}</a></li>
+            <li><a href="/admin/sites">{move_tr!("admin-sites-title")}</a></li>
             <li><a href="/admin/recipients">{move_tr!("recipients-title")}</a></li>
             <li><a href="/admin/audit">{move_tr!("audit-log-title")}</a></li>
             <li><a href="/admin/settings">{move_tr!("admin-settings-title")}</a></li>

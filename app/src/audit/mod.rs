@@ -44,6 +44,8 @@ pub enum AuditAction {
     ExportMade,
     RecipientsImported,
     NoticesRetried,
+    SiteAdded,
+    SiteRemoved,
 }
 
 impl AuditAction {
@@ -148,7 +150,9 @@ mod tests {
                 "inventory_changed",
                 "export_made",
                 "recipients_imported",
-                "notices_retried"
+                "notices_retried",
+                "site_added",
+                "site_removed"
             ],
             "stored names never change"
         );

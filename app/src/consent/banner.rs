@@ -99,9 +99,13 @@ pub async fn get_banner(locale: Locale, usage: BannerUse) -> Result<BannerView, 
             .map_err(|_| AppError::Internal)?;
     let origin = Origin::of(&headers, peer);
     let gpc = if usage == BannerUse::Banner {
+        let uri: axum::http::Uri = leptos_axum::extract()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        let place = super::ssr::Place::own(&state.site.base_url, uri.path());
         state
             .consent
-            .record_gpc(&state.db, &origin, locale, &state.network.writes)
+            .record_gpc(&state.db, &origin, locale, place, &state.network.writes)
             .await
             .map_err(|error| {
                 tracing::error!(%error, "GPC opt-out not recorded");
@@ -115,7 +119,8 @@ pub async fn get_banner(locale: Locale, usage: BannerUse) -> Result<BannerView, 
     }
     // After recording the signal, the browser holds the cookie this response sets.
     let standing = match gpc {
-        Some(applied) => Standing::GpcRecorded(applied.cookie),
+        Some(applied) if applied.cookie.gpc_only => Standing::GpcRecorded(applied.cookie),
+        Some(applied) => Standing::Chosen(applied.cookie),
         None => state
             .consent
             .standing(consent_cookie(&headers), &configuration.version),

@@ -22,8 +22,10 @@ pub struct Submission {
     pub configuration_version: String,
     pub locale: Locale,
     pub idempotency_key: IdempotencyKey,
-    /// The request carried `Sec-GPC: 1`: categories that sell or share data stay refused.
+    /// The request carried `Sec-GPC: 1`, or the embedded banner read the browser's Global
+    /// Privacy Control: categories that sell or share data stay refused.
     pub gpc: bool,
+    pub place: super::Place,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -271,6 +273,7 @@ mod tests {
             locale: Locale::En,
             idempotency_key: "key-00000001".parse().expect("key"),
             gpc: false,
+            place: super::super::Place::default(),
         }
     }
 

@@ -5,9 +5,10 @@
 //! statement, and the admins' export of the records.
 
 use super::{
-    Applied, ApplyError, Origin, Submission, SubmissionError, consent_cookie, events_of,
+    Applied, ApplyError, Origin, Place, Standing, Submission, SubmissionError, consent_cookie,
+    events_of,
     export::{ExportFormat, record_export, stream_export},
-    ticked_choices,
+    mirror, ticked_choices,
 };
 use crate::{
     admin::{Role, ssr::guard::AdminSession},
@@ -17,10 +18,11 @@ use crate::{
     },
     http::{HttpError, HttpResult, local_path, with_cookies},
     i18n::{Locale, ssr::negotiate},
+    sites::ssr::RegisteredSite,
     state::AppState,
 };
 use axum::{
-    Form, Json, Router,
+    Extension, Form, Json, Router,
     body::{Body, Bytes},
     extract::{ConnectInfo, DefaultBodyLimit, Query, State, rejection::JsonRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -36,8 +38,10 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/consent", post(api))
+        .route("/api/consent/gpc", post(gpc_signal))
         .route("/cookies/consent", post(form))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route("/api/consent/banner", get(banner))
         .route("/cookies/receipts.json", get(receipts))
         .route("/.well-known/gpc.json", get(gpc_json))
         .route("/admin/consent/export", get(export))
@@ -53,6 +57,9 @@ struct Asked<'a> {
     idempotency_key: Option<&'a str>,
     /// The language of the banner the visitor read; `None` for the request's own.
     locale: Option<&'a str>,
+    place: Place,
+    /// The embedded banner read the browser's Global Privacy Control.
+    gpc: bool,
 }
 
 enum AskedChoices {
@@ -120,7 +127,8 @@ async fn record(
         configuration_version: asked.configuration_version,
         locale,
         idempotency_key,
-        gpc: origin.gpc,
+        gpc: origin.gpc || asked.gpc,
+        place: asked.place,
     };
     Ok(state.consent.apply(&state.db, &origin, &submission).await?)
 }
@@ -162,10 +170,25 @@ struct ApiRequest {
     idempotency_key: String,
     #[serde(default)]
     locale: Option<String>,
+    /// The path of the page the choice was made on (the embedded banner sends it).
+    #[serde(default)]
+    page: Option<String>,
+    /// The browser's `navigator.globalPrivacyControl`, as the embedded banner read it.
+    #[serde(default)]
+    gpc: bool,
+}
+
+/// Where a request to the consent API comes from: a registered site's page, or Charter's own.
+pub fn place_of(state: &AppState, site: Option<&RegisteredSite>, page: Option<&str>) -> Place {
+    let page = page.unwrap_or_default();
+    match site {
+        Some(site) => Place::new(site.origin.clone(), page),
+        None => Place::own(&state.site.base_url, page),
+    }
 }
 
 #[derive(Serialize)]
-struct ApiAnswer<'a> {
+pub struct ApiAnswer<'a> {
     event_id: i64,
     subject_id: &'a str,
     action: &'a str,
@@ -175,11 +198,47 @@ struct ApiAnswer<'a> {
     /// The idempotency key had been used: this is the first answer again, nothing new was
     /// recorded.
     replayed: bool,
+    /// The signed choice, which an embedded banner on a site of another registrable domain
+    /// keeps and sends back in `Charter-Consent` (the browser keeps no cookie for it there).
+    token: String,
+    /// What the `charter_choices` cookie says, for the same banner to keep.
+    mirror: String,
+}
+
+impl<'a> ApiAnswer<'a> {
+    pub fn of(state: &AppState, applied: &'a Applied) -> Self {
+        let event = &applied.recorded.event;
+        ApiAnswer {
+            event_id: event.id,
+            subject_id: &event.subject,
+            action: &event.action,
+            choices: &applied.choices,
+            configuration_version: &event.configuration_version,
+            recorded_at: event.recorded_at.rfc3339(),
+            replayed: applied.recorded.replayed,
+            token: applied.cookie.sign(&state.consent.key),
+            mirror: mirror(&applied.cookie),
+        }
+    }
+
+    /// 201 with the event, 200 for a replay, with the cookies.
+    pub fn respond(state: &AppState, applied: &Applied) -> Response {
+        let status = if applied.recorded.replayed {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
+        with_cookies(
+            (status, Json(ApiAnswer::of(state, applied))).into_response(),
+            applied.set_cookies.iter().map(String::as_str),
+        )
+    }
 }
 
 async fn api(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    site: Option<Extension<RegisteredSite>>,
     headers: HeaderMap,
     body: Result<Json<ApiRequest>, JsonRejection>,
 ) -> Response {
@@ -195,30 +254,17 @@ async fn api(
         configuration_version: request.configuration_version,
         idempotency_key: Some(&request.idempotency_key),
         locale: request.locale.as_deref(),
+        place: place_of(
+            &state,
+            site.as_ref().map(|Extension(site)| site),
+            request.page.as_deref(),
+        ),
+        gpc: request.gpc,
     };
-    let applied = match record(&state, &headers, peer, asked).await {
-        Ok(applied) => applied,
-        Err(error) => return refusal(error).into_json_response(),
-    };
-    let event = &applied.recorded.event;
-    let status = if applied.recorded.replayed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    let answer = Json(ApiAnswer {
-        event_id: event.id,
-        subject_id: &event.subject,
-        action: &event.action,
-        choices: &applied.choices,
-        configuration_version: &event.configuration_version,
-        recorded_at: event.recorded_at.rfc3339(),
-        replayed: applied.recorded.replayed,
-    });
-    with_cookies(
-        (status, answer).into_response(),
-        applied.set_cookies.iter().map(String::as_str),
-    )
+    match record(&state, &headers, peer, asked).await {
+        Ok(applied) => ApiAnswer::respond(&state, &applied),
+        Err(error) => refusal(error).into_json_response(),
+    }
 }
 
 /// The banner's form fields: the button pressed (`method`), the ticked categories, and what
@@ -250,6 +296,8 @@ async fn form(
         idempotency_key: field("idempotency_key").filter(|key| !key.is_empty()),
         // A form of this site names a language it has; anything else is the request's own.
         locale: field("locale").filter(|tag| tag.parse::<Locale>().is_ok()),
+        place: Place::own(&state.site.base_url, &return_to),
+        gpc: false,
     };
     match record(&state, &headers, peer, asked).await {
         Ok(applied) => Ok(with_cookies(
@@ -262,6 +310,264 @@ async fn form(
             Ok(Redirect::to(&return_to).into_response())
         }
         Err(error) => Err(refusal(error)),
+    }
+}
+
+/// The texts of the embedded banner, by the names `v1.js` uses.
+const EMBED_TEXTS: &[(&str, &str)] = &[
+    ("heading", "consent-banner-heading"),
+    ("body", "consent-banner-body"),
+    ("cookie_policy", "consent-cookie-policy"),
+    ("privacy_policy", "consent-privacy-policy"),
+    ("accept_all", "consent-accept-all"),
+    ("reject_all", "consent-reject-all"),
+    ("customise", "consent-customise"),
+    ("categories", "consent-categories"),
+    ("save", "consent-save"),
+    ("always_on", "consent-always-on"),
+    ("third_party", "consent-third-party"),
+    ("failed", "consent-failed"),
+    ("settings_heading", "embed-settings-heading"),
+    ("close", "embed-close"),
+    ("gpc_honoured", "embed-gpc-honoured"),
+    ("privacy_choices", "embed-privacy-choices"),
+    ("blocked", "embed-blocked"),
+    ("allow", "embed-allow"),
+    ("reload_notice", "embed-reload-notice"),
+    ("reload_now", "embed-reload-now"),
+];
+
+#[derive(Deserialize)]
+struct BannerQuery {
+    /// The page's languages, most preferred first, comma-separated.
+    #[serde(default)]
+    locale: String,
+}
+
+#[derive(Serialize)]
+struct EmbedCategory<'a> {
+    key: &'a str,
+    title: String,
+    description: String,
+    necessary: bool,
+    sale_or_sharing: bool,
+    consent_mode: &'a [crate::inventory::ConsentModeSignal],
+    services: Vec<EmbedService<'a>>,
+}
+
+#[derive(Serialize)]
+struct EmbedService<'a> {
+    name: &'a str,
+    provider: &'a str,
+    third_party: bool,
+    purpose: String,
+    duration: String,
+    cookies: &'a [String],
+}
+
+#[derive(Serialize)]
+struct EmbedState<'a> {
+    choices: &'a Choices,
+    /// The visitor chose; `false` when only a GPC opt-out is on record.
+    decided: bool,
+    gpc: bool,
+    /// The choice ran out or is about other cookie settings: the banner asks again.
+    ask_again: bool,
+}
+
+/// The first of the page's languages Charter has, else the request's own.
+fn embed_locale(tags: &str, headers: &HeaderMap) -> Locale {
+    tags.split(',')
+        .take(16)
+        .filter_map(|tag| tag.trim().split(['-', '_']).next())
+        .find_map(|language| language.parse::<Locale>().ok())
+        .unwrap_or_else(|| negotiate(None, headers))
+}
+
+/// `GET /api/consent/banner?locale=de,en`: everything the embedded banner shows, in the page's
+/// language, and where this visitor stands. Per visitor, so never stored by a cache.
+async fn banner(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    site: Option<Extension<RegisteredSite>>,
+    headers: HeaderMap,
+    Query(query): Query<BannerQuery>,
+) -> Response {
+    let configuration = match crate::inventory::ssr::active(&state.db).await {
+        Ok(Some(configuration)) => configuration,
+        Ok(None) => {
+            return refusal(NotRecorded::Refused(ApplyError::NoInventory)).into_json_response();
+        }
+        Err(error) => return HttpError::internal(&error).into_json_response(),
+    };
+    let locale = embed_locale(&query.locale, &headers);
+    // `{category}` stays for the script to fill in with a category's title.
+    let text = |key: &str| {
+        crate::i18n::ssr::text_with(locale, key, &[("category", "{category}".to_owned())])
+    };
+    let texts: BTreeMap<&str, String> = EMBED_TEXTS
+        .iter()
+        .map(|(name, key)| (*name, text(key)))
+        .collect();
+    let localised = |texts: &'_ crate::inventory::Texts| -> String {
+        texts.get(&locale).cloned().unwrap_or_default()
+    };
+    let categories: Vec<EmbedCategory> = configuration
+        .inventory
+        .categories()
+        .iter()
+        .map(|category| EmbedCategory {
+            key: category.key.as_str(),
+            title: localised(&category.title),
+            description: localised(&category.description),
+            necessary: category.key.is_necessary(),
+            sale_or_sharing: category.sale_or_sharing,
+            consent_mode: &category.consent_mode,
+            services: category
+                .services
+                .iter()
+                .map(|service| EmbedService {
+                    name: &service.name,
+                    provider: &service.provider,
+                    third_party: service.party == crate::inventory::Party::Third,
+                    purpose: localised(&service.purpose),
+                    duration: localised(&service.duration),
+                    cookies: &service.cookies,
+                })
+                .collect(),
+        })
+        .collect();
+    let origin = Origin::of(&headers, peer);
+    let standing = state
+        .consent
+        .standing(origin.cookie.as_deref(), &configuration.version);
+    let sold = |choices: &Choices| {
+        choices.iter().any(|(key, allowed)| {
+            *allowed
+                && configuration
+                    .inventory
+                    .category(key.as_str())
+                    .is_some_and(|category| category.sale_or_sharing)
+        })
+    };
+    let (visitor, gpc_pending) = match &standing {
+        Standing::Chosen(cookie) => (
+            Some(EmbedState {
+                choices: &cookie.choices,
+                decided: true,
+                gpc: false,
+                ask_again: false,
+            }),
+            sold(&cookie.choices),
+        ),
+        Standing::GpcRecorded(cookie) => (
+            Some(EmbedState {
+                choices: &cookie.choices,
+                decided: false,
+                gpc: true,
+                ask_again: false,
+            }),
+            false,
+        ),
+        Standing::Expired(cookie) | Standing::Outdated(cookie) => (
+            Some(EmbedState {
+                choices: &cookie.choices,
+                decided: true,
+                gpc: cookie.gpc_only,
+                ask_again: true,
+            }),
+            true,
+        ),
+        Standing::Undecided => (None, true),
+    };
+    let base = &state.site.base_url;
+    let model = site
+        .as_ref()
+        .map(|Extension(site)| site.site.model)
+        .unwrap_or_default();
+    let body = serde_json::json!({
+        "configuration_version": configuration.version,
+        "locale": locale.as_str(),
+        "model": model.as_str(),
+        "texts": texts,
+        "links": {
+            "cookie_policy": format!("{base}/policies/cookies"),
+            "privacy_policy": format!("{base}/policies/privacy"),
+        },
+        "categories": categories,
+        "state": visitor,
+        "gpc_pending": gpc_pending,
+    });
+    (
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        Json(body),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GpcRequest {
+    configuration_version: String,
+    #[serde(default)]
+    locale: Option<String>,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+/// `POST /api/consent/gpc`: the embedded banner read the browser's Global Privacy Control, so
+/// the opt-out is recorded for this visitor (once; 204 when nothing needed recording).
+async fn gpc_signal(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    site: Option<Extension<RegisteredSite>>,
+    headers: HeaderMap,
+    body: Result<Json<GpcRequest>, JsonRejection>,
+) -> Response {
+    let request = match body {
+        Ok(Json(request)) => request,
+        Err(rejection) => return body_refused(&rejection).into_json_response(),
+    };
+    let locale = match request.locale.as_deref().map(str::parse::<Locale>) {
+        Some(Ok(locale)) => locale,
+        Some(Err(error)) => {
+            return HttpError::Unprocessable(error.to_string().into()).into_json_response();
+        }
+        None => negotiate(None, &headers),
+    };
+    let mut origin = Origin::of(&headers, peer);
+    origin.gpc = true;
+    let place = place_of(
+        &state,
+        site.as_ref().map(|Extension(site)| site),
+        request.page.as_deref(),
+    );
+    let configuration = match state
+        .consent
+        .configuration
+        .get(&state.db, &request.configuration_version)
+        .await
+    {
+        Ok(Some(configuration)) => configuration,
+        Ok(None) => {
+            return refusal(NotRecorded::Refused(ApplyError::NoInventory)).into_json_response();
+        }
+        Err(error) => return HttpError::internal(&error).into_json_response(),
+    };
+    if configuration.version != request.configuration_version {
+        let error = SubmissionError::Outdated {
+            current: configuration.version.clone(),
+        };
+        return refusal(NotRecorded::Refused(error.into())).into_json_response();
+    }
+    match state
+        .consent
+        .record_gpc(&state.db, &origin, locale, place, &state.network.writes)
+        .await
+    {
+        Ok(Some(applied)) => ApiAnswer::respond(&state, &applied),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => refusal(NotRecorded::Refused(error)).into_json_response(),
     }
 }
 

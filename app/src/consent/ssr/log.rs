@@ -68,6 +68,36 @@ pub struct NewEvent {
     pub idempotency_key: IdempotencyKey,
     /// The subject was drawn for this event: the request carried none (no valid choice).
     pub subject_is_new: bool,
+    pub place: Place,
+}
+
+/// Where a choice was made: the origin of the page (Charter's own, or one of the company's
+/// registered sites) and the page's path, without its query.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Place {
+    pub site: String,
+    pub page: String,
+}
+
+impl Place {
+    /// The longest path kept: longer ones are cut, at a character boundary.
+    pub const MAX_PAGE_CHARS: usize = 512;
+
+    /// A page of Charter's own, whose public URL is `base_url`.
+    pub fn own(base_url: &str, page: &str) -> Self {
+        let site = url::Url::parse(base_url)
+            .map(|url| url.origin().ascii_serialization())
+            .unwrap_or_default();
+        Place::new(site, page)
+    }
+
+    pub fn new(site: String, page: &str) -> Self {
+        let path = page.split(['?', '#']).next().unwrap_or_default();
+        Place {
+            site,
+            page: path.chars().take(Self::MAX_PAGE_CHARS).collect(),
+        }
+    }
 }
 
 impl NewEvent {
@@ -130,6 +160,11 @@ pub struct Event {
     pub user_agent: String,
     pub ip_prefix: String,
     pub idempotency_key: String,
+    /// The origin of the page the choice was made on; empty for events recorded before sites
+    /// were.
+    pub site: String,
+    /// The path of that page; empty as `site`.
+    pub page: String,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -160,13 +195,61 @@ pub enum RecordError {
 /// The columns hashed into the chain, in order.
 pub(super) const EVENT_COLUMNS: &str = "id, subject_id, action, choices, method, configuration_version, \
                              banner_sha256, revisions, locale, recorded_at, user_agent, \
-                             ip_prefix, idempotency_key, prev_hash, hash";
+                             ip_prefix, idempotency_key, site, page, prev_hash, hash";
 
 /// SHA-256 over the previous hash and the event's fields, as a JSON array (unambiguous
 /// whatever the fields contain), streamed into the hasher: the writer hashes every event while
-/// its batch waits.
+/// its batch waits. The site and page follow the other fields; events recorded before there
+/// were any have none, and their array ends without them, as it did when they were hashed.
 fn chain_hash(event: &Event) -> String {
-    let fields = (
+    let mut hasher = Sha256::new();
+    // Writing into a hasher cannot fail, and every field serialises.
+    let _ = if event.site.is_empty() && event.page.is_empty() {
+        serde_json::to_writer(&mut hasher, &chained_fields(event))
+    } else {
+        let (a, b, c, d, e, f, g, h, i, j, k, l, m) = chained_fields(event);
+        serde_json::to_writer(
+            &mut hasher,
+            &(
+                a,
+                b,
+                c,
+                d,
+                e,
+                f,
+                g,
+                h,
+                i,
+                j,
+                k,
+                l,
+                m,
+                &event.site,
+                &event.page,
+            ),
+        )
+    };
+    hex::encode(hasher.finalize())
+}
+
+type ChainedFields<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a serde_json::Value,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a serde_json::Value,
+    &'a str,
+    i64,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
+fn chained_fields(event: &Event) -> ChainedFields<'_> {
+    (
         &event.prev_hash,
         &event.subject,
         &event.action,
@@ -180,11 +263,7 @@ fn chain_hash(event: &Event) -> String {
         &event.user_agent,
         &event.ip_prefix,
         &event.idempotency_key,
-    );
-    let mut hasher = Sha256::new();
-    // Writing into a hasher cannot fail, and every field serialises.
-    let _ = serde_json::to_writer(&mut hasher, &fields);
-    hex::encode(hasher.finalize())
+    )
 }
 
 pub(super) fn event_from_row(row: &AnyRow) -> Result<Event, sqlx::Error> {
@@ -206,6 +285,8 @@ pub(super) fn event_from_row(row: &AnyRow) -> Result<Event, sqlx::Error> {
         user_agent: row.try_get("user_agent")?,
         ip_prefix: row.try_get("ip_prefix")?,
         idempotency_key: row.try_get("idempotency_key")?,
+        site: row.try_get("site")?,
+        page: row.try_get("page")?,
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
     })
@@ -268,7 +349,7 @@ async fn write_batches(db: Db, mut requests: mpsc::Receiver<(NewEvent, Reply)>, 
     }
 }
 
-/// Rows per multi-row `INSERT`: 14 parameters each stays far below either backend's limit
+/// Rows per multi-row `INSERT`: 16 parameters each stays far below either backend's limit
 /// (SQLite 32,766, PostgreSQL 65,535).
 const ROWS_PER_INSERT: usize = 128;
 
@@ -369,6 +450,8 @@ async fn commit_batch(
             user_agent: new.user_agent.clone(),
             ip_prefix: new.ip_prefix.clone(),
             idempotency_key: key.to_owned(),
+            site: new.place.site.clone(),
+            page: new.place.page.clone(),
             prev_hash: std::mem::take(&mut prev_hash),
             hash: String::new(),
         };
@@ -490,13 +573,13 @@ async fn insert_events(
     let mut last_id = 0;
     for chunk in fresh.chunks_mut(ROWS_PER_INSERT) {
         let rows = (0..chunk.len())
-            .map(|row| format!("({})", placeholders(backend, row * 14, 14)))
+            .map(|row| format!("({})", placeholders(backend, row * 16, 16)))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
             "INSERT INTO consent_events (subject_id, action, choices, method,
                  configuration_version, banner_sha256, revisions, locale, recorded_at,
-                 user_agent, ip_prefix, idempotency_key, prev_hash, hash)
+                 user_agent, ip_prefix, idempotency_key, site, page, prev_hash, hash)
              VALUES {rows} RETURNING id, idempotency_key"
         );
         let mut query = sqlx::query(&sql);
@@ -514,6 +597,8 @@ async fn insert_events(
                 .bind(&event.user_agent)
                 .bind(&event.ip_prefix)
                 .bind(&event.idempotency_key)
+                .bind(&event.site)
+                .bind(&event.page)
                 .bind(&event.prev_hash)
                 .bind(&event.hash);
         }
@@ -625,6 +710,8 @@ mod tests {
             user_agent: "Agent \"quoted\" \\ ü \u{1}".to_owned(),
             ip_prefix: "203.0.113.0/24".to_owned(),
             idempotency_key: "key-1".to_owned(),
+            site: String::new(),
+            page: String::new(),
             prev_hash: GENESIS.to_owned(),
             hash: String::new(),
         };
@@ -647,6 +734,33 @@ mod tests {
         assert_eq!(
             chain_hash(&event),
             hex::encode(Sha256::digest(array.to_string().as_bytes()))
+        );
+
+        // An event with a place hashes it too, after the fields above.
+        let placed = Event {
+            site: "https://www.example.com".to_owned(),
+            page: "/pricing".to_owned(),
+            ..event
+        };
+        let mut array = array;
+        if let serde_json::Value::Array(fields) = &mut array {
+            fields.push(serde_json::json!(placed.site));
+            fields.push(serde_json::json!(placed.page));
+        }
+        assert_eq!(
+            chain_hash(&placed),
+            hex::encode(Sha256::digest(array.to_string().as_bytes()))
+        );
+    }
+
+    #[test]
+    fn a_place_keeps_the_path_without_query_and_bounded() {
+        let place = Place::new("https://a.example".to_owned(), "/docs?email=x@y#top");
+        assert_eq!(place.page, "/docs");
+        let long = format!("/{}", "é".repeat(2000));
+        assert_eq!(
+            Place::new(String::new(), &long).page.chars().count(),
+            Place::MAX_PAGE_CHARS
         );
     }
 }

@@ -14,10 +14,11 @@ pub use decide::{
     Standing, Submission, SubmissionError, action, banner_text, gpc_choices, refused, resolve,
 };
 pub use log::{
-    Banner, BatchLimit, ChainReport, ConsentLog, Event, GENESIS, NewEvent, RecordError, Recorded,
-    events_of, verify_chain,
+    Banner, BatchLimit, ChainReport, ConsentLog, Event, GENESIS, NewEvent, Place, RecordError,
+    Recorded, events_of, verify_chain,
 };
 pub use records::{EventQuery, choice_totals, newest_events};
 pub use service::{
-    Applied, ApplyError, ConsentService, HeldChoice, Origin, consent_cookie, ticked_choices,
+    Applied, ApplyError, CHOICES_COOKIE, CONSENT_HEADER, ConsentService, HeldChoice, Origin,
+    consent_cookie, cookie_domain, mirror, ticked_choices,
 };

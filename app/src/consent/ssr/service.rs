@@ -2,8 +2,8 @@
 //! settings page, JSON API), from the submission to the recorded event and the cookies to set.
 
 use super::{
-    Banner, CONSENT_COOKIE, ConsentCookie, ConsentLog, NewEvent, RecordError, Recorded, SigningKey,
-    Standing, Submission, SubmissionError, action, banner_text, refused, resolve,
+    Banner, CONSENT_COOKIE, ConsentCookie, ConsentLog, NewEvent, Place, RecordError, Recorded,
+    SigningKey, Standing, Submission, SubmissionError, action, banner_text, refused, resolve,
 };
 use crate::{
     clock::Timestamp,
@@ -33,6 +33,40 @@ pub struct ConsentService {
     pub lifetime: ConsentLifetime,
     /// Whether cookies get `Secure` (the site is served over HTTPS).
     pub secure_cookies: bool,
+    /// The registrable domain the consent cookies are scoped to, so one choice holds on every
+    /// site of the company's domain; `None` (host-only) for an address or a single label.
+    pub cookie_domain: Option<String>,
+}
+
+/// The registrable domain of `base_url`'s host (`legal.example.com` → `example.com`), which
+/// the consent cookies are scoped to.
+pub fn cookie_domain(base_url: &str) -> Option<String> {
+    let url = url::Url::parse(base_url).ok()?;
+    let Some(url::Host::Domain(host)) = url.host() else {
+        return None;
+    };
+    if !host.contains('.') {
+        return None;
+    }
+    psl::domain_str(host).map(str::to_owned)
+}
+
+/// The readable cookie that mirrors a visitor's choice for the company's sites, so their code
+/// knows it synchronously at page load: never the subject, never the signature.
+pub const CHOICES_COOKIE: &str = "charter_choices";
+
+/// The mirror's value: `_v=` the configuration version's first 16 digits, each category as
+/// `key=1` or `key=0`, and `_g=1` while only a GPC opt-out is recorded. (Category keys start
+/// with a letter.)
+pub fn mirror(cookie: &ConsentCookie) -> String {
+    let mut value = format!("_v={}", cookie.version.get(..16).unwrap_or(&cookie.version));
+    for (key, allowed) in &cookie.choices {
+        value.push_str(&format!("&{key}={}", u8::from(*allowed)));
+    }
+    if cookie.gpc_only {
+        value.push_str("&_g=1");
+    }
+    value
 }
 
 /// Banners by configuration version and locale. Every visitor is shown the same text until the
@@ -72,11 +106,22 @@ pub struct Origin {
     pub gpc: bool,
 }
 
+/// The header an embedded banner on a site of another registrable domain sends its signed
+/// choice in: the browser keeps no cookie of Charter's for such a site.
+pub const CONSENT_HEADER: &str = "charter-consent";
+
 impl Origin {
     /// What an HTTP request tells about where a choice comes from.
     pub fn of(headers: &HeaderMap, peer: SocketAddr) -> Origin {
         Origin {
-            cookie: consent_cookie(headers).map(str::to_owned),
+            cookie: consent_cookie(headers)
+                .or_else(|| {
+                    headers
+                        .get(CONSENT_HEADER)
+                        .and_then(|value| value.to_str().ok())
+                        .filter(|value| value.len() <= 4096)
+                })
+                .map(str::to_owned),
             source: RequestSource::of(headers, peer),
             gpc: headers
                 .get("sec-gpc")
@@ -204,12 +249,15 @@ impl ConsentService {
             ip_prefix: origin.source.ip_prefix.clone(),
             idempotency_key: submission.idempotency_key.clone(),
             subject_is_new,
+            place: submission.place.clone(),
         };
         self.recorded(event, &configuration.inventory, false).await
     }
 
-    /// Records a Global Privacy Control opt-out for a visitor who sent `Sec-GPC: 1` and has not
-    /// chosen, once: the cookie it sets marks the opt-out as recorded. `None` when there is
+    /// Records a Global Privacy Control opt-out once per subject: for a visitor who has not
+    /// chosen (the cookie it sets marks the opt-out as recorded), and for one whose choice
+    /// still allows a category that sells or shares data (the signal overrides it; the
+    /// categories stay refused from then on, so it is recorded once). `None` when there is
     /// nothing to record, and when the visitor's network has spent its budget of public writes
     /// (page views cost nothing else, so a stranger could otherwise fill the log): the page is
     /// still served, and its banner asks.
@@ -218,6 +266,7 @@ impl ConsentService {
         db: &Db,
         origin: &Origin,
         locale: crate::i18n::Locale,
+        place: Place,
         writes: &WriteLimiter,
     ) -> Result<Option<Applied>, ApplyError> {
         if !origin.gpc {
@@ -225,17 +274,37 @@ impl ConsentService {
         }
         let configuration = active(db).await?.ok_or(ApplyError::NoInventory)?;
         let standing = self.standing(origin.cookie.as_deref(), &configuration.version);
-        if standing.subject().is_some() {
-            return Ok(None);
-        }
+        let sold = |choices: &Choices| {
+            choices.iter().any(|(key, allowed)| {
+                *allowed
+                    && configuration
+                        .inventory
+                        .category(key.as_str())
+                        .is_some_and(|category| category.sale_or_sharing)
+            })
+        };
+        let (subject, choices, subject_is_new, gpc_only) = match &standing {
+            Standing::Chosen(cookie) if sold(&cookie.choices) => {
+                let mut choices = cookie.choices.clone();
+                choices.extend(super::gpc_choices(&configuration.inventory));
+                (cookie.subject.clone(), choices, false, false)
+            }
+            _ if standing.subject().is_some() => return Ok(None),
+            _ => (
+                SubjectId::random().map_err(|_| ApplyError::Random)?,
+                super::gpc_choices(&configuration.inventory),
+                true,
+                true,
+            ),
+        };
         if writes.check(&origin.source.ip_prefix).is_err() {
             tracing::warn!(network = %origin.source.ip_prefix, "GPC opt-out not recorded: rate-limited");
             return Ok(None);
         }
         let event = NewEvent {
-            subject: SubjectId::random().map_err(|_| ApplyError::Random)?,
+            subject,
             action: crate::consent::Action::GpcOptOut,
-            choices: super::gpc_choices(&configuration.inventory),
+            choices,
             method: crate::consent::Method::Gpc,
             configuration_version: configuration.version.clone(),
             banner: self.banners.get(&configuration, locale),
@@ -244,9 +313,10 @@ impl ConsentService {
             ip_prefix: origin.source.ip_prefix.clone(),
             idempotency_key: crate::consent::IdempotencyKey::random()
                 .map_err(|_| ApplyError::Random)?,
-            subject_is_new: true,
+            subject_is_new,
+            place,
         };
-        self.recorded(event, &configuration.inventory, true)
+        self.recorded(event, &configuration.inventory, gpc_only)
             .await
             .map(Some)
     }
@@ -290,10 +360,16 @@ impl ConsentService {
         })
     }
 
-    /// The signed consent cookie, and an expired copy of every inventory cookie in a refused
-    /// category, so a refusal or withdrawal takes effect in the same response.
+    /// The signed consent cookie and its readable mirror, both for the company's registrable
+    /// domain, and an expired copy of every inventory cookie in a refused category, on this
+    /// host and on that domain (where `Domain=` cookies such as `_ga` live), so a refusal or
+    /// withdrawal takes effect in the same response.
     fn cookies(&self, cookie: &ConsentCookie, inventory: &Inventory) -> Vec<String> {
         let max_age = self.lifetime.days() * 24 * 60 * 60;
+        let scoped = |builder: crate::cookies::CookieBuilder<'static>| match &self.cookie_domain {
+            Some(domain) => builder.domain(domain.clone()),
+            None => builder,
+        };
         let consent = crate::cookies::site_cookie(
             CONSENT_COOKIE,
             cookie.sign(&self.key),
@@ -302,7 +378,26 @@ impl ConsentService {
         )
         .http_only(true)
         .secure(self.secure_cookies);
-        let mut cookies = vec![consent.build().to_string()];
+        let mirror = crate::cookies::site_cookie(
+            CHOICES_COOKIE,
+            mirror(cookie),
+            Some(max_age),
+            crate::cookies::SameSite::Lax,
+        )
+        .secure(self.secure_cookies);
+        let mut cookies = vec![
+            scoped(consent).build().to_string(),
+            scoped(mirror).build().to_string(),
+        ];
+        if self.cookie_domain.is_some() {
+            // A host-only consent cookie from before the domain was known would shadow the
+            // domain's.
+            cookies.push(crate::cookies::removal(
+                CONSENT_COOKIE.to_owned(),
+                self.secure_cookies,
+                None,
+            ));
+        }
         for key in refused(&cookie.choices) {
             let Some(category) = inventory.category(key.as_str()) else {
                 continue;
@@ -311,7 +406,15 @@ impl ConsentService {
                 cookies.push(crate::cookies::removal(
                     name.to_string(),
                     self.secure_cookies,
+                    None,
                 ));
+                if let Some(domain) = &self.cookie_domain {
+                    cookies.push(crate::cookies::removal(
+                        name.to_string(),
+                        self.secure_cookies,
+                        Some(domain),
+                    ));
+                }
             }
         }
         cookies
