@@ -531,6 +531,17 @@ async fn every_admin_endpoint_answers_each_role_as_it_may(backend: Backend) {
             everyone,
         ),
         (Endpoint::Page("/admin/settings"), admins),
+        (Endpoint::Page("/admin/sites"), admins),
+        (
+            Endpoint::Form(
+                "/admin/sites",
+                vec![
+                    ("origin", "https://www.example.com".to_owned()),
+                    ("model", "opt-in".to_owned()),
+                ],
+            ),
+            admins,
+        ),
         (
             Endpoint::Form("/admin/drafts/save", draft_fields.clone()),
             everyone,

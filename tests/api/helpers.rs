@@ -172,6 +172,8 @@ pub struct TestApp {
     pub db: Db,
     /// The server's state, for what a test must reach inside it (its hashing capacity).
     pub state: AppState,
+    /// The demo company site's address, when the settings asked for one.
+    pub demo_site: Option<String>,
     database: Option<TestDatabase>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -239,6 +241,9 @@ pub async fn start(database: TestDatabase, options: Options) -> TestApp {
         .await
         .expect("application builds");
     let address = format!("http://{}", application.local_addr());
+    let demo_site = application
+        .demo_site_addr()
+        .map(|addr| format!("http://{addr}"));
     let db = application.db().clone();
     let state = application.state().clone();
     let (stop, stopped) = oneshot::channel();
@@ -257,6 +262,7 @@ pub async fn start(database: TestDatabase, options: Options) -> TestApp {
         client,
         db,
         state,
+        demo_site,
         database: Some(database),
         stop: Some(stop),
         server: Some(server),

@@ -21,6 +21,7 @@ mod policies;
 mod process;
 mod recipients;
 mod records;
+mod sites;
 mod slow_clients;
 mod smtp;
 mod subscriptions;

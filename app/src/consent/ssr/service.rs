@@ -420,3 +420,48 @@ impl ConsentService {
         cookies
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_domain_is_the_registrable_domain_of_a_named_host() {
+        for (base_url, domain) in [
+            ("https://legal.example.com", Some("example.com")),
+            ("https://example.com", Some("example.com")),
+            ("https://legal.example.co.uk/", Some("example.co.uk")),
+            ("http://legal.charter.test:3000", Some("charter.test")),
+            ("http://127.0.0.1:3000", None),
+            ("http://[::1]:3000", None),
+            ("http://localhost:3000", None),
+        ] {
+            assert_eq!(cookie_domain(base_url).as_deref(), domain, "{base_url}");
+        }
+    }
+
+    #[test]
+    fn the_mirror_names_the_version_and_each_choice_but_no_subject() {
+        let cookie = ConsentCookie {
+            subject: SubjectId::random().expect("random"),
+            version: "0123456789abcdef".repeat(4),
+            choices: [
+                ("analytics".parse().expect("key"), true),
+                ("marketing".parse().expect("key"), false),
+            ]
+            .into(),
+            at: Timestamp::from_millis(0),
+            gpc_only: false,
+        };
+        assert_eq!(
+            mirror(&cookie),
+            "_v=0123456789abcdef&analytics=1&marketing=0"
+        );
+        let gpc = ConsentCookie {
+            gpc_only: true,
+            ..cookie.clone()
+        };
+        assert!(mirror(&gpc).ends_with("&_g=1"));
+        assert!(!mirror(&cookie).contains(cookie.subject.as_str()));
+    }
+}
