@@ -3,8 +3,9 @@
 //!
 //! For each backend (SQLite in a temporary directory; PostgreSQL in a database of its own when
 //! `TEST_DATABASE_URL` is set or a server answers on 127.0.0.1:5432) it starts a fresh server and
-//! measures, in one run, `GET /healthz` and `POST /api/consent` with group commit (the default
-//! batch limit) in alternating rounds; then, on another fresh server and database,
+//! measures, in one run, `GET /healthz`, `POST /api/consent` with group commit (the default
+//! batch limit) from Charter's own pages, and the same from a registered site's page on another
+//! origin (as the embedded banner sends it: `Origin`, CORS), in alternating rounds; then, on another fresh server and database,
 //! `POST /api/consent` with one commit per event (`CHARTER_CONSENT_BATCH_LIMIT=1`), the design
 //! group commit replaces. Consent
 //! requests carry no cookie, so every one records an event for a new subject. After each consent
@@ -235,8 +236,14 @@ enum Load {
         configuration_version: String,
         optional_categories: Vec<String>,
         run: String,
+        /// The registered site's page the request comes from, as the embed sends it; `None`
+        /// for Charter's own.
+        site: Option<&'static str>,
     },
 }
+
+/// The site the cross-origin load comes from, registered before it runs.
+const SITE: &str = "https://www.example.com";
 
 impl Load {
     fn request(
@@ -253,6 +260,7 @@ impl Load {
                 configuration_version,
                 optional_categories,
                 run,
+                site,
             } => {
                 let mut body = serde_json::json!({
                     "configuration_version": configuration_version,
@@ -272,10 +280,19 @@ impl Load {
                             .into();
                     }
                 }
-                client
+                let request = client
                     .post(format!("{base}/api/consent"))
-                    .header("user-agent", "charter-consent-load/1")
-                    .json(&body)
+                    .header("user-agent", "charter-consent-load/1");
+                match site {
+                    Some(site) => {
+                        body["page"] = "/pricing".into();
+                        request
+                            .header("origin", *site)
+                            .header("sec-fetch-site", "cross-site")
+                    }
+                    None => request,
+                }
+                .json(&body)
             }
         }
     }
@@ -373,10 +390,11 @@ async fn drive_interleaved<const N: usize>(
 }
 
 /// The report of what `load` got and, for consent, checks the log against what was
-/// acknowledged.
+/// acknowledged (`acknowledged`: the 2xx answers of every consent load on this database).
 async fn report(
     label: &str,
     load: &Load,
+    acknowledged: u64,
     mut tally: Tally,
     server: &Server,
     db: &Db,
@@ -395,10 +413,9 @@ async fn report(
                 .fetch_one(db.reader())
                 .await
                 .expect("count the stored events");
-            if u64::try_from(stored).ok() != Some(tally.successes) {
+            if u64::try_from(stored).ok() != Some(acknowledged) {
                 problems.push(format!(
-                    "{label}: {} answers were 2xx but {stored} events are stored",
-                    tally.successes
+                    "{label}: {acknowledged} answers were 2xx but {stored} events are stored"
                 ));
             }
             match verify_chain(db).await.expect("verify the chain") {
@@ -419,7 +436,7 @@ async fn report(
     }
 }
 
-async fn consent_load(db: &Db, run: &str) -> Load {
+async fn consent_load(db: &Db, run: &str, site: Option<&'static str>) -> Load {
     let configuration = active(db)
         .await
         .expect("read the inventory")
@@ -432,6 +449,7 @@ async fn consent_load(db: &Db, run: &str) -> Load {
             .map(|category| category.key.to_string())
             .collect(),
         run: run.to_owned(),
+        site,
     }
 }
 
@@ -440,22 +458,34 @@ async fn open(database: &Database) -> Db {
     Db::connect(&url).await.expect("open the database")
 }
 
-/// Healthz and group-committed consent on one server; one commit per event on another.
-/// Returns the `/healthz`, group-commit and commit-per-event rows.
+/// Healthz, group-committed consent and the same from a registered site on one server; one
+/// commit per event on another. Returns the `/healthz`, group-commit, cross-origin and
+/// commit-per-event rows.
 async fn bench_backend(
     make_database: impl AsyncFn() -> Database,
     settings: &Settings,
     problems: &mut Vec<String>,
-) -> [Row; 3] {
+) -> [Row; 4] {
     let database = make_database().await;
     let server = start(&database, None);
     let db = open(&database).await;
-    let consent = consent_load(&db, "group").await;
-    let [health_tally, consent_tally] =
-        drive_interleaved([&Load::Health, &consent], &server, settings).await;
+    sqlx::query(
+        "INSERT INTO consent_sites (origin, model, created_at, created_by)
+         VALUES ($1, 'opt-in', 0, 'benchmark')",
+    )
+    .bind(SITE)
+    .execute(db.writer())
+    .await
+    .expect("register the site");
+    let consent = consent_load(&db, "group", None).await;
+    let embedded = consent_load(&db, "embed", Some(SITE)).await;
+    let [health_tally, consent_tally, embedded_tally] =
+        drive_interleaved([&Load::Health, &consent, &embedded], &server, settings).await;
+    let acknowledged = consent_tally.successes + embedded_tally.successes;
     let health = report(
         "GET /healthz",
         &Load::Health,
+        0,
         health_tally,
         &server,
         &db,
@@ -465,7 +495,18 @@ async fn bench_backend(
     let grouped = report(
         "POST /api/consent (group commit)",
         &consent,
+        acknowledged,
         consent_tally,
+        &server,
+        &db,
+        problems,
+    )
+    .await;
+    let cross_origin = report(
+        "  the same from a registered site",
+        &embedded,
+        acknowledged,
+        embedded_tally,
         &server,
         &db,
         problems,
@@ -478,13 +519,14 @@ async fn bench_backend(
     let database = make_database().await;
     let server = start(&database, Some(1));
     let db = open(&database).await;
-    let consent = consent_load(&db, "single").await;
+    let consent = consent_load(&db, "single", None).await;
     let tally = consent
         .drive(&server.base, 0, settings.connections, settings.duration)
         .await;
     let single = report(
         "POST /api/consent (commit per event)",
         &consent,
+        tally.successes,
         tally,
         &server,
         &db,
@@ -494,7 +536,17 @@ async fn bench_backend(
     db.close().await;
     server.stop();
     database.drop().await;
-    [health, grouped, single]
+    [health, grouped, cross_origin, single]
+}
+
+/// The embedded banner's target: its consent rate at least 90% of the same-origin one.
+fn cross_origin_target(backend: &str, grouped: &Row, cross_origin: &Row) -> String {
+    let share = cross_origin.rate / grouped.rate;
+    format!(
+        "{backend}: consent from a registered site at {:.1}% of the same-origin rate (target at least 90%): {}",
+        share * 100.0,
+        verdict(share >= 0.9)
+    )
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -537,7 +589,8 @@ async fn main() -> ExitCode {
     if settings.sqlite {
         let sqlite = bench_backend(async || Database::sqlite(), &settings, &mut problems).await;
         print_rows("SQLite", &sqlite);
-        let [health, grouped, single] = &sqlite;
+        let [health, grouped, cross_origin, single] = &sqlite;
+        targets.push(cross_origin_target("SQLite", grouped, cross_origin));
         let share = grouped.rate / health.rate;
         targets.push(format!(
             "SQLite: consent at {:.1}% of the /healthz rate (target at least 15%): {}",
@@ -568,7 +621,8 @@ async fn main() -> ExitCode {
         )
         .await;
         print_rows("PostgreSQL", &postgres);
-        let [health, grouped, single] = &postgres;
+        let [health, grouped, cross_origin, single] = &postgres;
+        targets.push(cross_origin_target("PostgreSQL", grouped, cross_origin));
         let speedup = grouped.rate / single.rate;
         targets.push(format!(
             "PostgreSQL: consent at {:.1}% of the /healthz rate, p99 {:.2} ms",

@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { isolated, shared, webServer } from "./servers";
+import { embed, isolated, shared, webServer } from "./servers";
 
 export default defineConfig({
   testDir: "./tests",
@@ -21,6 +21,8 @@ export default defineConfig({
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        // The embed specs' company domain and a stranger's, on loopback.
+        "--host-resolver-rules=MAP *.charter.test 127.0.0.1, MAP evil.test 127.0.0.1",
       ],
     },
   },
@@ -29,5 +31,5 @@ export default defineConfig({
     { name: "hydrated", use: { javaScriptEnabled: true } },
     { name: "no-javascript", use: { javaScriptEnabled: false } },
   ],
-  webServer: [shared, ...Object.values(isolated)].map(webServer),
+  webServer: [shared, ...Object.values(isolated), embed].map(webServer),
 });

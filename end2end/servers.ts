@@ -10,6 +10,8 @@ const firstPort = Number(process.env.CHARTER_E2E_PORT ?? 3300);
 export interface Server {
   url: string;
   env: Record<string, string>;
+  /** Where the suite checks the server is up, when its public URL is not on loopback. */
+  ready?: string;
 }
 
 function server(offset: number): Server {
@@ -48,11 +50,34 @@ export const isolated: Record<string, Server> = {
   "no-javascript": server(2),
 };
 
+/**
+ * Charter as a company runs it beside its own sites: at legal.charter.test, with the demo
+ * company site at www.charter.test on another port (another origin of the same domain).
+ * Chromium resolves every *.charter.test name, and evil.test, to loopback (see the config).
+ */
+export const embed = (() => {
+  const s = server(3);
+  const port = firstPort + 3;
+  const sitePort = firstPort + 4;
+  s.url = `http://legal.charter.test:${port}`;
+  s.ready = `http://127.0.0.1:${port}/readyz`;
+  s.env.CHARTER_BASE_URL = s.url;
+  s.env.CHARTER_DEMO_SITE_ADDR = `127.0.0.1:${sitePort}`;
+  s.env.CHARTER_DEMO_SITE_URL = `http://www.charter.test:${sitePort}`;
+  return {
+    ...s,
+    /** The demo company site, registered with Charter. */
+    site: `http://www.charter.test:${sitePort}`,
+    /** The same page under a name no admin registered. */
+    unregistered: `http://evil.test:${sitePort}`,
+  };
+})();
+
 /** Playwright's `webServer` entry that starts `s` on an empty data directory. */
 export function webServer(s: Server) {
   return {
     command: `rm -rf "$DATA_DIR" && mkdir -p "$DATA_DIR" && exec '${binary}'`,
-    url: `${s.url}/readyz`,
+    url: s.ready ?? `${s.url}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: "ignore" as const,

@@ -20,6 +20,7 @@ use app::{
         },
     },
     inventory::ssr as inventory,
+    sites::{ConsentModel, ssr::SiteOrigin},
     notices::ssr as notices,
 };
 use clap::{
@@ -68,6 +69,24 @@ enum Command {
         #[command(subcommand)]
         command: RecipientsCommand,
     },
+    /// The company's other sites, which embed the consent banner.
+    Sites {
+        #[command(subcommand)]
+        command: SitesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SitesCommand {
+    /// Register ORIGIN (scheme://host[:port], the host may be *.domain), as /admin/sites does.
+    Add {
+        origin: String,
+        /// opt-in (ask before any optional cookie) or opt-out (on until the visitor opts out).
+        #[arg(long, default_value = "opt-in")]
+        model: String,
+    },
+    /// List the registered sites.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,6 +166,12 @@ impl Cli {
             Command::Recipients {
                 command: RecipientsCommand::Import { file },
             } => import_recipients(&config, &file).await,
+            Command::Sites {
+                command: SitesCommand::Add { origin, model },
+            } => add_site(&config, &origin, &model).await,
+            Command::Sites {
+                command: SitesCommand::List,
+            } => list_sites(&config).await,
         }
     }
 }
@@ -165,6 +190,25 @@ async fn import_inventory(config: &Config, file: &Path) -> anyhow::Result<()> {
         "unchanged: it is the inventory already in force"
     };
     println!("inventory {}: {outcome}", imported.version);
+    Ok(())
+}
+
+async fn add_site(config: &Config, origin: &str, model: &str) -> anyhow::Result<()> {
+    let origin: SiteOrigin = origin.parse().context("the site was not registered")?;
+    let model: ConsentModel = model
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--model is opt-in or opt-out"))?;
+    let db = crate::open_database(config).await?;
+    app::sites::ssr::add(&db, &operator("charter sites add"), &origin, model).await?;
+    println!("{origin} is registered ({})", model.as_str());
+    Ok(())
+}
+
+async fn list_sites(config: &Config) -> anyhow::Result<()> {
+    let db = crate::open_database(config).await?;
+    for site in app::sites::ssr::list(db.reader()).await? {
+        println!("{}\t{}", site.origin, site.model.as_str());
+    }
     Ok(())
 }
 

@@ -61,6 +61,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "With demo content, also serve a demo company site at this address, e.g. 127.0.0.1:3001: another origin whose page embeds the consent banner and gates a script and a video on it (default: none)",
     },
     Setting {
+        key: "demo_site_url",
+        env: "CHARTER_DEMO_SITE_URL",
+        default: None,
+        help: "The demo company site's public origin, registered as a site (default: http://<demo_site_addr>)",
+    },
+    Setting {
         key: "log",
         env: "CHARTER_LOG",
         default: Some("info,sqlx=warn"),
@@ -209,6 +215,7 @@ pub struct Config {
     #[serde(deserialize_with = "flag")]
     pub demo: bool,
     pub demo_site_addr: Option<SocketAddr>,
+    pub demo_site_url: Option<BaseUrl>,
     pub log: LogFilter,
     pub shutdown_timeout: ShutdownTimeout,
     pub consent_lifetime_months: ConsentLifetime,

@@ -117,7 +117,15 @@ impl Application {
                 .chain(config.image_hosts.hosts().iter().cloned()),
         );
         let demo_site = match config.demo_site_addr.filter(|_| config.demo) {
-            Some(addr) => Some(demo::site::DemoSite::bind(addr, base_url.as_str(), &db).await?),
+            Some(addr) => Some(
+                demo::site::DemoSite::bind(
+                    addr,
+                    config.demo_site_url.as_ref().map(|url| url.as_str()),
+                    base_url.as_str(),
+                    &db,
+                )
+                .await?,
+            ),
             None => None,
         };
         // The page cache learns what another process publishes or puts in force.

@@ -3,14 +3,19 @@
  * reports the bytes transferred by type (compressed, as on the wire) and the time until the
  * page is interactive (its loader has run and hydrated its islands, if it has any). Public pages
  * are measured twice: on a first visit, with the banner (an island), and once the visitor has
- * chosen, when most pages hold no island at all.
+ * chosen, when most pages hold no island at all. Then the embed on the demo company site:
+ * `/embed/v1.js` as sent with brotli and with gzip, and the time from the script's start to
+ * the banner being visible (its own performance marks), over cold first visits.
  *
  *   scripts/page-weight.sh            (builds, starts a demo server, runs this)
  */
 import { chromium } from "@playwright/test";
 import { spawn } from "node:child_process";
+import http from "node:http";
 
 const base = process.env.CHARTER_URL ?? "http://127.0.0.1:3400";
+const companySite = process.env.CHARTER_SITE_URL ?? "http://127.0.0.1:3401";
+const bannerRuns = 25;
 const binary = process.env.CHARTER_BINARY ?? "target/release/charter";
 const password = "a long and unusual passphrase";
 
@@ -68,6 +73,41 @@ function createAccount(email) {
 
 const kb = (n) => (n / 1024).toFixed(1);
 
+/** `/embed/v1.js` as the server sends it with `encoding`: its body's bytes, undecoded. */
+function embedBytes(encoding) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${base}/embed/v1.js`, { headers: { "accept-encoding": encoding } }, (response) => {
+        const sent = response.headers["content-encoding"] ?? "identity";
+        if (sent !== encoding) reject(new Error(`asked for ${encoding}, got ${sent}`));
+        let bytes = 0;
+        response.on("data", (chunk) => (bytes += chunk.length));
+        response.on("end", () => resolve(bytes));
+      })
+      .on("error", reject);
+  });
+}
+
+/** Milliseconds from the script's start to the banner being visible, per cold first visit. */
+async function bannerDelays(browser) {
+  const delays = [];
+  for (let i = 0; i < bannerRuns; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(companySite);
+    await page.getByRole("region", { name: "Cookies on this site" }).waitFor();
+    delays.push(
+      await page.evaluate(() => {
+        const [start] = performance.getEntriesByName("charter:start");
+        const [visible] = performance.getEntriesByName("charter:visible");
+        return visible.startTime - start.startTime;
+      }),
+    );
+    await context.close();
+  }
+  return delays.sort((a, b) => a - b);
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -102,7 +142,15 @@ async function main() {
     rows.push({ area: "admin", ...(await measure(fresh, path)) });
     await context.close();
   }
+  const sizes = {};
+  for (const encoding of ["br", "gzip", "identity"]) sizes[encoding] = await embedBytes(encoding);
+  const delays = await bannerDelays(browser);
   await browser.close();
+  const median = delays[Math.floor(delays.length / 2)];
+  console.log(`embed /embed/v1.js: ${sizes.br} bytes with brotli, ${sizes.gzip} with gzip, ` +
+    `${sizes.identity} uncompressed`);
+  console.log(`embed banner visible after the script starts (${delays.length} cold visits): ` +
+    `median ${median.toFixed(1)} ms, slowest ${delays[delays.length - 1].toFixed(1)} ms`);
   console.log("| area | page | HTML KB | CSS KB | JS KB | wasm KB | JS+wasm+CSS KB | interactive ms |");
   console.log("|---|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {

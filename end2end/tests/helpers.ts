@@ -31,6 +31,18 @@ export function createAccount(server: Server, email: string, role: "editor" | "p
   });
 }
 
+/** Registers `origin` as one of the company's sites on `server`, with the real CLI. */
+export function registerSite(server: Server, origin: string, model: "opt-in" | "opt-out") {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(binary, ["sites", "add", origin, "--model", model], {
+      env: { ...process.env, ...server.env },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(stderr))));
+  });
+}
+
 /** Signs in on the sign-in page `page` is sent to. */
 export async function signIn(page: Page, email: string) {
   await page.getByLabel("Email address").fill(email);

@@ -187,7 +187,7 @@ cookie-table-cookies = Cookies
 cookie-table-party = Gesetzt von
 cookie-table-first = dieser Website
 cookie-table-third = einem Drittanbieter
-consent-gpc-honoured = Ihr Browser hat ein Global-Privacy-Control-Signal gesendet; wir werten es als Ablehnung von
+consent-gpc-honoured = Opt-out-Präferenzsignal berücksichtigt: Ihr Browser hat ein Global-Privacy-Control-Signal gesendet; wir werten es als Ablehnung von
 
 # Verwaltung
 admin-sign-in-title = Anmelden

@@ -187,7 +187,7 @@ cookie-table-cookies = Cookies
 cookie-table-party = Set by
 cookie-table-first = this site
 cookie-table-third = a third party
-consent-gpc-honoured = Your browser sent a Global Privacy Control signal, so we treat it as a refusal of
+consent-gpc-honoured = Opt-out preference signal honored: your browser sent a Global Privacy Control signal, so we treat it as a refusal of
 
 # Admin area
 admin-sign-in-title = Sign in

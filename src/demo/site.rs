@@ -30,15 +30,23 @@ pub struct DemoSite {
 }
 
 impl DemoSite {
-    /// Binds `addr` and registers the site's origin (once) as an opt-in site of Charter at
-    /// `charter` (its public URL).
-    pub async fn bind(addr: std::net::SocketAddr, charter: &str, db: &Db) -> anyhow::Result<Self> {
+    /// Binds `addr` and registers the site's origin (once; `public`, else the address bound) as
+    /// an opt-in site of Charter at `charter` (its public URL).
+    pub async fn bind(
+        addr: std::net::SocketAddr,
+        public: Option<&str>,
+        charter: &str,
+        db: &Db,
+    ) -> anyhow::Result<Self> {
         use anyhow::Context;
         let listener = TcpListener::bind(addr).await.with_context(|| {
             format!("cannot listen on {addr} for the demo site (CHARTER_DEMO_SITE_ADDR)")
         })?;
         let bound = listener.local_addr()?;
-        let origin: SiteOrigin = format!("http://{bound}").parse()?;
+        let origin: SiteOrigin = match public {
+            Some(public) => public.parse()?,
+            None => format!("http://{bound}").parse()?,
+        };
         let actor = Actor::local("demo", "the demo company site");
         match add(db, &actor, &origin, ConsentModel::OptIn).await {
             Ok(()) | Err(SiteError::AlreadyRegistered(_)) => {}

@@ -339,3 +339,41 @@ fn admin_create_reads_the_password_and_refuses_bad_input() {
         "{stdout}"
     );
 }
+
+#[test]
+fn sites_are_registered_and_listed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        charter()
+            .current_dir(dir.path())
+            .env("DATABASE_URL", "sqlite:charter.db")
+            .args(args)
+            .output()
+            .expect("run charter")
+    };
+    let added = run(&["sites", "add", "https://*.example.com", "--model", "opt-out"]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&added.stdout),
+        "https://*.example.com is registered (opt-out)\n"
+    );
+    let again = run(&["sites", "add", "https://*.example.com"]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("is registered already"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let bad = run(&["sites", "add", "example.com/path"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a site origin"));
+    let listed = run(&["sites", "list"]);
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout),
+        "https://*.example.com\topt-out\n"
+    );
+}

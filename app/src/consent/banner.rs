@@ -195,6 +195,19 @@ pub async fn get_banner(locale: Locale, usage: BannerUse) -> Result<BannerView, 
 
 /// Adds the cookies an applied choice sets to the response the server function is building.
 #[cfg(feature = "ssr")]
+/// What a page says when the request carried a Global Privacy Control signal: that it is
+/// honoured, and which categories it refuses.
+pub fn gpc_note(view: &BannerView) -> Option<impl IntoView + use<>> {
+    (!view.gpc_refused.is_empty()).then(|| {
+        let refused = view.gpc_refused.join(", ");
+        view! {
+            <p class="consent-gpc" role="note">
+                {move_tr!("consent-gpc-honoured")} " " <strong>{refused}</strong> "."
+            </p>
+        }
+    })
+}
+
 fn set_cookies(applied: &super::ssr::Applied) {
     let response = expect_context::<leptos_axum::ResponseOptions>();
     for cookie in &applied.set_cookies {
@@ -262,14 +275,7 @@ fn Banner(view: BannerView) -> impl IntoView {
         ),
         _ => None,
     };
-    let gpc = (!view.gpc_refused.is_empty()).then(|| {
-        let refused = view.gpc_refused.join(", ");
-        view! {
-            <p class="consent-gpc" role="note">
-                {move_tr!("consent-gpc-honoured")} " " <strong>{refused}</strong> "."
-            </p>
-        }
-    });
+    let gpc = gpc_note(&view);
     view! {
         <BannerRegion>
             <h2 id="consent-heading">{move_tr!("consent-banner-heading")}</h2>

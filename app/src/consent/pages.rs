@@ -2,7 +2,7 @@
 //! or withdraws it as easily as it was given; `/cookies/receipts` lists every event recorded
 //! for this browser's consent subject, with a JSON download.
 
-use super::banner::{BannerUse, BannerView, categories_view, get_banner};
+use super::banner::{BannerUse, BannerView, categories_view, get_banner, gpc_note};
 use crate::{
     clock::Timestamp,
     errors::{AppError, Loaded},
@@ -91,6 +91,7 @@ fn settings_view(view: BannerView) -> impl IntoView {
         .into_any(),
     };
     let categories = categories_view("settings", &view.categories, current.as_ref());
+    let gpc = gpc_note(&view);
     let hidden = move || {
         view! {
             <input type="hidden" name="method" value="settings_page" />
@@ -102,6 +103,7 @@ fn settings_view(view: BannerView) -> impl IntoView {
     };
     view! {
         {status}
+        {gpc}
         <form method="post" action="/cookies/consent" class="settings-form">
             {hidden.clone()}
             <fieldset>

@@ -114,7 +114,9 @@ input{width:1.25rem;height:1.25rem;margin:0;flex:none}
   // Server choices, or the model's defaults, as consent.
   const fromChoices = ch => {
     const c = { necessary: true };
-    for (const k of cats) if (!k.necessary) c[k.key] = ch ? !!ch[k.key] : optOut && !(gpc && k.sale_or_sharing);
+    // A category the server's answer leaves out (only a GPC opt-out recorded) keeps the model's default.
+    for (const k of cats)
+      if (!k.necessary) c[k.key] = ch && k.key in ch ? !!ch[k.key] : optOut && !(gpc && k.sale_or_sharing);
     return c;
   };
   const signal = () => {
