@@ -20,8 +20,8 @@ use app::{
         },
     },
     inventory::ssr as inventory,
-    sites::{ConsentModel, ssr::SiteOrigin},
     notices::ssr as notices,
+    sites::{ConsentModel, ssr::SiteOrigin},
 };
 use clap::{
     Parser, Subcommand,

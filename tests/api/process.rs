@@ -351,7 +351,13 @@ fn sites_are_registered_and_listed_from_the_command_line() {
             .output()
             .expect("run charter")
     };
-    let added = run(&["sites", "add", "https://*.example.com", "--model", "opt-out"]);
+    let added = run(&[
+        "sites",
+        "add",
+        "https://*.example.com",
+        "--model",
+        "opt-out",
+    ]);
     assert!(
         added.status.success(),
         "{}",
