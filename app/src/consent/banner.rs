@@ -193,8 +193,6 @@ pub async fn get_banner(locale: Locale, usage: BannerUse) -> Result<BannerView, 
     })
 }
 
-/// Adds the cookies an applied choice sets to the response the server function is building.
-#[cfg(feature = "ssr")]
 /// What a page says when the request carried a Global Privacy Control signal: that it is
 /// honoured, and which categories it refuses.
 pub fn gpc_note(view: &BannerView) -> Option<impl IntoView + use<>> {
@@ -208,6 +206,8 @@ pub fn gpc_note(view: &BannerView) -> Option<impl IntoView + use<>> {
     })
 }
 
+/// Adds the cookies an applied choice sets to the response the server function is building.
+#[cfg(feature = "ssr")]
 fn set_cookies(applied: &super::ssr::Applied) {
     let response = expect_context::<leptos_axum::ResponseOptions>();
     for cookie in &applied.set_cookies {
