@@ -20,10 +20,11 @@ function networkLog(page: Page) {
   return {
     refused,
     urls: () => requests.map((request) => new URL(request.url())),
+    /** Whether the company page's own `path` was requested (from whichever name it has). */
     loaded: (path: string) =>
       requests.some((request) => {
         const url = new URL(request.url());
-        return url.origin === site && url.pathname === path;
+        return url.origin !== embed.url && url.pathname === path;
       }),
   };
 }
