@@ -116,6 +116,17 @@ pub fn gpc_choices(inventory: &Inventory) -> Choices {
         .collect()
 }
 
+/// Whether `choices` allow a category that sells or shares personal data, which a Global
+/// Privacy Control signal overrides.
+pub fn allows_sale_or_sharing(inventory: &Inventory, choices: &Choices) -> bool {
+    choices.iter().any(|(key, allowed)| {
+        *allowed
+            && inventory
+                .category(key.as_str())
+                .is_some_and(|category| category.sale_or_sharing)
+    })
+}
+
 /// Every optional category of the inventory, chosen exactly once; nothing else.
 fn checked(
     inventory: &Inventory,

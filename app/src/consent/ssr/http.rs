@@ -441,15 +441,7 @@ async fn banner(
     let standing = state
         .consent
         .standing(origin.cookie.as_deref(), &configuration.version);
-    let sold = |choices: &Choices| {
-        choices.iter().any(|(key, allowed)| {
-            *allowed
-                && configuration
-                    .inventory
-                    .category(key.as_str())
-                    .is_some_and(|category| category.sale_or_sharing)
-        })
-    };
+    let sold = |choices: &Choices| super::allows_sale_or_sharing(&configuration.inventory, choices);
     let (visitor, gpc_pending) = match &standing {
         Standing::Chosen(cookie) => (
             Some(EmbedState {

@@ -11,7 +11,8 @@ mod service;
 
 pub use cookie::{CONSENT_COOKIE, ConsentCookie, ShortKey, SigningKey};
 pub use decide::{
-    Standing, Submission, SubmissionError, action, banner_text, gpc_choices, refused, resolve,
+    Standing, Submission, SubmissionError, action, allows_sale_or_sharing, banner_text,
+    gpc_choices, refused, resolve,
 };
 pub use log::{
     Banner, BatchLimit, ChainReport, ConsentLog, Event, GENESIS, NewEvent, Place, RecordError,

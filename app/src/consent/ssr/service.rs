@@ -274,17 +274,10 @@ impl ConsentService {
         }
         let configuration = active(db).await?.ok_or(ApplyError::NoInventory)?;
         let standing = self.standing(origin.cookie.as_deref(), &configuration.version);
-        let sold = |choices: &Choices| {
-            choices.iter().any(|(key, allowed)| {
-                *allowed
-                    && configuration
-                        .inventory
-                        .category(key.as_str())
-                        .is_some_and(|category| category.sale_or_sharing)
-            })
-        };
         let (subject, choices, subject_is_new, gpc_only) = match &standing {
-            Standing::Chosen(cookie) if sold(&cookie.choices) => {
+            Standing::Chosen(cookie)
+                if super::allows_sale_or_sharing(&configuration.inventory, &cookie.choices) =>
+            {
                 let mut choices = cookie.choices.clone();
                 choices.extend(super::gpc_choices(&configuration.inventory));
                 (cookie.subject.clone(), choices, false, false)
