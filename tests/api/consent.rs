@@ -1122,6 +1122,7 @@ async fn a_gpc_signal_is_recorded_once_and_honoured(backend: Backend) {
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::CREATED);
+    let answer_headers = response.headers().clone();
     let answer: serde_json::Value = response.json().await.expect("json");
     assert_eq!(
         answer["choices"],
@@ -1132,6 +1133,19 @@ async fn a_gpc_signal_is_recorded_once_and_honoured(backend: Backend) {
         .await
         .expect("count");
     assert_eq!(subjects, 1);
+
+    // The visitor who chose sees on the settings page that the signal is honoured.
+    let chosen = format!("charter_consent={}", consent_cookie(&answer_headers));
+    let (_, settings) = app
+        .page_with(
+            "/cookies/settings",
+            &[(header::COOKIE, chosen.as_str()), (gpc_header.clone(), "1")],
+        )
+        .await;
+    assert!(
+        settings.contains("Opt-out preference signal honored"),
+        "{settings}"
+    );
 
     // A page that also shows the settings (and so reads the consent state twice) records the
     // signal of a new browser once.
