@@ -444,6 +444,25 @@ async fn a_site_on_another_domain_keeps_its_choice_in_a_token(backend: Backend) 
     assert_eq!(second["subject_id"], first["subject_id"]);
     assert_eq!(second["action"], "withdraw");
 
+    // Charter's own pages never read the signed choice: their cookie is HttpOnly.
+    let own: Value = app
+        .client
+        .post(app.url("/api/consent"))
+        .json(&json!({
+            "method": "reject_all",
+            "configuration_version": version,
+            "idempotency_key": "token-own-0001",
+        }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(own["action"], "deny");
+    assert!(own.get("token").is_none(), "{own}");
+    assert!(own["mirror"].is_string());
+
     // A forged token is ignored: a new visitor.
     let forged = app
         .client

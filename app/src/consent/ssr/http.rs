@@ -179,7 +179,7 @@ struct ApiRequest {
 }
 
 /// Where a request to the consent API comes from: a registered site's page, or Charter's own.
-pub fn place_of(state: &AppState, site: Option<&RegisteredSite>, page: Option<&str>) -> Place {
+fn place_of(state: &AppState, site: Option<&RegisteredSite>, page: Option<&str>) -> Place {
     let page = page.unwrap_or_default();
     match site {
         Some(site) => Place::new(site.origin.clone(), page),
@@ -188,7 +188,7 @@ pub fn place_of(state: &AppState, site: Option<&RegisteredSite>, page: Option<&s
 }
 
 #[derive(Serialize)]
-pub struct ApiAnswer<'a> {
+struct ApiAnswer<'a> {
     event_id: i64,
     subject_id: &'a str,
     action: &'a str,
@@ -198,15 +198,17 @@ pub struct ApiAnswer<'a> {
     /// The idempotency key had been used: this is the first answer again, nothing new was
     /// recorded.
     replayed: bool,
-    /// The signed choice, which an embedded banner on a site of another registrable domain
-    /// keeps and sends back in `Charter-Consent` (the browser keeps no cookie for it there).
-    token: String,
+    /// The signed choice, for a registered site's page only: the embedded banner on a site of
+    /// another registrable domain keeps it and sends it back in `Charter-Consent` (the browser
+    /// keeps no cookie for it there). Charter's own pages never see it: the cookie is HttpOnly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
     /// What the `charter_choices` cookie says, for the same banner to keep.
     mirror: String,
 }
 
 impl<'a> ApiAnswer<'a> {
-    pub fn of(state: &AppState, applied: &'a Applied) -> Self {
+    fn of(state: &AppState, applied: &'a Applied, embedded: bool) -> Self {
         let event = &applied.recorded.event;
         ApiAnswer {
             event_id: event.id,
@@ -216,20 +218,20 @@ impl<'a> ApiAnswer<'a> {
             configuration_version: &event.configuration_version,
             recorded_at: event.recorded_at.rfc3339(),
             replayed: applied.recorded.replayed,
-            token: applied.cookie.sign(&state.consent.key),
+            token: embedded.then(|| applied.cookie.sign(&state.consent.key)),
             mirror: mirror(&applied.cookie),
         }
     }
 
     /// 201 with the event, 200 for a replay, with the cookies.
-    pub fn respond(state: &AppState, applied: &Applied) -> Response {
+    fn respond(state: &AppState, applied: &Applied, embedded: bool) -> Response {
         let status = if applied.recorded.replayed {
             StatusCode::OK
         } else {
             StatusCode::CREATED
         };
         with_cookies(
-            (status, Json(ApiAnswer::of(state, applied))).into_response(),
+            (status, Json(ApiAnswer::of(state, applied, embedded))).into_response(),
             applied.set_cookies.iter().map(String::as_str),
         )
     }
@@ -262,7 +264,7 @@ async fn api(
         gpc: request.gpc,
     };
     match record(&state, &headers, peer, asked).await {
-        Ok(applied) => ApiAnswer::respond(&state, &applied),
+        Ok(applied) => ApiAnswer::respond(&state, &applied, site.is_some()),
         Err(error) => refusal(error).into_json_response(),
     }
 }
@@ -557,7 +559,7 @@ async fn gpc_signal(
         .record_gpc(&state.db, &origin, locale, place, &state.network.writes)
         .await
     {
-        Ok(Some(applied)) => ApiAnswer::respond(&state, &applied),
+        Ok(Some(applied)) => ApiAnswer::respond(&state, &applied, site.is_some()),
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => refusal(NotRecorded::Refused(error)).into_json_response(),
     }
