@@ -196,6 +196,8 @@ async fn a_formula_in_a_user_agent_is_inert_in_the_csv_and_exact_in_the_json(bac
         .expect("one event")
         .expect("a record");
     assert_eq!(row[column("user_agent")], format!("'{formula}"), "{csv}");
+    // Where the choice was made, which the chain hashes too.
+    assert_eq!(row[column("site")], app.address, "{csv}");
     let recorded_at = &row[column("recorded_at")];
     assert!(
         recorded_at.len() == "2026-11-23T04:00:00.123Z".len()

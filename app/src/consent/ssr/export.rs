@@ -59,7 +59,8 @@ fn unknown_format(text: &str) -> String {
     format!("unknown export format {text:?}; use csv or json")
 }
 
-const CSV_COLUMNS: [&str; 15] = [
+/// In the order the chain hashes them (`site` and `page` last, after the key).
+const CSV_COLUMNS: [&str; 17] = [
     "id",
     "recorded_at",
     "subject_id",
@@ -73,11 +74,13 @@ const CSV_COLUMNS: [&str; 15] = [
     "user_agent",
     "ip_prefix",
     "idempotency_key",
+    "site",
+    "page",
     "prev_hash",
     "hash",
 ];
 
-fn csv_row(event: &Event) -> [String; 15] {
+fn csv_row(event: &Event) -> [String; 17] {
     [
         event.id.to_string(),
         event.recorded_at.rfc3339_millis(),
@@ -92,6 +95,8 @@ fn csv_row(event: &Event) -> [String; 15] {
         event.user_agent.clone(),
         event.ip_prefix.clone(),
         event.idempotency_key.clone(),
+        event.site.clone(),
+        event.page.clone(),
         event.prev_hash.clone(),
         event.hash.clone(),
     ]
