@@ -32,7 +32,7 @@ test("an admin filters the consent records, exports them, and finds the export i
   const csv = await readFile((await (await download).path()) ?? "", "utf8");
   const lines = csv.trim().split("\n");
   expect(lines[0]).toBe(
-    "id,recorded_at,subject_id,action,method,choices,configuration_version,banner_sha256,revisions,locale,user_agent,ip_prefix,idempotency_key,prev_hash,hash",
+    "id,recorded_at,subject_id,action,method,choices,configuration_version,banner_sha256,revisions,locale,user_agent,ip_prefix,idempotency_key,site,page,prev_hash,hash",
   );
   expect(lines.length).toBeGreaterThan(1);
   for (const line of lines.slice(1)) expect(line).toContain(",reject_all,");
