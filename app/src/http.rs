@@ -263,8 +263,7 @@ pub fn cross_site(headers: &HeaderMap, base_url: &str) -> bool {
         );
         return true;
     };
-    // `Origin: null` (sandboxed frames, some redirects) and anything unreadable match nothing.
-    let same = |value: &str| Url::parse(value).is_ok_and(|url| url.origin() == own);
+    let same = |value: &str| names_origin(value, &own);
     match (text(header::ORIGIN), text(header::REFERER)) {
         (Some(origin), _) => !same(origin),
         (None, Some(referer)) => !same(referer),
@@ -274,6 +273,12 @@ pub fn cross_site(headers: &HeaderMap, base_url: &str) -> bool {
         // visitor's browser send.
         (None, None) => fetch_site == Some("same-site"),
     }
+}
+
+/// Whether `value` (an `Origin` or a `Referer`) names the origin `own`. `Origin: null`
+/// (sandboxed frames, some redirects) and anything unreadable match nothing.
+pub fn names_origin(value: &str, own: &url::Origin) -> bool {
+    Url::parse(value).is_ok_and(|url| url.origin() == *own)
 }
 
 /// Every slice's endpoints outside the page tree, each with its own body limit.

@@ -157,10 +157,12 @@ pub mod ssr {
             .filter(|(quality, _)| *quality > 0.0)
             .collect();
         ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ranges.into_iter().find_map(|(_, tag)| {
-            let primary = tag.split('-').next().unwrap_or(tag);
-            primary.parse().ok()
-        })
+        ranges.into_iter().find_map(|(_, tag)| by_language(tag))
+    }
+
+    /// The locale of a language tag's primary subtag (`de-AT` → German), if Charter has it.
+    pub fn by_language(tag: &str) -> Option<Locale> {
+        tag.trim().split('-').next().unwrap_or(tag).parse().ok()
     }
 
     #[cfg(test)]

@@ -381,8 +381,7 @@ struct EmbedState<'a> {
 fn embed_locale(tags: &str, headers: &HeaderMap) -> Locale {
     tags.split(',')
         .take(16)
-        .filter_map(|tag| tag.trim().split(['-', '_']).next())
-        .find_map(|language| language.parse::<Locale>().ok())
+        .find_map(crate::i18n::ssr::by_language)
         .unwrap_or_else(|| negotiate(None, headers))
 }
 

@@ -296,7 +296,8 @@ pub async fn cors(State(state): State<AppState>, mut request: Request, next: Nex
     else {
         return next.run(request).await;
     };
-    if !embeddable(path) || is_own_origin(&origin, &state.site.base_url) {
+    let own = url::Url::parse(&state.site.base_url).map(|url| url.origin());
+    if !embeddable(path) || own.is_ok_and(|own| crate::http::names_origin(&origin, &own)) {
         return next.run(request).await;
     }
     let site = match state.sites.find(&state.db, &origin).await {
@@ -348,13 +349,6 @@ fn allow(headers: &mut HeaderMap, origin: HeaderValue) {
         HeaderValue::from_static("true"),
     );
     headers.append(header::VARY, HeaderValue::from_static("Origin"));
-}
-
-fn is_own_origin(origin: &str, base_url: &str) -> bool {
-    match (url::Url::parse(origin), url::Url::parse(base_url)) {
-        (Ok(origin), Ok(own)) => origin.origin() == own.origin(),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
