@@ -96,14 +96,30 @@ fn set_cookies(headers: &HeaderMap) -> Vec<String> {
 }
 
 async fn choose(app: &TestApp, origin: &str, body: Value) -> reqwest::Response {
-    app.client
+    choose_as(app, origin, None, body).await
+}
+
+/// `POST /api/consent` from a page of `origin`, with the signed choice the embed keeps there
+/// (`token`), as a site on another registrable domain sends it.
+async fn choose_as(
+    app: &TestApp,
+    origin: &str,
+    token: Option<&str>,
+    body: Value,
+) -> reqwest::Response {
+    let request = app
+        .client
         .post(app.url("/api/consent"))
         .header(header::ORIGIN, origin)
-        .header("sec-fetch-site", "cross-site")
-        .json(&body)
-        .send()
-        .await
-        .expect("request")
+        .header("sec-fetch-site", "cross-site");
+    match token {
+        Some(token) => request.header("charter-consent", token),
+        None => request,
+    }
+    .json(&body)
+    .send()
+    .await
+    .expect("request")
 }
 
 async fn event_count(app: &TestApp) -> i64 {
@@ -427,19 +443,17 @@ async fn a_site_on_another_domain_keeps_its_choice_in_a_token(backend: Backend) 
         .expect("JSON");
     assert_eq!(banner["state"]["decided"], true);
     assert_eq!(banner["state"]["choices"]["analytics"], true);
-    let second = app
-        .client
-        .post(app.url("/api/consent"))
-        .header(header::ORIGIN, SITE)
-        .header("charter-consent", &token)
-        .json(&json!({
+    let second = choose_as(
+        &app,
+        SITE,
+        Some(&token),
+        json!({
             "method": "reject_all",
             "configuration_version": version,
             "idempotency_key": "token-second-01",
-        }))
-        .send()
-        .await
-        .expect("request");
+        }),
+    )
+    .await;
     let second: Value = second.json().await.expect("JSON");
     assert_eq!(second["subject_id"], first["subject_id"]);
     assert_eq!(second["action"], "withdraw");
@@ -464,19 +478,17 @@ async fn a_site_on_another_domain_keeps_its_choice_in_a_token(backend: Backend) 
     assert!(own["mirror"].is_string());
 
     // A forged token is ignored: a new visitor.
-    let forged = app
-        .client
-        .post(app.url("/api/consent"))
-        .header(header::ORIGIN, SITE)
-        .header("charter-consent", format!("{token}x"))
-        .json(&json!({
+    let forged = choose_as(
+        &app,
+        SITE,
+        Some(&format!("{token}x")),
+        json!({
             "method": "reject_all",
             "configuration_version": version,
             "idempotency_key": "token-forged-01",
-        }))
-        .send()
-        .await
-        .expect("request");
+        }),
+    )
+    .await;
     let forged: Value = forged.json().await.expect("JSON");
     assert_ne!(forged["subject_id"], first["subject_id"]);
     assert_eq!(forged["action"], "deny");
@@ -588,26 +600,21 @@ async fn a_gpc_signal_overrides_an_earlier_accept_once(backend: Backend) {
     assert_eq!(methods, ["accept_all", "gpc"]);
 
     // Accepting all again with the signal on keeps sale and sharing refused.
-    let later: Value = app
-        .client
-        .post(app.url("/api/consent"))
-        .header(header::ORIGIN, SITE)
-        .header(
-            "charter-consent",
-            honoured["token"].as_str().expect("token"),
-        )
-        .json(&json!({
+    let later: Value = choose_as(
+        &app,
+        SITE,
+        honoured["token"].as_str(),
+        json!({
             "method": "accept_all",
             "configuration_version": version,
             "idempotency_key": "gpc-accept-002",
             "gpc": true,
-        }))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("JSON");
+        }),
+    )
+    .await
+    .json()
+    .await
+    .expect("JSON");
     assert_eq!(later["choices"]["marketing"], false);
     assert_eq!(later["choices"]["analytics"], true);
 
