@@ -19,6 +19,10 @@ use app::{
             export::{ExportFormat, ExportWriter, record_export},
         },
     },
+    evidence::ssr::{
+        LogKey, bundle, checkpoints,
+        verify::{self, LogReport},
+    },
     inventory::ssr as inventory,
     notices::ssr as notices,
     sites::{ConsentModel, ssr::SiteOrigin},
@@ -73,6 +77,55 @@ enum Command {
     Sites {
         #[command(subcommand)]
         command: SitesCommand,
+    },
+    /// The evidence log: a Merkle tree of every record, with signed checkpoints.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+    /// Evidence a third party can verify without Charter.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Write the evidence bundle of one consent event (docs/evidence.md): the event's leaf, its
+    /// inclusion proof, a signed checkpoint, the banner, the inventory and the linked
+    /// revisions' Markdown. scripts/verify-evidence-bundle.py checks it.
+    Bundle {
+        /// The consent event's id, as the records page and the export show it.
+        #[arg(long)]
+        event: i64,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Recompute the tree from every stored leaf and check it against the stored hashes, every
+    /// signed checkpoint and, with --checkpoint, one kept outside the database; report the
+    /// first leaf that cannot be trusted.
+    Verify {
+        /// A signed checkpoint saved earlier (from /log/checkpoint or `charter log checkpoint`).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Sign a checkpoint of the tree as it is now (unless one of its size exists) and print
+    /// the newest checkpoint.
+    Checkpoint,
+    /// Print the log's public key, as /.well-known/charter-log.pub serves it.
+    PublicKey,
+    /// Print a new signing key for CHARTER_LOG_KEY, and its public key.
+    Keygen {
+        /// The log's name, the first line of every checkpoint (default: the public URL's host
+        /// with /log).
+        #[arg(long)]
+        origin: Option<String>,
     },
 }
 
@@ -172,6 +225,10 @@ impl Cli {
             Command::Sites {
                 command: SitesCommand::List,
             } => list_sites(&config).await,
+            Command::Log { command } => run_log_command(&config, command).await,
+            Command::Evidence {
+                command: EvidenceCommand::Bundle { event, out },
+            } => write_bundle(&config, event, out.as_deref()).await,
         }
     }
 }
@@ -279,6 +336,78 @@ fn read_password() -> anyhow::Result<String> {
         std::io::stdin().lock().read_line(&mut line)?;
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
+}
+
+/// The log's key as the server uses it: configured, or the one kept in the database.
+async fn log_key(config: &Config, db: &app::db::Db) -> anyhow::Result<LogKey> {
+    match &config.log_key {
+        Some(key) => Ok(key.key()),
+        None => LogKey::load_or_create(db, &crate::log_origin(&config.base_url_at(config.addr)))
+            .await
+            .context("cannot load the evidence log's signing key"),
+    }
+}
+
+async fn run_log_command(config: &Config, command: LogCommand) -> anyhow::Result<()> {
+    if let LogCommand::Keygen { origin } = command {
+        let origin = origin.unwrap_or_else(|| crate::log_origin(&config.base_url_at(config.addr)));
+        let private = LogKey::generate(&origin)?;
+        let key = LogKey::parse(&private)?;
+        println!("CHARTER_LOG_KEY={private}");
+        println!("public key: {}", key.public_key());
+        return Ok(());
+    }
+    let db = crate::open_database(config).await?;
+    let key = log_key(config, &db).await?;
+    match command {
+        LogCommand::PublicKey => println!("{}", key.public_key()),
+        LogCommand::Checkpoint => {
+            checkpoints::checkpoint_now(&db, &key).await?;
+            let latest = checkpoints::latest(&db)
+                .await?
+                .context("the log has no checkpoint")?;
+            print!("{}", latest.note);
+        }
+        LogCommand::Verify { checkpoint } => {
+            let outside = checkpoint
+                .map(|file| {
+                    std::fs::read_to_string(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))
+                })
+                .transpose()?;
+            match verify::verify(&db, &key, outside.as_deref()).await? {
+                LogReport::Intact {
+                    size,
+                    checkpoints,
+                    signed_size,
+                } => {
+                    println!(
+                        "evidence log intact: {size} leaves, consistent with {checkpoints} signed \
+                         checkpoints; the newest signs {signed_size} leaves"
+                    );
+                }
+                LogReport::Broken {
+                    first_bad_index,
+                    reason,
+                } => anyhow::bail!("evidence log broken from leaf {first_bad_index}: {reason}"),
+            }
+        }
+        LogCommand::Keygen { .. } => {}
+    }
+    Ok(())
+}
+
+async fn write_bundle(config: &Config, event: i64, out: Option<&Path>) -> anyhow::Result<()> {
+    let db = crate::open_database(config).await?;
+    let key = log_key(config, &db).await?;
+    let bundle = bundle::consent_event(&db, &key, event).await?;
+    let json = serde_json::to_string_pretty(&bundle)? + "\n";
+    match out {
+        Some(file) => std::fs::write(file, json)
+            .with_context(|| format!("cannot write {}", file.display()))?,
+        None => print!("{json}"),
+    }
+    Ok(())
 }
 
 async fn verify_consent_log(config: &Config) -> anyhow::Result<()> {

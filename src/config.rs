@@ -8,6 +8,7 @@ use app::{
         ssr::{BatchLimit, SigningKey},
     },
     db::DatabaseUrl,
+    evidence::ssr::LogKey,
     network::{ForwardedHeader, TrustedProxies, WritesPerMinute},
 };
 use figment::{
@@ -89,6 +90,18 @@ pub const SETTINGS: &[Setting] = &[
         env: "CHARTER_CONSENT_BATCH_LIMIT",
         default: Some("256"),
         help: "Most consent events committed in one transaction (1-1024; 1 commits each alone)",
+    },
+    Setting {
+        key: "log_key",
+        env: "CHARTER_LOG_KEY",
+        default: None,
+        help: "Ed25519 key that signs the evidence log's checkpoints, as `charter log keygen` prints it (default: generated once, kept in the database)",
+    },
+    Setting {
+        key: "checkpoint_seconds",
+        env: "CHARTER_CHECKPOINT_SECONDS",
+        default: Some("60"),
+        help: "Seconds between signed checkpoints of the evidence log while records arrive (1-60)",
     },
     Setting {
         key: "notice_worker",
@@ -221,6 +234,8 @@ pub struct Config {
     pub consent_lifetime_months: ConsentLifetime,
     pub consent_secret: Option<ConsentSecret>,
     pub consent_batch_limit: BatchLimit,
+    pub log_key: Option<LogSigningKey>,
+    pub checkpoint_seconds: CheckpointInterval,
     #[serde(deserialize_with = "flag")]
     pub notice_worker: bool,
     pub smtp_url: Option<SmtpUrl>,
@@ -472,6 +487,28 @@ impl TryFrom<String> for ConsentSecret {
     }
 }
 
+/// The evidence log's signing key, when the operator sets one. Its Debug prints only the
+/// public key.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub struct LogSigningKey(LogKey);
+
+impl LogSigningKey {
+    pub fn key(&self) -> LogKey {
+        self.0.clone()
+    }
+}
+
+impl TryFrom<String> for LogSigningKey {
+    type Error = String;
+
+    fn try_from(key: String) -> Result<Self, Self::Error> {
+        LogKey::parse(&key)
+            .map(LogSigningKey)
+            .map_err(|error| format!("{error}; `charter log keygen` prints a new one"))
+    }
+}
+
 /// An SMTP server in lettre's URL form, checked by lettre at start-up. Its password never
 /// appears in logs.
 #[derive(Clone, Deserialize)]
@@ -583,6 +620,8 @@ impl<const MIN: u64, const MAX: u64> TryFrom<u64> for Seconds<MIN, MAX> {
 pub type RetryDelay = Seconds<1, 3600>;
 /// How long a worker owns the notices it claimed.
 pub type NoticeLease = Seconds<2, 3600>;
+/// How often the evidence log's checkpoint is signed while records arrive.
+pub type CheckpointInterval = Seconds<1, 60>;
 /// How long a graceful shutdown may take.
 pub type ShutdownTimeout = Seconds<1, 300>;
 /// How long a client may take over part of a request.

@@ -14,6 +14,7 @@ use anyhow::Context;
 use app::{
     consent::ssr::{ConsentLog, ConsentService, SigningKey},
     db::Db,
+    evidence::ssr::{Checkpointer, LogKey},
     markdown::ImageHosts,
     network::{ClientAddress, Network, WriteLimiter},
     site::SiteInfo,
@@ -51,6 +52,24 @@ pub struct Application {
     request_timeout: Duration,
     /// The demo company site, with demo content and `CHARTER_DEMO_SITE_ADDR`.
     demo_site: Option<demo::site::DemoSite>,
+    checkpoint_interval: Duration,
+}
+
+/// The evidence log's name, for a key generated on first start: the public URL's host (and
+/// port) with `/log`, the schema-less form C2SP checkpoints use.
+pub fn log_origin(base_url: &impl std::fmt::Display) -> String {
+    let base_url = base_url.to_string();
+    let host = url::Url::parse(&base_url)
+        .ok()
+        .and_then(|url| {
+            let host = url.host_str()?.to_owned();
+            Some(match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| "charter".to_owned());
+    format!("{host}/log")
 }
 
 impl Application {
@@ -77,6 +96,12 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (CHARTER_ADDR)", config.addr))?;
         let addr = listener.local_addr().context("listener has no address")?;
         let base_url = config.base_url_at(addr);
+        let log_key = match &config.log_key {
+            Some(key) => key.key(),
+            None => LogKey::load_or_create(&db, &log_origin(&base_url))
+                .await
+                .context("cannot load the evidence log's signing key")?,
+        };
         let consent = ConsentService {
             log: ConsentLog::start(db.clone(), config.consent_batch_limit),
             configuration: Default::default(),
@@ -150,11 +175,13 @@ impl Application {
             images,
             hasher: Default::default(),
             sites: Default::default(),
+            log_key,
         });
         Ok(Self {
             listener,
             state,
             notices,
+            checkpoint_interval: config.checkpoint_seconds.duration(),
             header_timeout: config.header_timeout.duration(),
             request_timeout: config.request_timeout.duration(),
             demo_site,
@@ -192,7 +219,14 @@ impl Application {
             header_timeout,
             request_timeout,
             demo_site,
+            checkpoint_interval,
         } = self;
+        let checkpointer = Checkpointer {
+            db: state.db.clone(),
+            key: std::sync::Arc::new(state.log_key.clone()),
+            interval: checkpoint_interval,
+        }
+        .spawn();
         let demo_site = demo_site.map(demo::site::DemoSite::spawn);
         let db = state.db.clone();
         let notices = notices.map(NoticeWorker::spawn);
@@ -202,6 +236,7 @@ impl Application {
         if let Some(demo_site) = demo_site {
             demo_site.abort();
         }
+        checkpointer.abort();
         if tokio::time::timeout(grace, open.shutdown()).await.is_err() {
             tracing::warn!(
                 ?grace,

@@ -328,6 +328,8 @@ impl Db {
             })?;
         // What migration 0012 could not do in SQL on SQLite: hash the tokens it set aside.
         crate::notices::subscriptions::ssr::hash_legacy_tokens(self).await?;
+        // What migration 0014 could not do in SQL: the leaves of the records before it.
+        crate::evidence::ssr::backfill::backfill(self).await?;
         Ok(())
     }
 
@@ -358,7 +360,14 @@ impl Db {
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
+            // Explicit, whatever the database's default: the evidence log's writers read the
+            // tree's size after taking its lock, which sees the newest commit only at READ
+            // COMMITTED (a REPEATABLE READ snapshot would predate the lock).
+            Backend::Postgres => {
+                self.writer
+                    .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    .await
+            }
         }
     }
 

@@ -289,6 +289,7 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(crate::settings::ssr::http::routes())
         .merge(crate::sites::ssr::http::routes())
         .merge(crate::embed::ssr::routes())
+        .merge(crate::evidence::ssr::http::routes())
         .merge(crate::inventory::editor::ssr::http::routes())
         .merge(crate::notices::ssr::http::routes())
         .merge(crate::notices::subscriptions::ssr::http::routes())

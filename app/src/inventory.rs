@@ -471,16 +471,25 @@ pub mod ssr {
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO consent_configuration_activations (version, activated_at) VALUES ($1, $2)",
+        let activation: i64 = sqlx::query_scalar(
+            "INSERT INTO consent_configuration_activations (version, activated_at) VALUES ($1, $2)
+             RETURNING id",
         )
         .bind(&version)
         .bind(now)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
+        let leaf = crate::evidence::ssr::leaf::inventory_activation(
+            &crate::evidence::ssr::leaf::InventoryActivationFields {
+                id: activation,
+                version: &version,
+                activated_at: now,
+            },
+        );
+        crate::evidence::ssr::tree::append(tx, &[leaf]).await?;
         let detail = format!("{} → {version}", current.as_deref().unwrap_or("none"));
         record(
-            &mut **tx,
+            tx,
             actor,
             AuditAction::InventoryChanged,
             "cookie inventory",

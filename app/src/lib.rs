@@ -19,6 +19,7 @@ pub mod documents;
 pub mod editor;
 pub mod embed;
 pub mod errors;
+pub mod evidence;
 pub mod home;
 pub mod i18n;
 pub mod inventory;

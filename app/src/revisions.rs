@@ -181,6 +181,10 @@ pub mod ssr {
         db::{Db, decode_error},
         documents::{DocumentSummary, Slug},
         errors::AppError,
+        evidence::ssr::{
+            leaf::{self, LinkedRevision},
+            tree,
+        },
         i18n::Locale,
         markdown::{self, ImageHosts, RenderError},
     };
@@ -313,6 +317,19 @@ pub mod ssr {
         .bind(author)
         .fetch_one(&mut **tx)
         .await?;
+        let leaf = leaf::revision(&leaf::RevisionFields {
+            id: revision_id,
+            document: new.slug.as_str(),
+            locale: new.locale.as_str(),
+            number,
+            source_sha256: &sha256,
+            published_at: new.published_at.as_millis(),
+            effective_at: effective_at.as_millis(),
+            class: new.class.as_str(),
+            summary,
+            author,
+        });
+        tree::append(tx, &[leaf]).await?;
         if new.class == RevisionClass::Material {
             crate::notices::outbox::queue_campaign(
                 tx,
@@ -480,15 +497,15 @@ pub mod ssr {
             .transpose()
     }
 
-    /// The ids of every document's current revision in `locale`: the policies in force when a
-    /// consent choice is made.
-    pub async fn in_force_ids(
+    /// Every document's current revision in `locale`, by id and the SHA-256 of its Markdown:
+    /// the policies in force when a consent choice is made.
+    pub async fn in_force(
         executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
         locale: Locale,
         now: Timestamp,
-    ) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT r.id FROM revisions r
+    ) -> Result<Vec<LinkedRevision>, sqlx::Error> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT r.id, r.source_sha256 FROM revisions r
              WHERE r.locale = $1 AND r.effective_at <= $2
                AND NOT EXISTS (
                    SELECT 1 FROM revisions n
@@ -501,7 +518,11 @@ pub mod ssr {
         .bind(locale.as_str())
         .bind(now.as_millis())
         .fetch_all(executor)
-        .await
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, sha256)| LinkedRevision { id, sha256 })
+            .collect())
     }
 
     /// A feed entry: a revision with the document it belongs to.

@@ -195,7 +195,7 @@ pub mod ssr {
         .await?;
         let detail = format!("{} → {} days", before.get(), days.get());
         record(
-            &mut *tx,
+            &mut tx,
             actor,
             AuditAction::SettingsChanged,
             NOTICE_DAYS,

@@ -3,8 +3,8 @@
 
 use crate::{
     admin::ssr::password::Hasher, caching::ssr::PageCache, consent::ssr::ConsentService, db::Db,
-    diff::DiffCache, errors::AppError, markdown::ImageHosts, network::Network, site::SiteInfo,
-    sites::ssr::SiteRegistry,
+    diff::DiffCache, errors::AppError, evidence::ssr::LogKey, markdown::ImageHosts,
+    network::Network, site::SiteInfo, sites::ssr::SiteRegistry,
 };
 use axum::extract::FromRef;
 use leptos::prelude::*;
@@ -31,6 +31,8 @@ pub struct Shared {
     pub hasher: Hasher,
     /// The company's other sites, which may use the consent API from their pages.
     pub sites: SiteRegistry,
+    /// The evidence log's signing key.
+    pub log_key: LogKey,
 }
 
 impl AppState {

@@ -15,7 +15,7 @@ use app::{
     },
     db::{Backend as DbBackend, Db},
     i18n::Locale,
-    inventory::ssr::{DEFAULT_INVENTORY, activate, active, parse},
+    inventory::ssr::{DEFAULT_INVENTORY, activate, active, canonical, parse},
 };
 use futures_util::TryStreamExt;
 use reqwest::{StatusCode, header, header::HeaderMap};
@@ -316,10 +316,23 @@ async fn events_recorded_before_the_hash_index_was_dropped_are_kept(backend: Bac
         .await
         .expect("migrate to 0009");
     let default = parse(DEFAULT_INVENTORY).expect("valid");
-    let version = activate(&db, &default, &operator())
-        .await
-        .expect("activate")
-        .version;
+    // Put in force as the code of that time did: today's writes a leaf of a later table.
+    let (inventory_json, version) = canonical(&default);
+    sqlx::query(
+        "INSERT INTO consent_configurations (version, inventory, created_at) VALUES ($1, $2, 0)",
+    )
+    .bind(&version)
+    .bind(&inventory_json)
+    .execute(db.writer())
+    .await
+    .expect("an inventory");
+    sqlx::query(
+        "INSERT INTO consent_configuration_activations (version, activated_at) VALUES ($1, 0)",
+    )
+    .bind(&version)
+    .execute(db.writer())
+    .await
+    .expect("in force");
 
     let source_database = TestDatabase::create(backend).await;
     let source = Db::connect(&source_database.url.parse().expect("database URL"))
@@ -407,6 +420,29 @@ async fn events_recorded_before_the_hash_index_was_dropped_are_kept(backend: Bac
         verify_chain(&db).await.expect("verify"),
         ChainReport::Intact { events: 41 }
     );
+    // The migration gave the events and the activation from before it their leaves, and the
+    // event after it has its own.
+    let kinds: Vec<(String, i64)> =
+        sqlx::query_as("SELECT kind, COUNT(*) FROM log_leaves GROUP BY kind ORDER BY kind")
+            .fetch_all(db.reader())
+            .await
+            .expect("leaves");
+    assert_eq!(
+        kinds,
+        vec![
+            ("consent-event".to_owned(), 41),
+            ("inventory-activation".to_owned(), 1)
+        ]
+    );
+    let key = app::evidence::ssr::LogKey::load_or_create(&db, "charter.test/log")
+        .await
+        .expect("key");
+    assert!(matches!(
+        app::evidence::ssr::verify::verify(&db, &key, None)
+            .await
+            .expect("verify"),
+        app::evidence::ssr::verify::LogReport::Intact { size: 42, .. }
+    ));
     db.close().await;
 }
 

@@ -222,6 +222,18 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
 
 /// Starts the application on port 0 against `database`.
 pub async fn start(database: TestDatabase, options: Options) -> TestApp {
+    let mut app = start_on(&database, options).await;
+    app.database = Some(database);
+    app
+}
+
+/// Another instance on the database of `first`, as a second server behind a load balancer;
+/// the database stays `first`'s.
+pub async fn start_another(first: &TestApp, options: Options) -> TestApp {
+    start_on(first.database.as_ref().expect("running"), options).await
+}
+
+async fn start_on(database: &TestDatabase, options: Options) -> TestApp {
     init_test_logging();
     let mut figment = Config::figment(None)
         .expect("figment")
@@ -263,7 +275,7 @@ pub async fn start(database: TestDatabase, options: Options) -> TestApp {
         db,
         state,
         demo_site,
-        database: Some(database),
+        database: None,
         stop: Some(stop),
         server: Some(server),
     }

@@ -10,6 +10,7 @@ mod consent;
 mod cross_site;
 mod delivery;
 mod editor;
+mod evidence;
 mod file_modes;
 mod health;
 mod inventory;

@@ -9,7 +9,7 @@ use app::{
     admin::Role,
     audit::{
         AUDIT_PAGE_SIZE, AuditAction,
-        ssr::{Actor, record},
+        ssr::{Actor, record_alone},
     },
 };
 use reqwest::{StatusCode, header};
@@ -267,8 +267,8 @@ async fn the_audit_log_filters_by_action_actor_and_day(backend: Backend) {
 
     let operator = Actor::local("test", "paging");
     for n in 0..AUDIT_PAGE_SIZE {
-        record(
-            app.db.writer(),
+        record_alone(
+            &app.db,
             &operator,
             AuditAction::DraftSaved,
             &format!("draft {n}"),

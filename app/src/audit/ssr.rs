@@ -6,6 +6,7 @@ use crate::{
     admin::AdminUser,
     clock::Timestamp,
     db::{Conditions, Db, FilterValue, contains_pattern, decode_error},
+    evidence::ssr::{leaf, tree},
     network::RequestSource,
 };
 use sqlx::{Row, any::AnyRow};
@@ -49,20 +50,21 @@ impl Actor {
     }
 }
 
-/// Appends one entry. Pass the transaction of the action itself where there is one, so
-/// the action and its record commit together.
+/// Appends one entry, and its leaf to the evidence log, in the transaction of the action
+/// itself (from `Db::begin_write`), so the action and its record commit together.
 pub async fn record(
-    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: &Actor,
     action: AuditAction,
     object: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let at = Timestamp::now().as_millis();
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO audit_log (at, actor_id, actor, action, object, detail, ip, user_agent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
-    .bind(Timestamp::now().as_millis())
+    .bind(at)
     .bind(actor.user_id)
     .bind(&actor.name)
     .bind(action.as_str())
@@ -70,9 +72,31 @@ pub async fn record(
     .bind(detail)
     .bind(&actor.ip)
     .bind(&actor.user_agent)
-    .execute(executor)
-    .await
-    .map(drop)
+    .fetch_one(&mut **tx)
+    .await?;
+    let leaf = leaf::audit(&leaf::AuditFields {
+        id,
+        at,
+        actor: &actor.name,
+        action: action.as_str(),
+        object,
+        detail,
+    });
+    tree::append(tx, &[leaf]).await?;
+    Ok(())
+}
+
+/// [`record`] for an action that wrote nothing else, in a transaction of its own.
+pub async fn record_alone(
+    db: &Db,
+    actor: &Actor,
+    action: AuditAction,
+    object: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    record(&mut tx, actor, action, object, detail).await?;
+    tx.commit().await
 }
 
 /// The newest entries first, at most `limit`.

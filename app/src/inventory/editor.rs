@@ -359,7 +359,7 @@ pub mod ssr {
         .execute(&mut *tx)
         .await?;
         let detail = format!("{} bytes", source.len());
-        record(&mut *tx, actor, AuditAction::DraftSaved, OBJECT, &detail).await?;
+        record(&mut tx, actor, AuditAction::DraftSaved, OBJECT, &detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -372,7 +372,7 @@ pub mod ssr {
             .await?
             .rows_affected();
         if removed > 0 {
-            record(&mut *tx, actor, AuditAction::DraftDiscarded, OBJECT, "").await?;
+            record(&mut tx, actor, AuditAction::DraftDiscarded, OBJECT, "").await?;
         }
         tx.commit().await
     }

@@ -513,7 +513,7 @@ pub mod ssr {
         .rows_affected();
         if retried > 0 {
             record(
-                &mut *tx,
+                &mut tx,
                 actor,
                 AuditAction::NoticesRetried,
                 &format!("notice campaign {id}"),

@@ -332,7 +332,7 @@ pub mod ssr {
             outcome.added, outcome.updated, outcome.unchanged
         );
         record(
-            &mut *tx,
+            &mut tx,
             actor,
             AuditAction::RecipientsImported,
             "notice recipients",

@@ -8,7 +8,7 @@ use crate::{
     admin::{Account, AdminUser, Email, Role},
     audit::{
         AuditAction,
-        ssr::{Actor, record},
+        ssr::{Actor, record, record_alone},
     },
     clock::Timestamp,
     db::{Backend, Db, decode_error},
@@ -49,7 +49,7 @@ pub async fn create(
     let mut tx = db.begin_write().await?;
     let user = insert_account(&mut tx, email, role, hash).await?;
     record(
-        &mut *tx,
+        &mut tx,
         actor,
         AuditAction::UserCreated,
         user.email.as_str(),
@@ -189,7 +189,7 @@ pub async fn change_role(
         .await?;
     let detail = format!("{} → {}", before.role.as_str(), role.as_str());
     record(
-        &mut *tx,
+        &mut tx,
         actor,
         AuditAction::RoleChanged,
         before.email.as_str(),
@@ -225,7 +225,7 @@ pub async fn remove(db: &Db, actor: &Actor, user_id: i64) -> Result<AdminUser, C
         .execute(&mut *tx)
         .await?;
     record(
-        &mut *tx,
+        &mut tx,
         actor,
         AuditAction::UserRemoved,
         user.email.as_str(),
@@ -277,14 +277,7 @@ pub async fn check_sign_in(
         Admission::Check(counted) => counted,
         Admission::Refused { wait } => {
             if throttle::first_refusal(db, &typed, ip_prefix).await? {
-                record(
-                    db.writer(),
-                    &attempt,
-                    AuditAction::SignInFailed,
-                    &typed,
-                    "throttled",
-                )
-                .await?;
+                record_alone(db, &attempt, AuditAction::SignInFailed, &typed, "throttled").await?;
             }
             return Err(SignInError::Throttled {
                 minutes: wait.as_secs().div_ceil(60).max(1),
@@ -319,7 +312,7 @@ pub async fn check_sign_in(
         }
         // The counted attempt stays as the failure.
         _ => {
-            record(db.writer(), &attempt, AuditAction::SignInFailed, &typed, "").await?;
+            record_alone(db, &attempt, AuditAction::SignInFailed, &typed, "").await?;
             Err(SignInError::Refused)
         }
     }

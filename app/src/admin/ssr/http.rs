@@ -13,7 +13,7 @@ use crate::{
     admin::pages::SignInNotice,
     audit::{
         AuditAction,
-        ssr::{Actor, record},
+        ssr::{Actor, record_alone},
     },
     http::{HttpError, HttpResult, SIGN_IN, back_with, local_path, with_cookies},
     network::RequestSource,
@@ -137,8 +137,8 @@ async fn signed_out(
     } else {
         sessions::end(&state.db, &session.token).await?;
     }
-    record(
-        state.db.writer(),
+    record_alone(
+        &state.db,
         &session.actor,
         action,
         session.user.email.as_str(),

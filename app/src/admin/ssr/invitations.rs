@@ -84,7 +84,7 @@ pub async fn invite(
     .execute(&mut *tx)
     .await?;
     record(
-        &mut *tx,
+        &mut tx,
         inviter,
         AuditAction::UserInvited,
         email.as_str(),
@@ -165,7 +165,7 @@ pub async fn accept(
         ..from.clone()
     };
     record(
-        &mut *tx,
+        &mut tx,
         &actor,
         AuditAction::UserCreated,
         user.email.as_str(),
@@ -217,7 +217,7 @@ pub async fn revoke(db: &Db, actor: &Actor, email: &Email) -> Result<(), Invitat
         return Err(InvitationError::NotPending(email.clone()));
     }
     record(
-        &mut *tx,
+        &mut tx,
         actor,
         AuditAction::InvitationRevoked,
         email.as_str(),

@@ -109,14 +109,7 @@ pub async fn start(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    record(
-        &mut *tx,
-        actor,
-        AuditAction::SignIn,
-        user.email.as_str(),
-        "",
-    )
-    .await?;
+    record(&mut tx, actor, AuditAction::SignIn, user.email.as_str(), "").await?;
     tx.commit().await?;
     Ok(Started {
         token,

@@ -9,7 +9,7 @@ use super::{Event, EventQuery};
 use crate::{
     audit::{
         AuditAction,
-        ssr::{Actor, record},
+        ssr::{Actor, record_alone},
     },
     consent::records::EventFilter,
     db::Db,
@@ -185,8 +185,8 @@ pub async fn record_export(
     format: ExportFormat,
 ) -> Result<(), sqlx::Error> {
     let detail = format!("{}, {}", format.as_str(), filter.describe());
-    record(
-        db.writer(),
+    record_alone(
+        db,
         actor,
         AuditAction::ExportMade,
         "consent records",

@@ -5,8 +5,13 @@ use crate::{
     clock::Timestamp,
     consent::{Action, Choices, IdempotencyKey, Method, SubjectId},
     db::{Backend, Db, decode_error, placeholders},
+    evidence::ssr::{
+        Leaf,
+        leaf::{self, ConsentEventFields, LinkedRevision},
+        tree,
+    },
     i18n::Locale,
-    revisions::ssr::in_force_ids,
+    revisions::ssr::in_force,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -193,7 +198,7 @@ pub enum RecordError {
 }
 
 /// The columns hashed into the chain, in order.
-pub(super) const EVENT_COLUMNS: &str = "id, subject_id, action, choices, method, configuration_version, \
+pub const EVENT_COLUMNS: &str = "id, subject_id, action, choices, method, configuration_version, \
                              banner_sha256, revisions, locale, recorded_at, user_agent, \
                              ip_prefix, idempotency_key, site, page, prev_hash, hash";
 
@@ -266,7 +271,29 @@ fn chained_fields(event: &Event) -> ChainedFields<'_> {
     )
 }
 
-pub(super) fn event_from_row(row: &AnyRow) -> Result<Event, sqlx::Error> {
+/// The event's leaf in the evidence log. `salt` (hex, from `leaf::new_salt`) hides the IP
+/// prefix and user agent behind commitments.
+pub fn event_leaf(event: &Event, revisions: &[LinkedRevision], salt: &str) -> Leaf {
+    leaf::consent_event(&ConsentEventFields {
+        id: event.id,
+        subject: &event.subject,
+        action: &event.action,
+        choices: &event.choices,
+        method: &event.method,
+        configuration: &event.configuration_version,
+        banner_sha256: &event.banner_sha256,
+        revisions,
+        locale: &event.locale,
+        recorded_at: event.recorded_at.as_millis(),
+        site: &event.site,
+        page: &event.page,
+        ip_prefix_commitment: leaf::commitment(salt, "ip_prefix", &event.ip_prefix),
+        user_agent_commitment: leaf::commitment(salt, "user_agent", &event.user_agent),
+        chain_hash: &event.hash,
+    })
+}
+
+pub fn event_from_row(row: &AnyRow) -> Result<Event, sqlx::Error> {
     let json = |column: &str| -> Result<serde_json::Value, sqlx::Error> {
         let text: String = row.try_get(column)?;
         serde_json::from_str(&text).map_err(|e| decode_error(column, e))
@@ -374,12 +401,9 @@ async fn commit_batch(
     stored_banners: &HashSet<String>,
 ) -> Result<(Vec<Result<Recorded, RecordError>>, Vec<String>), sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    if db.backend() == Backend::Postgres {
-        // Instances sharing the database take turns to extend the one chain.
-        sqlx::query("SELECT pg_advisory_xact_lock(7269736)")
-            .execute(&mut *tx)
-            .await?;
-    }
+    // Instances sharing the database take turns to extend the one chain, and the evidence log
+    // with it.
+    tree::lock(&mut tx).await?;
     // The configuration in force is read in the transaction that records, so an event can
     // never name a configuration replaced before it was stored. (One statement: every round
     // trip to the database delays every request waiting in this batch.)
@@ -393,7 +417,7 @@ async fn commit_batch(
     let in_force_configuration = in_force_configuration.unwrap_or_default();
     let mut earlier = recorded_with_keys(&mut tx, db.backend(), batch).await?;
     let recorded_at = Timestamp::now();
-    let mut in_force_revisions: HashMap<Locale, serde_json::Value> = HashMap::new();
+    let mut in_force_revisions: HashMap<String, Vec<LinkedRevision>> = HashMap::new();
     let mut first_in_batch: HashMap<&str, usize> = HashMap::new();
     let mut new_banners: Vec<(String, &NewEvent)> = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -421,15 +445,21 @@ async fn commit_batch(
             }));
             continue;
         }
-        let revisions = match in_force_revisions.get(&new.locale) {
-            Some(revisions) => revisions.clone(),
+        let linked = match in_force_revisions.get(new.locale.as_str()) {
+            Some(linked) => linked,
             None => {
-                let ids = in_force_ids(&mut *tx, new.locale, recorded_at).await?;
-                let revisions = serde_json::Value::from(ids);
-                in_force_revisions.insert(new.locale, revisions.clone());
-                revisions
+                let linked = in_force(&mut *tx, new.locale, recorded_at).await?;
+                in_force_revisions
+                    .entry(new.locale.as_str().to_owned())
+                    .or_insert(linked)
             }
         };
+        let revisions = serde_json::Value::from(
+            linked
+                .iter()
+                .map(|revision| revision.id)
+                .collect::<Vec<_>>(),
+        );
         let banner_sha256 = new.banner.sha256.clone();
         if !stored_banners.contains(&banner_sha256)
             && !new_banners.iter().any(|(other, _)| *other == banner_sha256)
@@ -473,6 +503,22 @@ async fn commit_batch(
         .await?;
     }
     insert_events(&mut tx, db.backend(), &mut outcomes).await?;
+    let mut salts = Vec::new();
+    let mut leaves = Vec::new();
+    for outcome in &outcomes {
+        if let Outcome::New(event) = outcome {
+            let salt = leaf::new_salt()
+                .map_err(|error| sqlx::Error::Protocol(format!("no salt: {error}")))?;
+            let linked = in_force_revisions
+                .get(&event.locale)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            leaves.push(event_leaf(event, linked, &salt));
+            salts.push((event.id, salt));
+        }
+    }
+    insert_salts(&mut tx, db.backend(), &salts).await?;
+    tree::append(&mut tx, &leaves).await?;
     tx.commit().await?;
 
     let results = outcomes
@@ -623,6 +669,27 @@ async fn insert_events(
             }
             last_id = event.id;
         }
+    }
+    Ok(())
+}
+
+/// Keeps each new event's commitment salt.
+pub async fn insert_salts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    salts: &[(i64, String)],
+) -> Result<(), sqlx::Error> {
+    for chunk in salts.chunks(ROWS_PER_INSERT) {
+        let rows = (0..chunk.len())
+            .map(|row| format!("({})", placeholders(backend, row * 2, 2)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("INSERT INTO consent_event_salts (event_id, salt) VALUES {rows}");
+        let mut query = sqlx::query(&sql);
+        for (event_id, salt) in chunk {
+            query = query.bind(*event_id).bind(salt.as_str());
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ mod cookie;
 mod decide;
 pub mod export;
 pub mod http;
-mod log;
+pub mod log;
 mod records;
 mod service;
 

@@ -212,7 +212,7 @@ pub async fn save(
     .await?;
     let object = format!("{slug}/{locale}");
     let detail = format!("{} bytes", source.len());
-    record(&mut *tx, actor, AuditAction::DraftSaved, &object, &detail).await?;
+    record(&mut tx, actor, AuditAction::DraftSaved, &object, &detail).await?;
     tx.commit().await?;
     Ok(DraftStamp {
         saved_at: now,
@@ -306,7 +306,7 @@ pub async fn publish(
         meta.effective_at.rfc3339()
     );
     record(
-        &mut *tx,
+        &mut tx,
         actor,
         AuditAction::RevisionPublished,
         &object,

@@ -199,7 +199,7 @@ pub async fn add(
         return Err(SiteError::AlreadyRegistered(origin.clone()));
     }
     record(
-        &mut *tx,
+        &mut tx,
         actor,
         AuditAction::SiteAdded,
         origin.as_str(),
@@ -220,7 +220,7 @@ pub async fn remove(db: &Db, actor: &Actor, id: i64) -> Result<SiteOrigin, SiteE
         .ok_or(SiteError::NotFound(id))?;
     let origin: String = row.try_get("origin")?;
     let model: String = row.try_get("model")?;
-    record(&mut *tx, actor, AuditAction::SiteRemoved, &origin, &model).await?;
+    record(&mut tx, actor, AuditAction::SiteRemoved, &origin, &model).await?;
     tx.commit().await?;
     origin
         .parse()
