@@ -7,6 +7,7 @@
 #   wasm-bindgen-cli               (cargo install; the exact version Cargo.lock pins, about 4 minutes)
 #   Playwright + binaryen          (npm ci in end2end/; binaryen provides wasm-opt for release builds)
 #   Chromium                       (apt-get; only with --e2e)
+#   Python's cryptography          (pip; only with --e2e: the tests run the evidence bundle verifier)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,4 +49,9 @@ if $with_e2e && ! [ -x /usr/bin/chromium ]; then
   step "Installing Chromium"
   as_root apt-get update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+fi
+
+if $with_e2e && ! python3 -c 'import cryptography' 2>/dev/null; then
+  step "Installing Python's cryptography (the evidence bundle verifier's Ed25519)"
+  python3 -m pip install --user --quiet cryptography
 fi
