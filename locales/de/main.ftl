@@ -315,6 +315,8 @@ consent-records-subject = Person (ID)
 consent-records-choices = Auswahl
 consent-records-locale = Sprache
 consent-records-configuration = Konfiguration
+consent-records-evidence = Nachweis
+consent-records-bundle = Nachweispaket (JSON)
 
 inventory-editor-title = Cookie-Inventar
 inventory-in-force = In Kraft: Konfiguration { $version }.

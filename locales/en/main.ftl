@@ -315,6 +315,8 @@ consent-records-subject = Subject
 consent-records-choices = Choices
 consent-records-locale = Language
 consent-records-configuration = Configuration
+consent-records-evidence = Evidence
+consent-records-bundle = Bundle (JSON)
 
 inventory-editor-title = Cookie inventory
 inventory-in-force = In force: configuration { $version }.

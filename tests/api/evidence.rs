@@ -2,11 +2,13 @@
 //! served with the public key, proofs verify as an outside verifier checks them, bad queries
 //! get clear answers, and `verify` reports each kind of tampering at its first bad index.
 
+use crate::editor::signed_in;
 use crate::helpers::{
     Backend, Options, TestApp, TestDatabase, both_backends, chosen_cookie, document_with,
     spawn_app, start, start_another,
 };
 use app::{
+    admin::Role,
     db::Db,
     evidence::ssr::{
         LogKey, bundle,
@@ -32,6 +34,7 @@ both_backends!(
     a_cut_tail_is_caught_by_a_checkpoint_kept_outside,
     the_log_tables_refuse_changes,
     a_bundle_verifies_without_charter_and_every_change_is_rejected,
+    admins_download_an_events_bundle_from_the_records_page,
 );
 
 /// Consent events recorded through the API, one per key.
@@ -830,4 +833,43 @@ async fn a_bundle_verifies_without_charter_and_every_change_is_rejected(backend:
         unknown,
         Err(bundle::BundleError::UnknownEvent(99_999))
     ));
+}
+
+async fn admins_download_an_events_bundle_from_the_records_page(backend: Backend) {
+    let app = logged_app(backend, 2).await;
+    let admin = signed_in(&app, "ada@example.com", Role::Admin).await;
+    let event: i64 = sqlx::query_scalar("SELECT MAX(id) FROM consent_events")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("an event");
+    let (_, page) = admin.get(&app, "/admin/consent").await;
+    let link = format!("/admin/consent/records/{event}/bundle");
+    assert!(page.contains(&link), "{page}");
+
+    let download = app
+        .client
+        .get(app.url(&link))
+        .header(reqwest::header::COOKIE, &admin.cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        download.headers()[reqwest::header::CONTENT_DISPOSITION],
+        format!("attachment; filename=\"consent-event-{event}.evidence.json\"").as_str()
+    );
+    let bundle: Value = download.json().await.expect("JSON");
+    let (accepted, said) = run_verifier(&bundle, app.state.log_key.public_key());
+    assert!(accepted, "{said}");
+
+    let editor = signed_in(&app, "eve@example.com", Role::Editor).await;
+    assert_eq!(editor.get(&app, &link).await.0, StatusCode::FORBIDDEN);
+    let anonymous = app.get(&link).await;
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    let (status, body) = admin.get(&app, "/admin/consent/records/99999/bundle").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("no consent event 99999"), "{body}");
+    let (status, body) = admin.get(&app, "/admin/consent/records/first/bundle").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("by its number"), "{body}");
 }

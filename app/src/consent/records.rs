@@ -272,6 +272,7 @@ fn records_view(records: RecordsView) -> impl IntoView {
                         <th scope="col">{move_tr!("consent-records-choices")}</th>
                         <th scope="col">{move_tr!("consent-records-locale")}</th>
                         <th scope="col">{move_tr!("consent-records-configuration")}</th>
+                        <th scope="col">{move_tr!("consent-records-evidence")}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -304,6 +305,11 @@ fn record_row(event: RecordRow) -> impl IntoView {
             <td>{choices}</td>
             <td>{event.locale}</td>
             <td><code title=event.configuration_version>{version}</code></td>
+            <td>
+                <a href=format!("/admin/consent/records/{}/bundle", event.id) download="">
+                    {move_tr!("consent-records-bundle")}
+                </a>
+            </td>
         </tr>
     }
 }

@@ -16,6 +16,7 @@ use crate::{
         BadIdempotencyKey, Choices, IdempotencyKey, Method,
         records::{EventFilter, RecordsQuery},
     },
+    evidence::ssr::bundle as evidence_bundle,
     http::{HttpError, HttpResult, local_path, with_cookies},
     i18n::{Locale, ssr::negotiate},
     sites::ssr::RegisteredSite,
@@ -24,7 +25,7 @@ use crate::{
 use axum::{
     Extension, Form, Json, Router,
     body::{Body, Bytes},
-    extract::{ConnectInfo, DefaultBodyLimit, Query, State, rejection::JsonRejection},
+    extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State, rejection::JsonRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cookies/receipts.json", get(receipts))
         .route("/.well-known/gpc.json", get(gpc_json))
         .route("/admin/consent/export", get(export))
+        .route("/admin/consent/records/{id}/bundle", get(bundle))
 }
 
 /// A choice as either channel sends it, before anything in it is checked.
@@ -631,6 +633,42 @@ struct ExportQuery {
 
 /// `GET /admin/consent/export?format=csv|json&from=&to=&action=&method=`, for admins: the
 /// events the filter selects, oldest first, as a download.
+/// One event's evidence bundle (`docs/evidence.md`), for admins to hand to whoever asks.
+async fn bundle(
+    State(state): State<AppState>,
+    session: Result<AdminSession, HttpError>,
+    Path(id): Path<String>,
+) -> HttpResult {
+    let session = session.map_err(|error| match error {
+        HttpError::SignInRequired { .. } => HttpError::SignInRequired {
+            return_to: Some("/admin/consent".to_owned()),
+        },
+        other => other,
+    })?;
+    session.allow(Role::Admin)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| HttpError::BadRequest("a consent event is named by its number".into()))?;
+    let bundle = evidence_bundle::consent_event(&state.db, &state.log_key, id)
+        .await
+        .map_err(|error| match error {
+            evidence_bundle::BundleError::UnknownEvent(_)
+            | evidence_bundle::BundleError::NotLogged(_) => {
+                HttpError::NotFound(error.to_string().into())
+            }
+            evidence_bundle::BundleError::Evidence(error) => HttpError::internal(&error),
+        })?;
+    let mut response = Json(bundle).into_response();
+    if let Ok(disposition) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"consent-event-{id}.evidence.json\""
+    )) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
+
 async fn export(
     State(state): State<AppState>,
     session: Result<AdminSession, HttpError>,
