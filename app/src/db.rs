@@ -319,18 +319,46 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&self.writer)
-            .await
-            .map_err(|source| DbError::Migrate {
-                backend: self.backend,
-                source,
-            })?;
+        // A role that only serves (see the README's PostgreSQL set-up) may not create tables,
+        // not even the migrations table `IF NOT EXISTS`: the migrator runs only when a
+        // migration is pending, which takes the owner.
+        if self.pending_migrations(migrator).await? {
+            migrator
+                .run(&self.writer)
+                .await
+                .map_err(|source| DbError::Migrate {
+                    backend: self.backend,
+                    source,
+                })?;
+        }
         // What migration 0012 could not do in SQL on SQLite: hash the tokens it set aside.
         crate::notices::subscriptions::ssr::hash_legacy_tokens(self).await?;
         // What migration 0014 could not do in SQL: the leaves of the records before it.
         crate::evidence::ssr::backfill::backfill(self).await?;
         Ok(())
+    }
+
+    /// Whether `migrator` has a migration this database has not applied.
+    async fn pending_migrations(&self, migrator: &Migrator) -> Result<bool, DbError> {
+        let table = match self.backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => "SELECT to_regclass('_sqlx_migrations')::text",
+        };
+        let exists: Option<Option<String>> = sqlx::query_scalar(table)
+            .fetch_optional(&self.writer)
+            .await?;
+        if exists.flatten().is_none() {
+            return Ok(true);
+        }
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.writer)
+                .await?;
+        Ok(migrator
+            .iter()
+            .any(|migration| !applied.contains(&migration.version)))
     }
 
     /// Answers whether the database serves queries right now.

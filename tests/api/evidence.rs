@@ -5,7 +5,7 @@
 use crate::editor::signed_in;
 use crate::helpers::{
     Backend, Options, TestApp, TestDatabase, both_backends, chosen_cookie, document_with,
-    spawn_app, start, start_another,
+    spawn_app, start, start_another, start_at_url,
 };
 use app::{
     admin::Role,
@@ -872,4 +872,103 @@ async fn admins_download_an_events_bundle_from_the_records_page(backend: Backend
     let (status, body) = admin.get(&app, "/admin/consent/records/first/bundle").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("by its number"), "{body}");
+}
+
+/// The README's PostgreSQL set-up: the tables belong to an owner role that migrates, and
+/// Charter serves as a role that may read and write rows but cannot switch off, drop or
+/// bypass the triggers that keep evidence append-only.
+#[test]
+fn the_serving_role_cannot_switch_off_the_append_only_triggers() {
+    if Backend::postgres().is_none() {
+        return;
+    }
+    crate::helpers::run(async {
+        let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let (owner, server, name) = (
+            format!("charter_owner_{suffix}"),
+            format!("charter_app_{suffix}"),
+            format!("charter_roles_{suffix}"),
+        );
+        let as_user = |user: &str, database: &str| {
+            let mut url = url::Url::parse(&admin_url).expect("a URL");
+            url.set_username(user).expect("a user");
+            url.set_path(database);
+            url.to_string()
+        };
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("admin");
+        for statement in [
+            format!("CREATE ROLE {owner} LOGIN"),
+            format!("CREATE ROLE {server} LOGIN"),
+            format!("CREATE DATABASE {name} OWNER {owner}"),
+        ] {
+            sqlx::query(&statement)
+                .execute(&mut admin)
+                .await
+                .expect(&statement);
+        }
+        let mut as_owner = sqlx::PgConnection::connect(&as_user(&owner, &name))
+            .await
+            .expect("owner");
+        for statement in [
+            format!(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public \
+                 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {server}"
+            ),
+            format!(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {server}"
+            ),
+        ] {
+            sqlx::query(&statement)
+                .execute(&mut as_owner)
+                .await
+                .expect(&statement);
+        }
+        let migrated = Db::connect(&as_user(&owner, &name).parse().expect("URL"))
+            .await
+            .expect("connect as owner");
+        migrated.migrate().await.expect("the owner migrates");
+        migrated.close().await;
+
+        let outbox = tempfile::tempdir().expect("outbox");
+        let app = start_at_url(
+            &as_user(&server, &name),
+            outbox.path().to_owned(),
+            Options::default(),
+        )
+        .await;
+        chosen_cookie(&app, "accept_all", "served-by-app-role").await;
+        sign_checkpoint(&app).await;
+        assert!(matches!(report(&app, None).await, LogReport::Intact { .. }));
+        let mut as_server = sqlx::PgConnection::connect(&as_user(&server, &name))
+            .await
+            .expect("server role");
+        for statement in [
+            "ALTER TABLE log_leaves DISABLE TRIGGER USER",
+            "ALTER TABLE consent_events DISABLE TRIGGER ALL",
+            "DROP TRIGGER log_leaves_are_immutable ON log_leaves",
+            "SET session_replication_role = replica",
+            "UPDATE log_leaves SET bytes = '{}'",
+            "DELETE FROM consent_events",
+            "TRUNCATE log_hashes",
+        ] {
+            let refused = sqlx::query(statement).execute(&mut as_server).await;
+            assert!(refused.is_err(), "the serving role may {statement}");
+        }
+        drop(as_server);
+        drop(app);
+        drop(as_owner);
+        for statement in [
+            format!("DROP DATABASE {name} WITH (FORCE)"),
+            format!("DROP ROLE {server}"),
+            format!("DROP ROLE {owner}"),
+        ] {
+            sqlx::query(&statement)
+                .execute(&mut admin)
+                .await
+                .expect(&statement);
+        }
+    });
 }

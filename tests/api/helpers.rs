@@ -234,15 +234,20 @@ pub async fn start_another(first: &TestApp, options: Options) -> TestApp {
 }
 
 async fn start_on(database: &TestDatabase, options: Options) -> TestApp {
+    start_at_url(&database.url, database.outbox_dir(), options).await
+}
+
+/// Starts the application against the database at `url`, which the test owns.
+pub async fn start_at_url(url: &str, outbox_dir: std::path::PathBuf, options: Options) -> TestApp {
     init_test_logging();
     let mut figment = Config::figment(None)
         .expect("figment")
         .merge(Serialized::default("addr", "127.0.0.1:0"))
-        .merge(Serialized::default("database_url", &database.url))
+        .merge(Serialized::default("database_url", url))
         .merge(Serialized::default("demo", options.demo))
         .merge(Serialized::default("organisation", options.organisation))
         .merge(Serialized::default("notice_worker", false))
-        .merge(Serialized::default("outbox_dir", database.outbox_dir()));
+        .merge(Serialized::default("outbox_dir", outbox_dir));
     // Read as an environment variable would be, so "1000" is a number.
     for (key, value) in &options.settings {
         let value: figment::value::Value = value.parse().expect("a setting value");
