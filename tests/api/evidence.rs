@@ -35,6 +35,7 @@ both_backends!(
     the_log_tables_refuse_changes,
     a_bundle_verifies_without_charter_and_every_change_is_rejected,
     admins_download_an_events_bundle_from_the_records_page,
+    a_visitor_asked_again_keeps_one_history_of_verifiable_receipts,
 );
 
 /// Consent events recorded through the API, one per key.
@@ -971,4 +972,109 @@ fn the_serving_role_cannot_switch_off_the_append_only_triggers() {
                 .expect(&statement);
         }
     });
+}
+
+async fn a_visitor_asked_again_keeps_one_history_of_verifiable_receipts(backend: Backend) {
+    use app::inventory::ssr::{DEFAULT_INVENTORY, activate, parse};
+    let app = logged_app(backend, 0).await;
+    let first = chosen_cookie(&app, "accept_all", "receipts-first-choice").await;
+    // A changed inventory asks everyone again; the visitor answers with their old cookie.
+    let changed = parse(&DEFAULT_INVENTORY.replacen("Analytics", "Audience statistics", 1))
+        .expect("a valid inventory");
+    activate(
+        &app.db,
+        &changed,
+        &app::audit::ssr::Actor::local("test", "receipts"),
+    )
+    .await
+    .expect("in force");
+    let version = app.configuration_version().await;
+    let again = app
+        .client
+        .post(app.url("/api/consent"))
+        .header(reqwest::header::COOKIE, &first)
+        .json(&serde_json::json!({
+            "method": "reject_all",
+            "configuration_version": version,
+            "idempotency_key": "receipts-asked-again",
+        }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let second = format!(
+        "charter_consent={}",
+        crate::helpers::consent_cookie(again.headers())
+    );
+    let subjects: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT subject_id) FROM consent_events")
+        .fetch_one(app.db.reader())
+        .await
+        .expect("subjects");
+    assert_eq!(
+        subjects, 1,
+        "the visitor was given a new subject when asked again"
+    );
+
+    let page = app
+        .client
+        .get(app.url("/cookies/receipts"))
+        .header(reqwest::header::COOKIE, &second)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("page");
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM consent_events ORDER BY id")
+        .fetch_all(app.db.reader())
+        .await
+        .expect("ids");
+    assert_eq!(ids.len(), 2);
+    for id in &ids {
+        let link = format!("/cookies/receipts/{id}/bundle");
+        assert!(page.contains(&link), "{page}");
+        let download = app
+            .client
+            .get(app.url(&link))
+            .header(reqwest::header::COOKIE, &second)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(download.status(), StatusCode::OK);
+        let bundle: Value = download.json().await.expect("JSON");
+        let (accepted, said) = run_verifier(&bundle, app.state.log_key.public_key());
+        assert!(accepted, "{said}");
+    }
+
+    // Nobody else's, and nothing without the visitor's cookie.
+    let stranger = chosen_cookie(&app, "accept_all", "receipts-a-stranger").await;
+    for (cookie, path) in [
+        (
+            Some(stranger.as_str()),
+            format!("/cookies/receipts/{}/bundle", ids[0]),
+        ),
+        (None, format!("/cookies/receipts/{}/bundle", ids[0])),
+        (
+            Some(second.as_str()),
+            "/cookies/receipts/999999/bundle".to_owned(),
+        ),
+        (
+            Some(second.as_str()),
+            "/cookies/receipts/first/bundle".to_owned(),
+        ),
+    ] {
+        let mut request = app.client.get(app.url(&path));
+        if let Some(cookie) = cookie {
+            request = request.header(reqwest::header::COOKIE, cookie);
+        }
+        let answer = request.send().await.expect("request");
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            answer
+                .text()
+                .await
+                .expect("body")
+                .contains("/cookies/receipts lists")
+        );
+    }
 }

@@ -70,13 +70,41 @@ pub struct CurrentChoice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BannerUse {
     /// The banner on every page. Only it records a Global Privacy Control opt-out, so a page
-    /// that also shows the settings or the cookie table records it once. Its form is there
-    /// only while it asks.
+    /// that also shows the settings records it once. Its form is there only while it asks.
     Banner,
     /// The settings page, whose form is always there.
     Settings,
-    /// The Cookie Policy's table of cookies: no form.
-    CookieTable,
+}
+
+/// The categories and services of `inventory`, in `locale`.
+#[cfg(feature = "ssr")]
+pub fn categories_in(
+    inventory: &crate::inventory::Inventory,
+    locale: Locale,
+) -> Vec<BannerCategory> {
+    let text = |texts: &crate::inventory::Texts| texts.get(&locale).cloned().unwrap_or_default();
+    inventory
+        .categories()
+        .iter()
+        .map(|category| BannerCategory {
+            key: category.key.to_string(),
+            title: text(&category.title),
+            description: text(&category.description),
+            always_on: category.key.is_necessary(),
+            services: category
+                .services
+                .iter()
+                .map(|service| BannerService {
+                    name: service.name.clone(),
+                    provider: service.provider.clone(),
+                    purpose: text(&service.purpose),
+                    duration: text(&service.duration),
+                    third_party: service.party == crate::inventory::Party::Third,
+                    cookies: service.cookies.clone(),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The consent state and what to ask about.
@@ -140,29 +168,7 @@ pub async fn get_banner(locale: Locale, usage: BannerUse) -> Result<BannerView, 
         Standing::Expired(_) => Some(AskReason::Expired),
     };
     let text = |texts: &crate::inventory::Texts| texts.get(&locale).cloned().unwrap_or_default();
-    let categories = configuration
-        .inventory
-        .categories()
-        .iter()
-        .map(|category| BannerCategory {
-            key: category.key.to_string(),
-            title: text(&category.title),
-            description: text(&category.description),
-            always_on: category.key.is_necessary(),
-            services: category
-                .services
-                .iter()
-                .map(|service| BannerService {
-                    name: service.name.clone(),
-                    provider: service.provider.clone(),
-                    purpose: text(&service.purpose),
-                    duration: text(&service.duration),
-                    third_party: service.party == crate::inventory::Party::Third,
-                    cookies: service.cookies.clone(),
-                })
-                .collect(),
-        })
-        .collect();
+    let categories = categories_in(&configuration.inventory, locale);
     let idempotency_key = if usage == BannerUse::Settings {
         crate::caching::ssr::no_store();
         Some(

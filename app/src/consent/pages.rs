@@ -2,7 +2,7 @@
 //! or withdraws it as easily as it was given; `/cookies/receipts` lists every event recorded
 //! for this browser's consent subject, with a JSON download.
 
-use super::banner::{BannerUse, BannerView, categories_view, get_banner, gpc_note};
+use super::banner::{BannerCategory, BannerUse, BannerView, categories_view, get_banner, gpc_note};
 use crate::{
     clock::Timestamp,
     errors::{AppError, Loaded},
@@ -25,6 +25,8 @@ pub struct Receipt {
     pub choices: BTreeMap<String, bool>,
     pub configuration_version: String,
     pub hash: String,
+    /// The event's index in the evidence log, once it has a leaf.
+    pub leaf_index: Option<u64>,
 }
 
 #[server]
@@ -38,9 +40,21 @@ pub async fn get_receipts() -> Result<Vec<Receipt>, AppError> {
         return Ok(Vec::new());
     };
     let events = events_of(&state.db, &cookie.subject).await?;
+    let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
+    let leaves = crate::evidence::ssr::tree::leaf_indexes(
+        &state.db,
+        crate::evidence::ssr::LeafKind::ConsentEvent,
+        &ids,
+    )
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "receipts' leaf indexes not read");
+        AppError::Internal
+    })?;
     Ok(events
         .into_iter()
         .map(|event| Receipt {
+            leaf_index: leaves.get(&event.id).copied(),
             id: event.id,
             recorded_at: event.recorded_at,
             action: event.action,
@@ -125,24 +139,53 @@ fn settings_view(view: BannerView) -> impl IntoView {
     }
 }
 
-/// The Cookie Policy's table of cookies, generated from the inventory in force, so the policy
-/// lists exactly what the banner asks about.
+/// The categories and services of the inventory in force at `at`, or now: what a Cookie
+/// Policy revision's table lists.
+#[server]
+pub async fn get_cookie_table(
+    locale: Locale,
+    at: Option<Timestamp>,
+) -> Result<Vec<BannerCategory>, AppError> {
+    use crate::inventory::ssr::{active, in_force_at};
+    let state = crate::state::app_state()?;
+    let configuration = match at {
+        Some(at) => in_force_at(&state.db, at).await?,
+        None => active(&state.db).await?,
+    }
+    .ok_or(AppError::Internal)?;
+    Ok(super::banner::categories_in(
+        &configuration.inventory,
+        locale,
+    ))
+}
+
+/// The Cookie Policy's table of cookies, generated from the inventory, so the policy lists
+/// exactly what the banner asks about. A revision that is not the current one (`in_force_at`
+/// its effective date) lists the inventory in force then, not today's.
 #[component]
-pub fn CookieTable() -> impl IntoView {
-    let inventory = Resource::new(Locale::current, |locale| {
-        get_banner(locale, BannerUse::CookieTable)
+pub fn CookieTable(in_force_at: Option<Timestamp>) -> impl IntoView {
+    let inventory = Resource::new(Locale::current, move |locale| {
+        get_cookie_table(locale, in_force_at)
     });
     view! {
         <section class="cookie-table" aria-labelledby="cookie-table-heading">
             <h2 id="cookie-table-heading">{move_tr!("cookie-table-heading")}</h2>
-            <p>{move_tr!("cookie-table-intro")}</p>
+            <p>
+                {match in_force_at {
+                    Some(at) => view! {
+                        {move_tr!("cookie-table-intro-then")} " " <DateTime at /> "."
+                    }
+                    .into_any(),
+                    None => view! { {move_tr!("cookie-table-intro")} }.into_any(),
+                }}
+            </p>
             <Loaded resource=inventory render=cookie_table_view />
         </section>
     }
 }
 
-fn cookie_table_view(view: BannerView) -> impl IntoView {
-    view.categories
+fn cookie_table_view(categories: Vec<BannerCategory>) -> impl IntoView {
+    categories
         .into_iter()
         .map(|category| {
             let rows = category
@@ -226,6 +269,18 @@ fn receipts_view(receipts: Vec<Receipt>) -> impl IntoView {
                     <td>{receipt.method}</td>
                     <td>{choices}</td>
                     <td><code>{receipt.hash.get(..12).unwrap_or(&receipt.hash).to_owned()}</code></td>
+                    <td>
+                        {receipt.leaf_index.map(|index| {
+                            let label = tr!("receipts-bundle-label", {"index" => index.to_string()});
+                            view! {
+                                {index.to_string()} " "
+                                <a href=format!("/cookies/receipts/{}/bundle", receipt.id)
+                                    download="" aria-label=label>
+                                    {move_tr!("receipts-bundle")}
+                                </a>
+                            }
+                        })}
+                    </td>
                 </tr>
             }
         })
@@ -240,6 +295,7 @@ fn receipts_view(receipts: Vec<Receipt>) -> impl IntoView {
                         <th scope="col">{move_tr!("receipts-method")}</th>
                         <th scope="col">{move_tr!("receipts-choices")}</th>
                         <th scope="col">{move_tr!("receipts-hash")}</th>
+                        <th scope="col">{move_tr!("receipts-entry")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

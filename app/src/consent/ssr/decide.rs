@@ -195,6 +195,19 @@ impl Standing {
         }
     }
 
+    /// The subject a new choice is recorded for: the visitor's own while their browser keeps a
+    /// trusted cookie, even one that expired or is about an earlier configuration, so all of
+    /// a visitor's choices stay one history (and one list of receipts).
+    pub fn kept_subject(&self) -> Option<&crate::consent::SubjectId> {
+        match self {
+            Standing::Chosen(cookie)
+            | Standing::GpcRecorded(cookie)
+            | Standing::Expired(cookie)
+            | Standing::Outdated(cookie) => Some(&cookie.subject),
+            Standing::Undecided => None,
+        }
+    }
+
     /// The choice in force, if there is one.
     pub fn chosen(&self) -> Option<&ConsentCookie> {
         match self {
@@ -436,9 +449,18 @@ mod tests {
             Standing::Outdated(_)
         ));
         assert!(matches!(
-            Standing::of(Some(cookie), "v1", lifetime, later),
+            Standing::of(Some(cookie.clone()), "v1", lifetime, later),
             Standing::Expired(_)
         ));
+        // Asked again, after a change or once expired, the visitor keeps their subject.
+        for standing in [
+            Standing::of(Some(cookie.clone()), "v2", lifetime, soon),
+            Standing::of(Some(cookie.clone()), "v1", lifetime, later),
+        ] {
+            assert_eq!(standing.kept_subject(), Some(&cookie.subject));
+            assert_eq!(standing.subject(), None);
+        }
+        assert_eq!(Standing::Undecided.kept_subject(), None);
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route("/api/consent/banner", get(banner))
         .route("/cookies/receipts.json", get(receipts))
+        .route("/cookies/receipts/{id}/bundle", get(receipt_bundle))
         .route("/.well-known/gpc.json", get(gpc_json))
         .route("/admin/consent/export", get(export))
         .route("/admin/consent/records/{id}/bundle", get(bundle))
@@ -624,6 +625,56 @@ async fn receipts(State(state): State<AppState>, headers: HeaderMap) -> HttpResu
         .into_response())
 }
 
+/// `/cookies/receipts/{id}/bundle`: the evidence bundle of one of this browser's own events,
+/// which the visitor can verify without Charter.
+async fn receipt_bundle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> HttpResult {
+    let not_yours = || {
+        HttpError::NotFound(
+            "this browser recorded no such consent event; /cookies/receipts lists its own".into(),
+        )
+    };
+    let id: i64 = id.parse().map_err(|_| not_yours())?;
+    let cookie = state
+        .consent
+        .verified(consent_cookie(&headers))
+        .ok_or_else(not_yours)?;
+    let subject: Option<String> =
+        sqlx::query_scalar("SELECT subject_id FROM consent_events WHERE id = $1")
+            .bind(id)
+            .fetch_optional(state.db.reader())
+            .await?;
+    if subject.as_deref() != Some(cookie.subject.as_str()) {
+        return Err(not_yours());
+    }
+    bundle_download(&state, id).await
+}
+
+/// The bundle of event `id` as a download.
+async fn bundle_download(state: &AppState, id: i64) -> HttpResult {
+    let bundle = evidence_bundle::consent_event(&state.db, &state.log_key, id)
+        .await
+        .map_err(|error| match error {
+            evidence_bundle::BundleError::UnknownEvent(_)
+            | evidence_bundle::BundleError::NotLogged(_) => {
+                HttpError::NotFound(error.to_string().into())
+            }
+            evidence_bundle::BundleError::Evidence(error) => HttpError::internal(&error),
+        })?;
+    let mut response = Json(bundle).into_response();
+    if let Ok(disposition) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"consent-event-{id}.evidence.json\""
+    )) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
+
 #[derive(Deserialize)]
 struct ExportQuery {
     format: ExportFormat,
@@ -649,24 +700,7 @@ async fn bundle(
     let id: i64 = id
         .parse()
         .map_err(|_| HttpError::BadRequest("a consent event is named by its number".into()))?;
-    let bundle = evidence_bundle::consent_event(&state.db, &state.log_key, id)
-        .await
-        .map_err(|error| match error {
-            evidence_bundle::BundleError::UnknownEvent(_)
-            | evidence_bundle::BundleError::NotLogged(_) => {
-                HttpError::NotFound(error.to_string().into())
-            }
-            evidence_bundle::BundleError::Evidence(error) => HttpError::internal(&error),
-        })?;
-    let mut response = Json(bundle).into_response();
-    if let Ok(disposition) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"consent-event-{id}.evidence.json\""
-    )) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    Ok(response)
+    bundle_download(&state, id).await
 }
 
 async fn export(

@@ -3,7 +3,7 @@
 
 use crate::{
     clock::Timestamp,
-    consent::{Action, Choices, IdempotencyKey, Method, SubjectId},
+    consent::{Action, Choices, ConsentLifetime, IdempotencyKey, Method, SubjectId},
     db::{Backend, Db, decode_error, placeholders},
     evidence::ssr::{
         Leaf,
@@ -74,6 +74,10 @@ pub struct NewEvent {
     /// The subject was drawn for this event: the request carried none (no valid choice).
     pub subject_is_new: bool,
     pub place: Place,
+    /// The request carried `Sec-GPC: 1`.
+    pub gpc: bool,
+    /// How long the choice holds before the visitor is asked again.
+    pub lifetime: ConsentLifetime,
 }
 
 /// Where a choice was made: the origin of the page (Charter's own, or one of the company's
@@ -271,9 +275,22 @@ fn chained_fields(event: &Event) -> ChainedFields<'_> {
     )
 }
 
+/// What an event's leaf records beyond its row: facts of the request that the consent table
+/// does not keep. `None` for an event recorded before the log existed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestFacts {
+    pub gpc: bool,
+    pub lifetime: ConsentLifetime,
+}
+
 /// The event's leaf in the evidence log. `salt` (hex, from `leaf::new_salt`) hides the IP
 /// prefix and user agent behind commitments.
-pub fn event_leaf(event: &Event, revisions: &[LinkedRevision], salt: &str) -> Leaf {
+pub fn event_leaf(
+    event: &Event,
+    revisions: &[LinkedRevision],
+    salt: &str,
+    facts: Option<RequestFacts>,
+) -> Leaf {
     leaf::consent_event(&ConsentEventFields {
         id: event.id,
         subject: &event.subject,
@@ -289,6 +306,15 @@ pub fn event_leaf(event: &Event, revisions: &[LinkedRevision], salt: &str) -> Le
         page: &event.page,
         ip_prefix_commitment: leaf::commitment(salt, "ip_prefix", &event.ip_prefix),
         user_agent_commitment: leaf::commitment(salt, "user_agent", &event.user_agent),
+        gpc: facts.map(|facts| facts.gpc),
+        lifetime_days: facts.map(|facts| facts.lifetime.days()),
+        valid_until: facts.map(|facts| {
+            event
+                .recorded_at
+                .plus_days(facts.lifetime.days())
+                .as_millis()
+        }),
+        charter: facts.map(|_| env!("CARGO_PKG_VERSION")),
         chain_hash: &event.hash,
     })
 }
@@ -505,7 +531,7 @@ async fn commit_batch(
     insert_events(&mut tx, db.backend(), &mut outcomes).await?;
     let mut salts = Vec::new();
     let mut leaves = Vec::new();
-    for outcome in &outcomes {
+    for (outcome, (new, _)) in outcomes.iter().zip(batch) {
         if let Outcome::New(event) = outcome {
             let salt = leaf::new_salt()
                 .map_err(|error| sqlx::Error::Protocol(format!("no salt: {error}")))?;
@@ -513,7 +539,11 @@ async fn commit_batch(
                 .get(&event.locale)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            leaves.push(event_leaf(event, linked, &salt));
+            let facts = RequestFacts {
+                gpc: new.gpc,
+                lifetime: new.lifetime,
+            };
+            leaves.push(event_leaf(event, linked, &salt, Some(facts)));
             salts.push((event.id, salt));
         }
     }

@@ -233,7 +233,7 @@ impl ConsentService {
         let choices = resolve(&configuration.inventory, &configuration.version, submission)?;
         let standing = self.standing(origin.cookie.as_deref(), &configuration.version);
         let previous = standing.chosen();
-        let (subject, subject_is_new) = match standing.subject() {
+        let (subject, subject_is_new) = match standing.kept_subject() {
             Some(subject) => (subject.clone(), false),
             None => (SubjectId::random().map_err(|_| ApplyError::Random)?, true),
         };
@@ -250,6 +250,8 @@ impl ConsentService {
             idempotency_key: submission.idempotency_key.clone(),
             subject_is_new,
             place: submission.place.clone(),
+            gpc: origin.gpc,
+            lifetime: self.lifetime,
         };
         self.recorded(event, &configuration.inventory, false).await
     }
@@ -283,12 +285,20 @@ impl ConsentService {
                 (cookie.subject.clone(), choices, false, false)
             }
             _ if standing.subject().is_some() => return Ok(None),
-            _ => (
-                SubjectId::random().map_err(|_| ApplyError::Random)?,
-                super::gpc_choices(&configuration.inventory),
-                true,
-                true,
-            ),
+            _ => match standing.kept_subject() {
+                Some(subject) => (
+                    subject.clone(),
+                    super::gpc_choices(&configuration.inventory),
+                    false,
+                    true,
+                ),
+                None => (
+                    SubjectId::random().map_err(|_| ApplyError::Random)?,
+                    super::gpc_choices(&configuration.inventory),
+                    true,
+                    true,
+                ),
+            },
         };
         if writes.check(&origin.source.ip_prefix).is_err() {
             tracing::warn!(network = %origin.source.ip_prefix, "GPC opt-out not recorded: rate-limited");
@@ -308,6 +318,8 @@ impl ConsentService {
                 .map_err(|_| ApplyError::Random)?,
             subject_is_new,
             place,
+            gpc: true,
+            lifetime: self.lifetime,
         };
         self.recorded(event, &configuration.inventory, gpc_only)
             .await
@@ -359,6 +371,10 @@ impl ConsentService {
     /// withdrawal takes effect in the same response.
     fn cookies(&self, cookie: &ConsentCookie, inventory: &Inventory) -> Vec<String> {
         let max_age = self.lifetime.days() * 24 * 60 * 60;
+        // The signed cookie outlives the choice (whose age the server checks) by one more
+        // lifetime, within the 400 days browsers keep a cookie at most, so the visitor asked
+        // again after it expired keeps their subject and their receipts.
+        let kept_for = (2 * self.lifetime.days()).min(400) * 24 * 60 * 60;
         let scoped = |builder: crate::cookies::CookieBuilder<'static>| match &self.cookie_domain {
             Some(domain) => builder.domain(domain.clone()),
             None => builder,
@@ -366,7 +382,7 @@ impl ConsentService {
         let consent = crate::cookies::site_cookie(
             CONSENT_COOKIE,
             cookie.sign(&self.key),
-            Some(max_age),
+            Some(kept_for),
             crate::cookies::SameSite::Lax,
         )
         .http_only(true)

@@ -182,7 +182,8 @@ async fn consent_events(db: &Db) -> Result<u64, sqlx::Error> {
                 .collect();
             let salt = leaf::new_salt()
                 .map_err(|error| sqlx::Error::Protocol(format!("no salt: {error}")))?;
-            leaves.push(event_leaf(&event, &linked, &salt));
+            // Whether it carried GPC and the lifetime then in force were not kept.
+            leaves.push(event_leaf(&event, &linked, &salt, None));
             salts.push((event.id, salt));
         }
         append(db, tx, &leaves, &salts).await?;

@@ -103,6 +103,17 @@ pub struct ConsentEventFields<'a> {
     pub page: &'a str,
     pub ip_prefix_commitment: String,
     pub user_agent_commitment: String,
+    /// Whether the request carried `Sec-GPC: 1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpc: Option<bool>,
+    /// How long the choice holds, and until when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<i64>,
+    /// The Charter release that recorded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charter: Option<&'a str>,
     /// The event's hash in the consent table's own chain.
     pub chain_hash: &'a str,
 }

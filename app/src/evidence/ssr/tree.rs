@@ -106,6 +106,33 @@ async fn append_leaves(
     Ok(first)
 }
 
+/// The leaf indexes of the records of `kind` with these ids, by id; a record without a leaf
+/// is absent.
+pub async fn leaf_indexes(
+    db: &crate::db::Db,
+    kind: super::LeafKind,
+    ids: &[i64],
+) -> Result<HashMap<i64, u64>, EvidenceError> {
+    let mut indexes = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        // The kind is one of a few fixed names, written in: `placeholders` numbers nothing on
+        // SQLite, which must not be mixed with a numbered parameter.
+        let sql = format!(
+            "SELECT source_id, leaf_index FROM log_leaves WHERE kind = '{}' AND source_id IN ({})",
+            kind.as_str(),
+            placeholders(db.backend(), 0, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for (id, index) in query.fetch_all(db.reader()).await? {
+            indexes.insert(id, to_u64(index)?);
+        }
+    }
+    Ok(indexes)
+}
+
 /// Takes the tree's lock until `tx` ends (on PostgreSQL; on SQLite the write transaction
 /// holds the database's one write lock already). Taking it again in the same transaction is
 /// harmless.
