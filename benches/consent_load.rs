@@ -14,8 +14,13 @@
 //!
 //! ```sh
 //! cargo bench --bench consent_load -- [--seconds 10] [--rounds 5] [--connections 64]
-//!                                      [--only sqlite|postgres]
+//!                                      [--only sqlite|postgres] [--pin]
 //! ```
+//!
+//! `--pin` runs the server on the first core and the load generator on the second (`taskset`),
+//! so neither flatters the other's share of the machine: the ratio to `/healthz` is then the
+//! server's own. After each consent run every stored event must also be a leaf of the
+//! evidence log.
 
 use app::{
     consent::ssr::{ChainReport, verify_chain},
@@ -44,6 +49,8 @@ struct Settings {
     connections: usize,
     sqlite: bool,
     postgres: bool,
+    /// Server on core 0, this process on core 1.
+    pin: bool,
 }
 
 impl Settings {
@@ -55,6 +62,7 @@ impl Settings {
             connections: 64,
             sqlite: true,
             postgres: true,
+            pin: false,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -69,6 +77,7 @@ impl Settings {
                 "--seconds" => settings.duration = Duration::from_secs(number("--seconds")?),
                 "--rounds" => settings.rounds = number("--rounds")? as u32,
                 "--connections" => settings.connections = number("--connections")? as usize,
+                "--pin" => settings.pin = true,
                 "--only" => match args.next().as_deref() {
                     Some("sqlite") => settings.postgres = false,
                     Some("postgres") => settings.sqlite = false,
@@ -162,8 +171,14 @@ impl Database {
 }
 
 /// Starts the server on a fresh `database`, committing at most `batch_limit` events at once.
-fn start(database: &Database, batch_limit: Option<usize>) -> Server {
-    let mut command = charter_command(env!("CARGO_BIN_EXE_charter"), ["serve"]);
+fn start(database: &Database, batch_limit: Option<usize>, pin: bool) -> Server {
+    let charter = env!("CARGO_BIN_EXE_charter");
+    let mut command = if pin {
+        // taskset executes charter in its place: the pid stays the server's.
+        charter_command("taskset", ["-c", "0", charter, "serve"])
+    } else {
+        charter_command(charter, ["serve"])
+    };
     command
         .current_dir(database.working_dir())
         .env("DATABASE_URL", database.url())
@@ -422,6 +437,16 @@ async fn report(
                 ChainReport::Intact { .. } => {}
                 broken => problems.push(format!("{label}: the chain is broken: {broken:?}")),
             }
+            let logged: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM log_leaves WHERE kind = 'consent-event'")
+                    .fetch_one(db.reader())
+                    .await
+                    .expect("count the leaves");
+            if logged != stored {
+                problems.push(format!(
+                    "{label}: {stored} events are stored but {logged} are in the evidence log"
+                ));
+            }
             Some(stored)
         }
     };
@@ -467,7 +492,7 @@ async fn bench_backend(
     problems: &mut Vec<String>,
 ) -> [Row; 4] {
     let database = make_database().await;
-    let server = start(&database, None);
+    let server = start(&database, None, settings.pin);
     let db = open(&database).await;
     sqlx::query(
         "INSERT INTO consent_sites (origin, model, created_at, created_by)
@@ -517,7 +542,7 @@ async fn bench_backend(
     database.drop().await;
 
     let database = make_database().await;
-    let server = start(&database, Some(1));
+    let server = start(&database, Some(1), settings.pin);
     let db = open(&database).await;
     let consent = consent_load(&db, "single", None).await;
     let tally = consent
@@ -583,6 +608,18 @@ async fn main() -> ExitCode {
         settings.rounds,
         env!("CARGO_BIN_EXE_charter")
     );
+    if settings.pin {
+        // Every thread of this process, the runtime's workers included, to the second core.
+        let pinned = std::process::Command::new("taskset")
+            .args(["-a", "-p", "-c", "1", &std::process::id().to_string()])
+            .stdout(std::process::Stdio::null())
+            .status();
+        if !pinned.is_ok_and(|status| status.success()) {
+            eprintln!("error: --pin needs taskset and two cores");
+            return ExitCode::from(2);
+        }
+        println!("pinned: the server to core 0, the load generator to core 1");
+    }
     let mut problems = Vec::new();
     let mut targets = Vec::new();
 
@@ -593,9 +630,9 @@ async fn main() -> ExitCode {
         targets.push(cross_origin_target("SQLite", grouped, cross_origin));
         let share = grouped.rate / health.rate;
         targets.push(format!(
-            "SQLite: consent at {:.1}% of the /healthz rate (target at least 15%): {}",
+            "SQLite: consent at {:.1}% of the /healthz rate (target at least 18% with --pin): {}",
             share * 100.0,
-            verdict(share >= 0.15)
+            verdict(share >= 0.18)
         ));
         targets.push(format!(
             "SQLite: consent p99 {:.2} ms (target under 25 ms): {}",

@@ -551,6 +551,33 @@ pub mod ssr {
         }
     }
 
+    /// The configuration that was in force at `at`: the last activated by then, or the first
+    /// ever activated for a time before any (a revision published before the inventory was).
+    pub async fn in_force_at(
+        db: &Db,
+        at: Timestamp,
+    ) -> Result<Option<ActiveConfiguration>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT c.version, c.inventory FROM consent_configuration_activations a
+             JOIN consent_configurations c ON c.version = a.version
+             ORDER BY CASE WHEN a.activated_at <= $1 THEN 0 ELSE 1 END,
+                      CASE WHEN a.activated_at <= $1 THEN -a.id ELSE a.id END
+             LIMIT 1",
+        )
+        .bind(at.as_millis())
+        .fetch_optional(db.reader())
+        .await?;
+        row.map(|row| configuration_from_row(&row)).transpose()
+    }
+
+    fn configuration_from_row(row: &sqlx::any::AnyRow) -> Result<ActiveConfiguration, sqlx::Error> {
+        let json: String = row.try_get("inventory")?;
+        Ok(ActiveConfiguration {
+            version: row.try_get("version")?,
+            inventory: serde_json::from_str(&json).map_err(|e| decode_error("inventory", e))?,
+        })
+    }
+
     pub async fn active(db: &Db) -> Result<Option<ActiveConfiguration>, sqlx::Error> {
         let row = sqlx::query(
             "SELECT c.version, c.inventory FROM consent_configuration_activations a
@@ -559,14 +586,7 @@ pub mod ssr {
         )
         .fetch_optional(db.reader())
         .await?;
-        row.map(|row| {
-            let json: String = row.try_get("inventory")?;
-            Ok(ActiveConfiguration {
-                version: row.try_get("version")?,
-                inventory: serde_json::from_str(&json).map_err(|e| decode_error("inventory", e))?,
-            })
-        })
-        .transpose()
+        row.map(|row| configuration_from_row(&row)).transpose()
     }
 }
 

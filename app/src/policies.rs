@@ -351,7 +351,10 @@ fn PolicyText(context: DocumentInLocale, revision: Revision, status: Status) -> 
             </header>
             <TableOfContents entries=revision.toc />
             <div class="policy-text" inner_html=revision.html></div>
-            {(context.document.kind == DocumentKind::Cookies).then(|| view! { <CookieTable /> })}
+            {(context.document.kind == DocumentKind::Cookies).then(|| {
+                let in_force_at = (status != Status::Current).then_some(meta.effective_at);
+                view! { <CookieTable in_force_at /> }
+            })}
             <script type="application/ld+json" inner_html=json_ld></script>
         </article>
     }

@@ -61,6 +61,8 @@ fn event(version: &str, key: &str, analytics: bool) -> NewEvent {
         idempotency_key: key.parse::<IdempotencyKey>().expect("key"),
         subject_is_new: true,
         place: Place::new("https://www.example.com".to_owned(), "/pricing"),
+        gpc: false,
+        lifetime: Default::default(),
     }
 }
 
@@ -509,7 +511,7 @@ async fn the_api_records_a_choice_and_sets_a_signed_cookie(backend: Backend) {
         .expect("consent cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(cookie.contains("Max-Age=15724800"), "{cookie}");
+    assert!(cookie.contains("Max-Age=31449600"), "{cookie}");
     let stored: (String, String, String, String) =
         sqlx::query_as("SELECT method, locale, ip_prefix, revisions FROM consent_events")
             .fetch_one(app.db.reader())

@@ -27,6 +27,7 @@ both_backends!(
     publishing_refuses_bad_revisions_without_writing_anything,
     raw_html_in_a_revision_is_sanitised,
     feeds_and_json_name_the_organisation_not_the_publisher_account,
+    an_archived_cookie_policy_lists_the_cookies_of_its_time,
 );
 
 async fn revision_count(app: &TestApp) -> i64 {
@@ -484,4 +485,47 @@ async fn feeds_and_json_name_the_organisation_not_the_publisher_account(backend:
         assert!(!body.contains("publisher@example.com"), "{path}: {body}");
         assert!(body.contains("Test Organisation"), "{path}: {body}");
     }
+}
+
+/// The table of a Cookie Policy revision that is no longer current lists the inventory in
+/// force when it took effect; the current revision's lists today's.
+async fn an_archived_cookie_policy_lists_the_cookies_of_its_time(backend: Backend) {
+    use app::inventory::ssr::{DEFAULT_INVENTORY, activate, parse};
+    let app = spawn_demo_app(backend).await;
+    let slug: Slug = "cookies".parse().unwrap();
+    let archived: i64 = sqlx::query_scalar(
+        "SELECT MAX(r.number) FROM revisions r JOIN documents d ON d.id = r.document_id
+         WHERE d.slug = 'cookies' AND r.locale = 'en' AND r.effective_at <= $1",
+    )
+    .bind(Timestamp::now().as_millis())
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    let renamed = parse(&DEFAULT_INVENTORY.replacen("Analytics", "Audience statistics", 1))
+        .expect("a valid inventory");
+    activate(
+        &app.db,
+        &renamed,
+        &app::audit::ssr::Actor::local("test", "cookie table"),
+    )
+    .await
+    .expect("in force");
+    publish_editorial(&app, &slug, "# Cookie Policy\n\nToday's text.").await;
+
+    let table = |html: &str| {
+        let start = html.find("class=\"cookie-table\"").expect("a cookie table");
+        html[start..].to_owned()
+    };
+    let (status, current) = app.page("/policies/cookies").await;
+    assert_eq!(status, StatusCode::OK);
+    let current = table(&current);
+    assert!(current.contains("Audience statistics"), "{current}");
+    assert!(current.contains("always current"), "{current}");
+
+    let (status, old) = app.page(&format!("/policies/cookies/v/{archived}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let old = table(&old);
+    assert!(!old.contains("Audience statistics"), "{old}");
+    assert!(old.contains("<h3>Analytics</h3>"), "{old}");
+    assert!(old.contains("in force on"), "{old}");
 }
