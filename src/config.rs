@@ -104,6 +104,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "Seconds between signed checkpoints of the evidence log while records arrive (1-60)",
     },
     Setting {
+        key: "log_witnesses",
+        env: "CHARTER_LOG_WITNESSES",
+        default: None,
+        help: "Email addresses every signed checkpoint is mailed to, comma-separated (default: none)",
+    },
+    Setting {
         key: "notice_worker",
         env: "CHARTER_NOTICE_WORKER",
         default: Some("true"),
@@ -236,6 +242,8 @@ pub struct Config {
     pub consent_batch_limit: BatchLimit,
     pub log_key: Option<LogSigningKey>,
     pub checkpoint_seconds: CheckpointInterval,
+    #[serde(default)]
+    pub log_witnesses: WitnessList,
     #[serde(deserialize_with = "flag")]
     pub notice_worker: bool,
     pub smtp_url: Option<SmtpUrl>,
@@ -629,14 +637,57 @@ pub type HttpTimeout = Seconds<1, 300>;
 
 /// Host names (or IP addresses), lowercased: a comma-separated list, or a TOML array.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "HostsValue")]
+#[serde(try_from = "ListValue")]
 pub struct ImageHostList(Vec<String>);
 
+/// A list setting: a comma-separated list in a variable, or a TOML array.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum HostsValue {
+enum ListValue {
     List(Vec<String>),
     Text(String),
+}
+
+impl ListValue {
+    fn items(self) -> Vec<String> {
+        let items = match self {
+            ListValue::List(items) => items,
+            ListValue::Text(text) => text.split(',').map(str::to_owned).collect(),
+        };
+        items
+            .into_iter()
+            .map(|item| item.trim().to_owned())
+            .filter(|item| !item.is_empty())
+            .collect()
+    }
+}
+
+/// The addresses every signed checkpoint of the evidence log is mailed to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "ListValue")]
+pub struct WitnessList(Vec<Mailbox>);
+
+impl WitnessList {
+    pub fn addresses(&self) -> &[Mailbox] {
+        &self.0
+    }
+}
+
+impl TryFrom<ListValue> for WitnessList {
+    type Error = String;
+
+    fn try_from(value: ListValue) -> Result<Self, Self::Error> {
+        value
+            .items()
+            .iter()
+            .map(|address| {
+                address
+                    .parse::<Mailbox>()
+                    .map_err(|_| format!("`{address}` is not an email address"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
 }
 
 impl ImageHostList {
@@ -645,18 +696,13 @@ impl ImageHostList {
     }
 }
 
-impl TryFrom<HostsValue> for ImageHostList {
+impl TryFrom<ListValue> for ImageHostList {
     type Error = String;
 
-    fn try_from(value: HostsValue) -> Result<Self, Self::Error> {
-        let names = match value {
-            HostsValue::List(names) => names,
-            HostsValue::Text(text) => text.split(',').map(str::to_owned).collect(),
-        };
-        names
+    fn try_from(value: ListValue) -> Result<Self, Self::Error> {
+        value
+            .items()
             .iter()
-            .map(|name| name.trim())
-            .filter(|name| !name.is_empty())
             .map(|name| match url::Host::parse(name) {
                 Ok(host) => Ok(host.to_string()),
                 Err(_) => Err(format!(
@@ -840,6 +886,49 @@ mod tests {
                 load().expect("valid").image_hosts.hosts(),
                 ["cdn.example.com"]
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn witnesses_and_the_log_key_are_checked() {
+        Jail::expect_with(|jail| {
+            let config = load().expect("defaults");
+            assert!(config.log_witnesses.addresses().is_empty());
+            assert!(config.log_key.is_none());
+            assert_eq!(
+                config.checkpoint_seconds.duration(),
+                Duration::from_secs(60)
+            );
+            jail.set_env(
+                "CHARTER_LOG_WITNESSES",
+                "audit@example.org, Monitor <m@example.net>",
+            );
+            assert_eq!(load().expect("valid").log_witnesses.addresses().len(), 2);
+            jail.set_env("CHARTER_LOG_WITNESSES", "audit@example.org, nobody");
+            assert!(
+                load()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("`nobody` is not an email address")
+            );
+            jail.clear_env();
+            jail.set_env("CHARTER_LOG_KEY", "PRIVATE+KEY+x+00000000+AAAA");
+            assert!(
+                load()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("charter log keygen")
+            );
+            jail.set_env(
+                "CHARTER_LOG_KEY",
+                LogKey::generate("legal.example.com/log").expect("a key"),
+            );
+            let key = load().expect("valid").log_key.expect("a key").key();
+            assert_eq!(key.origin(), "legal.example.com/log");
+            jail.clear_env();
+            jail.set_env("CHARTER_CHECKPOINT_SECONDS", "61");
+            assert!(load().is_err());
             Ok(())
         });
     }

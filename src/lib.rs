@@ -53,6 +53,8 @@ pub struct Application {
     /// The demo company site, with demo content and `CHARTER_DEMO_SITE_ADDR`.
     demo_site: Option<demo::site::DemoSite>,
     checkpoint_interval: Duration,
+    /// Where signed checkpoints are mailed, when `CHARTER_LOG_WITNESSES` names anyone.
+    witnesses: Option<notices::witnesses::Witnesses>,
 }
 
 /// The evidence log's name, for a key generated on first start: the public URL's host (and
@@ -130,6 +132,18 @@ impl Application {
                 from: config.smtp_from(),
             },
         };
+        let witnesses =
+            (!config.log_witnesses.addresses().is_empty()).then(|| notices::witnesses::Witnesses {
+                mailer: outgoing.mailer.clone(),
+                from: outgoing.letterhead.from.clone(),
+                to: config.log_witnesses.addresses().to_vec(),
+                base_url: outgoing
+                    .letterhead
+                    .base_url
+                    .trim_end_matches('/')
+                    .to_owned(),
+                origin: log_key.origin().to_owned(),
+            });
         let notices = config
             .notice_worker
             .then(|| NoticeWorker::new(db.clone(), outgoing, delivery));
@@ -182,6 +196,7 @@ impl Application {
             state,
             notices,
             checkpoint_interval: config.checkpoint_seconds.duration(),
+            witnesses,
             header_timeout: config.header_timeout.duration(),
             request_timeout: config.request_timeout.duration(),
             demo_site,
@@ -220,11 +235,20 @@ impl Application {
             request_timeout,
             demo_site,
             checkpoint_interval,
+            witnesses,
         } = self;
+        let (signed, witnesses) = match witnesses {
+            Some(witnesses) => {
+                let (sender, receiver) = tokio::sync::mpsc::channel(16);
+                (Some(sender), Some(witnesses.spawn(receiver)))
+            }
+            None => (None, None),
+        };
         let checkpointer = Checkpointer {
             db: state.db.clone(),
             key: std::sync::Arc::new(state.log_key.clone()),
             interval: checkpoint_interval,
+            signed,
         }
         .spawn();
         let demo_site = demo_site.map(demo::site::DemoSite::spawn);
@@ -237,6 +261,9 @@ impl Application {
             demo_site.abort();
         }
         checkpointer.abort();
+        if let Some(witnesses) = witnesses {
+            witnesses.abort();
+        }
         if tokio::time::timeout(grace, open.shutdown()).await.is_err() {
             tracing::warn!(
                 ?grace,

@@ -5,6 +5,7 @@
 
 pub mod message;
 pub mod transport;
+pub mod witnesses;
 pub mod worker;
 
 pub use message::Letterhead;

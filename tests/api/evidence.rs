@@ -3,9 +3,12 @@
 //! get clear answers, and `verify` reports each kind of tampering at its first bad index.
 
 use crate::editor::signed_in;
-use crate::helpers::{
-    Backend, Options, TestApp, TestDatabase, both_backends, chosen_cookie, document_with,
-    spawn_app, start, start_another, start_at_url,
+use crate::{
+    helpers::{
+        Backend, Options, TestApp, TestDatabase, both_backends, chosen_cookie, document_with,
+        spawn_app, spawn_app_with, start, start_another, start_at_url,
+    },
+    smtp::{Received, SmtpServer},
 };
 use app::{
     admin::Role,
@@ -36,6 +39,7 @@ both_backends!(
     a_bundle_verifies_without_charter_and_every_change_is_rejected,
     admins_download_an_events_bundle_from_the_records_page,
     a_visitor_asked_again_keeps_one_history_of_verifiable_receipts,
+    checkpoints_are_mailed_to_every_witness,
 );
 
 /// Consent events recorded through the API, one per key.
@@ -1076,5 +1080,75 @@ async fn a_visitor_asked_again_keeps_one_history_of_verifiable_receipts(backend:
                 .expect("body")
                 .contains("/cookies/receipts lists")
         );
+    }
+}
+
+/// The text of a single-part message, decoded as its transfer encoding says.
+fn body_text(message: &Received) -> String {
+    let (_, body) = message.data.split_once("\r\n\r\n").expect("a body");
+    match message.header("Content-Transfer-Encoding").as_deref() {
+        Some("base64") => String::from_utf8(
+            STANDARD
+                .decode(body.replace("\r\n", "").trim())
+                .expect("base64"),
+        )
+        .expect("UTF-8"),
+        Some("quoted-printable") => String::from_utf8(
+            quoted_printable::decode(body, quoted_printable::ParseMode::Robust).expect("QP"),
+        )
+        .expect("UTF-8"),
+        _ => body.to_owned(),
+    }
+    .replace("\r\n", "\n")
+}
+
+async fn checkpoints_are_mailed_to_every_witness(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let app = spawn_app_with(
+        backend,
+        Options {
+            settings: vec![
+                ("smtp_url", smtp.url()),
+                (
+                    "log_witnesses",
+                    "audit@example.org, Monitor <monitor@example.net>".to_owned(),
+                ),
+                ("checkpoint_seconds", "1".to_owned()),
+            ],
+            ..Options::default()
+        },
+    )
+    .await;
+    chosen_cookie(&app, "accept_all", "a-witnessed-choice").await;
+    let started = std::time::Instant::now();
+    let received = loop {
+        let received = smtp.received();
+        if received.len() >= 2 || started.elapsed() > std::time::Duration::from_secs(15) {
+            break received;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(received.len(), 2, "one message per witness");
+    let mut recipients: Vec<String> = received.iter().flat_map(|m| m.to.clone()).collect();
+    recipients.sort();
+    assert_eq!(recipients, vec!["audit@example.org", "monitor@example.net"]);
+    for message in &received {
+        assert!(
+            message
+                .header("Subject")
+                .is_some_and(|subject| subject.starts_with("Checkpoint of ")),
+            "{}",
+            message.data
+        );
+        let text = body_text(message);
+        let note = text
+            .split_once("-----BEGIN CHECKPOINT-----\n")
+            .and_then(|(_, rest)| rest.split_once("-----END CHECKPOINT-----"))
+            .map(|(note, _)| note.to_owned())
+            .unwrap_or_else(|| panic!("no checkpoint in {text}"));
+        let checkpoint =
+            checkpoints::open(app.state.log_key.public_key(), &note).expect("a signed checkpoint");
+        assert!(checkpoint.size() >= 1);
+        assert!(text.contains("/.well-known/charter-log.pub"), "{text}");
     }
 }

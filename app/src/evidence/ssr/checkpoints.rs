@@ -240,6 +240,8 @@ pub struct Checkpointer {
     pub db: Db,
     pub key: Arc<LogKey>,
     pub interval: Duration,
+    /// Told of every checkpoint this process signed (the witnesses' mail, say).
+    pub signed: Option<tokio::sync::mpsc::Sender<SignedCheckpoint>>,
 }
 
 impl Checkpointer {
@@ -255,7 +257,12 @@ impl Checkpointer {
                 ticks.tick().await;
                 match checkpoint_now(&self.db, &self.key).await {
                     Ok(Some(checkpoint)) => {
-                        tracing::debug!(size = checkpoint.size, "evidence checkpoint signed")
+                        tracing::debug!(size = checkpoint.size, "evidence checkpoint signed");
+                        if let Some(signed) = &self.signed
+                            && signed.try_send(checkpoint).is_err()
+                        {
+                            tracing::warn!("a checkpoint was not passed on: its receiver lags");
+                        }
                     }
                     Ok(None) => {}
                     Err(error) => tracing::error!(%error, "evidence checkpoint not signed"),
