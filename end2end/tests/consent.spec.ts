@@ -1,4 +1,7 @@
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { hydrated, open } from "./helpers";
 
 const banner = (page: Page) => page.getByRole("region", { name: "Cookies on this site" });
@@ -134,6 +137,25 @@ test("cookie settings change the choice, and withdrawal expires the withdrawn co
   const rows = page.locator("table.receipts tbody tr");
   await expect(rows).toHaveCount(3);
   await expect(rows.nth(2)).toContainText("withdraw");
+});
+
+test("a receipt downloads as a bundle the shipped verifier accepts without Charter", async ({ page }, testInfo) => {
+  await open(page, "/", testInfo);
+  await banner(page).getByRole("button", { name: "Reject all" }).click();
+  await expect(banner(page)).toBeHidden();
+  await page.goto("/cookies/receipts");
+  const link = page.getByRole("link", { name: /Evidence bundle of entry/ });
+  await expect(link).toHaveCount(1);
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  expect(download.suggestedFilename()).toMatch(/^consent-event-\d+\.evidence\.json$/);
+  const file = testInfo.outputPath("bundle.json");
+  await download.saveAs(file);
+  // The key as a reader would fetch it, apart from the bundle.
+  const key = (await (await page.request.get("/.well-known/charter-log.pub")).text()).trim();
+  const verifier = path.resolve(__dirname, "../../scripts/verify-evidence-bundle.py");
+  const { stdout } = await promisify(execFile)("python3", [verifier, file, "--public-key", key]);
+  expect(stdout).toContain("verified: consent event");
+  expect(stdout).toContain("deny by reject_all");
 });
 
 test("the Cookie Policy lists the cookies the banner asks about", async ({ page }, testInfo) => {
