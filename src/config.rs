@@ -110,6 +110,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "Email addresses every signed checkpoint is mailed to, comma-separated (default: none)",
     },
     Setting {
+        key: "log_witness_minutes",
+        env: "CHARTER_LOG_WITNESS_MINUTES",
+        default: Some("60"),
+        help: "Least minutes between two checkpoints mailed to the witnesses (1-10080)",
+    },
+    Setting {
         key: "notice_worker",
         env: "CHARTER_NOTICE_WORKER",
         default: Some("true"),
@@ -244,6 +250,7 @@ pub struct Config {
     pub checkpoint_seconds: CheckpointInterval,
     #[serde(default)]
     pub log_witnesses: WitnessList,
+    pub log_witness_minutes: WitnessInterval,
     #[serde(deserialize_with = "flag")]
     pub notice_worker: bool,
     pub smtp_url: Option<SmtpUrl>,
@@ -630,6 +637,31 @@ pub type RetryDelay = Seconds<1, 3600>;
 pub type NoticeLease = Seconds<2, 3600>;
 /// How often the evidence log's checkpoint is signed while records arrive.
 pub type CheckpointInterval = Seconds<1, 60>;
+/// The least time between two checkpoints mailed to the witnesses, in minutes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u64")]
+pub struct WitnessInterval(Duration);
+
+impl WitnessInterval {
+    pub fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+impl TryFrom<u64> for WitnessInterval {
+    type Error = String;
+
+    fn try_from(minutes: u64) -> Result<Self, Self::Error> {
+        if (1..=10080).contains(&minutes) {
+            Ok(Self(Duration::from_secs(minutes * 60)))
+        } else {
+            Err(format!(
+                "{minutes} is out of range; use 1 to 10080 minutes (a week)"
+            ))
+        }
+    }
+}
+
 /// How long a graceful shutdown may take.
 pub type ShutdownTimeout = Seconds<1, 300>;
 /// How long a client may take over part of a request.
@@ -929,6 +961,18 @@ mod tests {
             jail.clear_env();
             jail.set_env("CHARTER_CHECKPOINT_SECONDS", "61");
             assert!(load().is_err());
+            jail.clear_env();
+            assert_eq!(
+                load().expect("defaults").log_witness_minutes.duration(),
+                Duration::from_secs(3600)
+            );
+            jail.set_env("CHARTER_LOG_WITNESS_MINUTES", "0");
+            assert!(
+                load()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("1 to 10080 minutes")
+            );
             Ok(())
         });
     }

@@ -143,6 +143,7 @@ impl Application {
                     .trim_end_matches('/')
                     .to_owned(),
                 origin: log_key.origin().to_owned(),
+                every: config.log_witness_minutes.duration(),
             });
         let notices = config
             .notice_worker

@@ -1,8 +1,9 @@
 //! Checkpoints mailed to witnesses: people or services outside the company (an auditor, a
-//! monitoring mailbox) who keep every signed checkpoint, so that a later rewrite of the log is
-//! caught against copies the company cannot reach. Best effort: a checkpoint that cannot be
-//! mailed after a few attempts is logged, and the next one covers it, since every checkpoint
-//! must be consistent with every earlier one.
+//! monitoring mailbox) who keep signed checkpoints, so that a later rewrite of the log is
+//! caught against copies the company cannot reach. At most one checkpoint per `every` (a
+//! checkpoint a minute would be a flood of mail), and best effort: one that cannot be mailed
+//! after a few attempts is logged, and the next one covers it, since every checkpoint must be
+//! consistent with every earlier one.
 
 use super::{Mailer, transport::SendError};
 use app::evidence::ssr::checkpoints::SignedCheckpoint;
@@ -23,6 +24,8 @@ pub struct Witnesses {
     /// The public URL of the site, without a trailing slash.
     pub base_url: String,
     pub origin: String,
+    /// The least time between two checkpoints mailed.
+    pub every: Duration,
 }
 
 impl Witnesses {
@@ -30,7 +33,12 @@ impl Witnesses {
     /// dropped.
     pub fn spawn(self, mut signed: mpsc::Receiver<SignedCheckpoint>) -> JoinHandle<()> {
         tokio::spawn(async move {
+            let mut last_mailed: Option<tokio::time::Instant> = None;
             while let Some(checkpoint) = signed.recv().await {
+                if last_mailed.is_some_and(|at| at.elapsed() < self.every) {
+                    continue;
+                }
+                last_mailed = Some(tokio::time::Instant::now());
                 for witness in &self.to {
                     self.mail(&checkpoint, witness).await;
                 }

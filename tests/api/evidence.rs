@@ -1151,4 +1151,27 @@ async fn checkpoints_are_mailed_to_every_witness(backend: Backend) {
         assert!(checkpoint.size() >= 1);
         assert!(text.contains("/.well-known/charter-log.pub"), "{text}");
     }
+    // The next checkpoint, a second later, is not mailed within the hour.
+    let signed = checkpoints::latest(&app.db)
+        .await
+        .expect("read")
+        .expect("one")
+        .size;
+    chosen_cookie(&app, "accept_all", "a-second-witnessed-choice").await;
+    let started = std::time::Instant::now();
+    while checkpoints::latest(&app.db)
+        .await
+        .expect("read")
+        .expect("one")
+        .size
+        == signed
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "no new checkpoint"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(smtp.received().len(), 2);
 }

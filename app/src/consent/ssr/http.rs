@@ -682,39 +682,40 @@ struct ExportQuery {
     filter: RecordsQuery,
 }
 
-/// `GET /admin/consent/export?format=csv|json&from=&to=&action=&method=`, for admins: the
-/// events the filter selects, oldest first, as a download.
+/// The admin a records download is for; without a session, back to the records page after
+/// signing in.
+fn records_admin(session: Result<AdminSession, HttpError>) -> Result<AdminSession, HttpError> {
+    let session = session.map_err(|error| match error {
+        HttpError::SignInRequired { .. } => HttpError::SignInRequired {
+            return_to: Some("/admin/consent".to_owned()),
+        },
+        other => other,
+    })?;
+    session.allow(Role::Admin)?;
+    Ok(session)
+}
+
 /// One event's evidence bundle (`docs/evidence.md`), for admins to hand to whoever asks.
 async fn bundle(
     State(state): State<AppState>,
     session: Result<AdminSession, HttpError>,
     Path(id): Path<String>,
 ) -> HttpResult {
-    let session = session.map_err(|error| match error {
-        HttpError::SignInRequired { .. } => HttpError::SignInRequired {
-            return_to: Some("/admin/consent".to_owned()),
-        },
-        other => other,
-    })?;
-    session.allow(Role::Admin)?;
+    records_admin(session)?;
     let id: i64 = id
         .parse()
         .map_err(|_| HttpError::BadRequest("a consent event is named by its number".into()))?;
     bundle_download(&state, id).await
 }
 
+/// `GET /admin/consent/export?format=csv|json&from=&to=&action=&method=`, for admins: the
+/// events the filter selects, oldest first, as a download.
 async fn export(
     State(state): State<AppState>,
     session: Result<AdminSession, HttpError>,
     query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResult {
-    let session = session.map_err(|error| match error {
-        HttpError::SignInRequired { .. } => HttpError::SignInRequired {
-            return_to: Some("/admin/consent".to_owned()),
-        },
-        other => other,
-    })?;
-    session.allow(Role::Admin)?;
+    let session = records_admin(session)?;
     let Ok(Query(query)) = query else {
         return Err(HttpError::BadRequest(
             "name the export format: format=csv or format=json".into(),
