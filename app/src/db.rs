@@ -439,7 +439,8 @@ pub fn decode_error(
 
 /// `count` parameter placeholders after the first `skip`, for a statement with many values
 /// (multi-row inserts, long `IN` lists). SQLite gets anonymous `?`: it finds a numbered one by a
-/// linear search, which makes binding a long statement quadratic.
+/// linear search, which makes binding a long statement quadratic. Use them for every parameter
+/// of the statement: SQLite binds a `?` after a `$1` to the wrong value, without an error.
 pub fn placeholders(backend: Backend, skip: usize, count: usize) -> String {
     let each: Vec<String> = match backend {
         Backend::Sqlite => vec!["?".to_owned(); count],
