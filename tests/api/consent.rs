@@ -1074,6 +1074,9 @@ async fn settings_change_and_withdraw_the_choice_and_receipts_list_it(backend: B
         .collect();
     assert_eq!(actions, ["grant", "withdraw"]);
     assert_eq!(events[1]["prev_hash"], events[0]["hash"]);
+    // Each names its entry in the evidence log, later events later.
+    let first = events[0]["leaf_index"].as_u64().expect("a leaf index");
+    assert!(events[1]["leaf_index"].as_u64().expect("a leaf index") > first);
 }
 
 both_backends!(the_cookie_policy_lists_the_inventory_in_force,);

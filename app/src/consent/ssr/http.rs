@@ -615,14 +615,37 @@ async fn receipts(State(state): State<AppState>, headers: HeaderMap) -> HttpResu
         ));
     };
     let events = events_of(&state.db, &cookie.subject).await?;
+    let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
+    let leaves = crate::evidence::ssr::tree::leaf_indexes(
+        &state.db,
+        crate::evidence::ssr::LeafKind::ConsentEvent,
+        &ids,
+    )
+    .await?;
+    let receipts: Vec<LoggedEvent> = events
+        .into_iter()
+        .map(|event| LoggedEvent {
+            leaf_index: leaves.get(&event.id).copied(),
+            event,
+        })
+        .collect();
     Ok((
         [(
             header::CONTENT_DISPOSITION,
             HeaderValue::from_static("attachment; filename=\"consent-receipts.json\""),
         )],
-        Json(events),
+        Json(receipts),
     )
         .into_response())
+}
+
+/// An event with its index in the evidence log (absent until it has a leaf), which its
+/// bundle and `/log/proof/inclusion` take.
+#[derive(Serialize)]
+struct LoggedEvent {
+    #[serde(flatten)]
+    event: super::Event,
+    leaf_index: Option<u64>,
 }
 
 /// `/cookies/receipts/{id}/bundle`: the evidence bundle of one of this browser's own events,

@@ -15,6 +15,9 @@ use tlog_tiles::{
     stored_hash_index, stored_hashes_for_record_hash, tree_hash,
 };
 
+/// Stored checkpoints read per query.
+const CHECKPOINTS_PER_READ: i64 = 1000;
+
 /// What verification found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogReport {
@@ -93,58 +96,73 @@ pub async fn verify(
         return Ok(report);
     }
 
+    let outside = outside
+        .map(|note| {
+            key.open(note).map_err(|error: CheckpointError| {
+                EvidenceError::Key(format!("the checkpoint given cannot be used: {error}"))
+            })
+        })
+        .transpose()?;
     let mut checked = 0u64;
     let mut vouched = 0u64;
     let mut signed_size = 0u64;
-    let stored = checkpoints::list(db, None, i64::MAX).await?;
-    for checkpoint in &stored {
-        let opened = match key.open(&checkpoint.note) {
-            Ok(opened) if opened.size() == checkpoint.size => opened,
-            Ok(opened) => {
-                return Ok(broken(
-                    vouched,
-                    format!(
-                        "the checkpoint kept as size {} signs size {}",
-                        checkpoint.size,
-                        opened.size()
-                    ),
-                ));
-            }
-            Err(error) => {
-                return Ok(broken(
-                    vouched,
-                    format!("the checkpoint kept as size {}: {error}", checkpoint.size),
-                ));
-            }
+    // The size the stored checkpoints vouch for below the one given.
+    let mut vouched_below_outside = 0u64;
+    // A page of checkpoints at a time: at one a minute they number half a million a year.
+    let mut after = None;
+    loop {
+        let page = checkpoints::list(db, after, CHECKPOINTS_PER_READ).await?;
+        let Some(last) = page.last() else {
+            break;
         };
-        if let Some(report) = against(&recomputed, size, &opened, vouched, "a stored checkpoint")? {
-            return Ok(report);
+        after = Some(last.size);
+        for checkpoint in &page {
+            let opened = match key.open(&checkpoint.note) {
+                Ok(opened) if opened.size() == checkpoint.size => opened,
+                Ok(opened) => {
+                    return Ok(broken(
+                        vouched,
+                        format!(
+                            "the checkpoint kept as size {} signs size {}",
+                            checkpoint.size,
+                            opened.size()
+                        ),
+                    ));
+                }
+                Err(error) => {
+                    return Ok(broken(
+                        vouched,
+                        format!("the checkpoint kept as size {}: {error}", checkpoint.size),
+                    ));
+                }
+            };
+            if let Some(report) =
+                against(&recomputed, size, &opened, vouched, "a stored checkpoint")?
+            {
+                return Ok(report);
+            }
+            vouched = opened.size();
+            signed_size = signed_size.max(opened.size());
+            if outside
+                .as_ref()
+                .is_some_and(|outside| opened.size() <= outside.size())
+            {
+                vouched_below_outside = opened.size();
+            }
+            checked += 1;
         }
-        vouched = opened.size();
-        signed_size = signed_size.max(opened.size());
-        checked += 1;
     }
-    if let Some(note) = outside {
-        let opened = key.open(note).map_err(|error: CheckpointError| {
-            EvidenceError::Key(format!("the checkpoint given cannot be used: {error}"))
-        })?;
-        // The stored checkpoints vouch for leaves up to the largest one below the outside one.
-        let vouched_below = stored
-            .iter()
-            .map(|checkpoint| checkpoint.size)
-            .filter(|size| *size <= opened.size())
-            .max()
-            .unwrap_or(0);
+    if let Some(outside) = outside {
         if let Some(report) = against(
             &recomputed,
             size,
-            &opened,
-            vouched_below,
+            &outside,
+            vouched_below_outside,
             "the checkpoint given",
         )? {
             return Ok(report);
         }
-        signed_size = signed_size.max(opened.size());
+        signed_size = signed_size.max(outside.size());
         checked += 1;
     }
     Ok(LogReport::Intact {
