@@ -155,9 +155,8 @@ fn base64_all(hashes: &[tlog_tiles::Hash]) -> Vec<String> {
 }
 
 /// Refuses a size the tree has not reached.
-async fn within_tree(state: &AppState, size: u64) -> Result<(), HttpError> {
-    let mut conn = state.db.reader().acquire().await?;
-    let current = tree::size(&mut conn).await?;
+async fn within_tree(conn: &mut sqlx::AnyConnection, size: u64) -> Result<(), HttpError> {
+    let current = tree::size(conn).await?;
     if size > current {
         return Err(HttpError::NotFound(
             format!("the log has {current} leaves, fewer than {size}").into(),
@@ -182,8 +181,8 @@ async fn inclusion(
                 .into(),
         ));
     }
-    within_tree(&state, size).await?;
     let mut conn = state.db.reader().acquire().await?;
+    within_tree(&mut conn, size).await?;
     let proof = tree::inclusion_proof(&mut conn, index, size).await?;
     let leaf_hash = tree::leaf_hash(&mut conn, index).await?;
     Ok(json(
@@ -225,8 +224,8 @@ async fn consistency(
             .into(),
         ));
     }
-    within_tree(&state, to).await?;
     let mut conn = state.db.reader().acquire().await?;
+    within_tree(&mut conn, to).await?;
     let proof = tree::consistency_proof(&mut conn, from, to).await?;
     Ok(json(
         &ConsistencyProof {
