@@ -31,7 +31,7 @@ pub struct Receipt {
 
 #[server]
 pub async fn get_receipts() -> Result<Vec<Receipt>, AppError> {
-    use super::ssr::{consent_cookie, events_of};
+    use super::ssr::{consent_cookie, logged_events_of};
     let state = crate::state::app_state()?;
     let headers: axum::http::HeaderMap = leptos_axum::extract()
         .await
@@ -39,22 +39,11 @@ pub async fn get_receipts() -> Result<Vec<Receipt>, AppError> {
     let Some(cookie) = state.consent.verified(consent_cookie(&headers)) else {
         return Ok(Vec::new());
     };
-    let events = events_of(&state.db, &cookie.subject).await?;
-    let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
-    let leaves = crate::evidence::ssr::tree::leaf_indexes(
-        &state.db,
-        crate::evidence::ssr::LeafKind::ConsentEvent,
-        &ids,
-    )
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "receipts' leaf indexes not read");
-        AppError::Internal
-    })?;
+    let events = logged_events_of(&state.db, &cookie.subject).await?;
     Ok(events
         .into_iter()
-        .map(|event| Receipt {
-            leaf_index: leaves.get(&event.id).copied(),
+        .map(|(event, leaf_index)| Receipt {
+            leaf_index,
             id: event.id,
             recorded_at: event.recorded_at,
             action: event.action,

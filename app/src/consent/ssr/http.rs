@@ -6,9 +6,8 @@
 
 use super::{
     Applied, ApplyError, Origin, Place, Standing, Submission, SubmissionError, consent_cookie,
-    events_of,
     export::{ExportFormat, record_export, stream_export},
-    mirror, ticked_choices,
+    logged_events_of, mirror, ticked_choices,
 };
 use crate::{
     admin::{Role, ssr::guard::AdminSession},
@@ -614,20 +613,10 @@ async fn receipts(State(state): State<AppState>, headers: HeaderMap) -> HttpResu
                 .into(),
         ));
     };
-    let events = events_of(&state.db, &cookie.subject).await?;
-    let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
-    let leaves = crate::evidence::ssr::tree::leaf_indexes(
-        &state.db,
-        crate::evidence::ssr::LeafKind::ConsentEvent,
-        &ids,
-    )
-    .await?;
-    let receipts: Vec<LoggedEvent> = events
+    let receipts: Vec<LoggedEvent> = logged_events_of(&state.db, &cookie.subject)
+        .await?
         .into_iter()
-        .map(|event| LoggedEvent {
-            leaf_index: leaves.get(&event.id).copied(),
-            event,
-        })
+        .map(|(event, leaf_index)| LoggedEvent { event, leaf_index })
         .collect();
     Ok((
         [(

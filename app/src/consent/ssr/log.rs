@@ -787,6 +787,24 @@ pub async fn events_of(db: &Db, subject: &SubjectId) -> Result<Vec<Event>, sqlx:
     rows.iter().map(event_from_row).collect()
 }
 
+/// A subject's events, oldest first, each with its index in the evidence log (none until it
+/// has a leaf): what the visitor's receipts list.
+pub async fn logged_events_of(
+    db: &Db,
+    subject: &SubjectId,
+) -> Result<Vec<(Event, Option<u64>)>, sqlx::Error> {
+    let events = events_of(db, subject).await?;
+    let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
+    let leaves = tree::leaf_indexes(db, crate::evidence::ssr::LeafKind::ConsentEvent, &ids).await?;
+    Ok(events
+        .into_iter()
+        .map(|event| {
+            let index = leaves.get(&event.id).copied();
+            (event, index)
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

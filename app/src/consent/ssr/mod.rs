@@ -16,7 +16,7 @@ pub use decide::{
 };
 pub use log::{
     Banner, BatchLimit, ChainReport, ConsentLog, Event, GENESIS, NewEvent, Place, RecordError,
-    Recorded, events_of, verify_chain,
+    Recorded, events_of, logged_events_of, verify_chain,
 };
 pub use records::{EventQuery, choice_totals, newest_events};
 pub use service::{
